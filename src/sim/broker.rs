@@ -1,0 +1,418 @@
+//! A Kafka-style broker: topics with partitions, an append-only log per
+//! partition, keyed publishing, consumer groups with committed offsets,
+//! at-most-once or at-least-once delivery, retries with exponential backoff
+//! and jitter, and a dead-letter log after repeated failures.
+//!
+//! The broker is a node like any other: its links can be cut or slowed and
+//! it can crash. Logs and committed offsets are durable; what is in flight
+//! to consumers is volatile.
+//!
+//! Delivery is push-based with one record in flight per group and
+//! partition, so a partition's order is kept end to end.
+
+use super::core::{Core, Queued};
+use super::trace::{Detail, Trace, TraceKind};
+use super::types::{EventId, GroupId, NodeId, Time, TopicId};
+use super::wire::Wire;
+use serde::{Deserialize, Serialize};
+
+/// A topic.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopicSpec {
+    /// Name ("meter-readings").
+    pub name: &'static str,
+    /// Number of partitions (at least 1).
+    pub partitions: u16,
+}
+
+/// When a consumer group's offset is committed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// Commit before processing: a crash loses the record, never redelivers.
+    AtMostOnce,
+    /// Commit after processing: a crash or a lost ack redelivers the record.
+    AtLeastOnce,
+}
+
+/// A consumer group: one service reading one topic.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupSpec {
+    /// Name ("billing").
+    pub name: &'static str,
+    /// Topic it reads.
+    pub topic: TopicId,
+    /// Service that processes its records.
+    pub node: NodeId,
+    /// Delivery semantics at the start of a run.
+    pub delivery: Delivery,
+}
+
+/// Broker timing and retry policy.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerConfig {
+    /// How long the broker waits for an ack before redelivering.
+    pub ack_timeout: Time,
+    /// Failed attempts before a record goes to the dead-letter log.
+    pub max_attempts: u32,
+    /// First retry delay; doubles with each failure.
+    pub backoff_base: Time,
+    /// Largest retry delay.
+    pub backoff_max: Time,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            ack_timeout: 1_500,
+            max_attempts: 4,
+            backoff_base: 200,
+            backoff_max: 5_000,
+        }
+    }
+}
+
+/// A record in a partition log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogRecord<M> {
+    /// Offset within its partition.
+    pub offset: u64,
+    /// Partitioning key.
+    pub key: Option<u64>,
+    /// Value.
+    pub payload: M,
+    /// When it was appended.
+    pub at: Time,
+    /// The append event in the trace.
+    pub event: EventId,
+    /// Who published it.
+    pub producer: NodeId,
+}
+
+/// All partition logs and dead-letter logs. Append-only, so snapshots
+/// store only their lengths.
+#[derive(Clone, Debug)]
+pub struct Logs<M> {
+    parts: Vec<Vec<Vec<LogRecord<M>>>>,
+    dead: Vec<Vec<LogRecord<M>>>,
+}
+
+impl<M> Logs<M> {
+    /// Empty logs for these topics.
+    pub fn new(topics: &[TopicSpec]) -> Self {
+        Logs {
+            parts: topics.iter().map(|t| (0..t.partitions.max(1)).map(|_| Vec::new()).collect()).collect(),
+            dead: topics.iter().map(|_| Vec::new()).collect(),
+        }
+    }
+
+    /// The log of one partition.
+    pub fn partition(&self, topic: TopicId, partition: u16) -> &[LogRecord<M>] {
+        &self.parts[topic.0 as usize][partition as usize]
+    }
+
+    /// Number of partitions of a topic.
+    pub fn partitions(&self, topic: TopicId) -> u16 {
+        self.parts.get(topic.0 as usize).map_or(0, |p| p.len() as u16)
+    }
+
+    /// Every record of a topic, partition by partition.
+    pub fn topic(&self, topic: TopicId) -> impl Iterator<Item = &LogRecord<M>> {
+        self.parts[topic.0 as usize].iter().flatten()
+    }
+
+    /// The dead-letter log of a topic.
+    pub fn dead_letters(&self, topic: TopicId) -> &[LogRecord<M>] {
+        &self.dead[topic.0 as usize]
+    }
+
+    /// Lengths of every log, to restore later with [`Logs::truncate`].
+    pub fn lengths(&self) -> Vec<usize> {
+        self.parts.iter().flatten().map(|p| p.len()).chain(self.dead.iter().map(|d| d.len())).collect()
+    }
+
+    /// Cuts every log back to lengths taken earlier.
+    pub fn truncate(&mut self, lens: &[usize]) {
+        let mut it = lens.iter();
+        for p in self.parts.iter_mut().flatten() {
+            p.truncate(*it.next().unwrap_or(&0));
+        }
+        for d in self.dead.iter_mut() {
+            d.truncate(*it.next().unwrap_or(&0));
+        }
+    }
+
+    pub(crate) fn append(&mut self, topic: TopicId, partition: u16, rec: LogRecord<M>) {
+        self.parts[topic.0 as usize][partition as usize].push(rec);
+    }
+
+    pub(crate) fn append_dead(&mut self, topic: TopicId, rec: LogRecord<M>) {
+        self.dead[topic.0 as usize].push(rec);
+    }
+}
+
+/// A group's cursor on one partition.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// Next offset to process (everything before it is committed).
+    pub committed: u64,
+    /// Offset delivered and not yet acked.
+    pub pending: Option<u64>,
+    /// Waiting for a retry backoff to pass.
+    pub backing_off: bool,
+    /// Deliveries of the current offset so far.
+    pub deliveries: u32,
+    /// Failed attempts of the current offset so far.
+    pub failures: u32,
+    /// Bumped whenever a timeout or retry scheduled earlier becomes void.
+    pub gen: u64,
+}
+
+/// A consumer group's live state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupState {
+    /// Static facts.
+    pub topic: TopicId,
+    /// Service that processes records.
+    pub node: NodeId,
+    /// Current delivery semantics.
+    pub delivery: Delivery,
+    /// One cursor per partition.
+    pub cursors: Vec<Cursor>,
+}
+
+fn mix(key: u64) -> u64 {
+    let mut z = key.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The partition a key maps to.
+pub fn partition_for(key: u64, partitions: u16) -> u16 {
+    (mix(key) % partitions.max(1) as u64) as u16
+}
+
+impl<M: Clone> Core<M> {
+    fn broker_up(&self) -> bool {
+        self.broker.is_some_and(|b| self.is_up(b))
+    }
+
+    /// A record arrived at the broker: append it and wake its consumers.
+    pub(crate) fn broker_append(
+        &mut self,
+        trace: &mut Trace<M>,
+        logs: &mut Logs<M>,
+        cause: EventId,
+        producer: NodeId,
+        topic: TopicId,
+        key: Option<u64>,
+        confirm: Option<u64>,
+        payload: M,
+    ) {
+        let Some(broker) = self.broker else { return };
+        let parts = logs.partitions(topic);
+        if parts == 0 {
+            return;
+        }
+        let partition = match key {
+            Some(k) => partition_for(k, parts),
+            None => self.rng.below(parts as u64) as u16,
+        };
+        let offset = logs.partition(topic, partition).len() as u64;
+        let ev = self.record(trace, TraceKind::Append, broker, Some(producer), None, Some(cause), Detail::Record { topic, partition, offset });
+        self.counters.appended += 1;
+        logs.append(
+            topic,
+            partition,
+            LogRecord {
+                offset,
+                key,
+                payload,
+                at: self.now,
+                event: ev,
+                producer,
+            },
+        );
+        if let Some(token) = confirm {
+            self.transmit(trace, broker, producer, Wire::PublishAck { token, offset }, Some(ev));
+        }
+        for g in 0..self.groups.len() {
+            if self.groups[g].topic == topic {
+                self.pump(trace, logs, GroupId(g as u16), partition, ev);
+            }
+        }
+    }
+
+    /// Sends the next record to a group's service if nothing is in flight.
+    pub(crate) fn pump(&mut self, trace: &mut Trace<M>, logs: &Logs<M>, group: GroupId, partition: u16, cause: EventId) {
+        if !self.broker_up() {
+            return;
+        }
+        let broker = self.broker.expect("broker_up checked");
+        let g = &self.groups[group.0 as usize];
+        let (topic, node, delivery) = (g.topic, g.node, g.delivery);
+        let cur = &g.cursors[partition as usize];
+        if cur.pending.is_some() || cur.backing_off {
+            return;
+        }
+        let offset = cur.committed;
+        let Some(rec) = logs.partition(topic, partition).get(offset as usize) else { return };
+        let (key, payload) = (rec.key, rec.payload.clone());
+        let cur = &mut self.groups[group.0 as usize].cursors[partition as usize];
+        cur.deliveries += 1;
+        cur.pending = Some(offset);
+        cur.gen += 1;
+        let (attempt, gen) = (cur.deliveries, cur.gen);
+        let mut cause = cause;
+        if attempt > 1 && cur.failures < attempt - 1 {
+            self.counters.redelivered += 1;
+            cause = self.record(trace, TraceKind::Redeliver, broker, Some(node), None, Some(cause), Detail::Record { topic, partition, offset });
+        }
+        if delivery == Delivery::AtMostOnce {
+            let c = &mut self.groups[group.0 as usize].cursors[partition as usize];
+            c.committed = offset + 1;
+            c.deliveries = 0;
+            c.failures = 0;
+            cause = self.record(trace, TraceKind::Commit, broker, Some(node), None, Some(cause), Detail::Record { topic, partition, offset: offset + 1 });
+        }
+        let wire = Wire::Deliver {
+            group,
+            topic,
+            partition,
+            offset,
+            attempt,
+            key,
+            payload,
+        };
+        self.transmit(trace, broker, node, wire, Some(cause));
+        let at = self.now + self.broker_cfg.ack_timeout;
+        self.schedule(at, Queued::AckTimeout { group, partition, gen });
+    }
+
+    /// An ack arrived at the broker.
+    pub(crate) fn broker_ack(&mut self, trace: &mut Trace<M>, logs: &mut Logs<M>, cause: EventId, group: GroupId, partition: u16, offset: u64, ok: bool) {
+        let Some(broker) = self.broker else { return };
+        let g = &self.groups[group.0 as usize];
+        let (topic, node, delivery) = (g.topic, g.node, g.delivery);
+        let cur = &g.cursors[partition as usize];
+        if cur.pending != Some(offset) {
+            self.record(trace, TraceKind::Note, broker, Some(node), None, Some(cause), Detail::Text(format!("stale ack for offset {offset} ignored")));
+            return;
+        }
+        let cur = &mut self.groups[group.0 as usize].cursors[partition as usize];
+        cur.pending = None;
+        cur.gen += 1;
+        if ok {
+            if delivery == Delivery::AtLeastOnce {
+                cur.committed = offset + 1;
+                cur.deliveries = 0;
+                cur.failures = 0;
+                self.record(trace, TraceKind::Commit, broker, Some(node), None, Some(cause), Detail::Record { topic, partition, offset: offset + 1 });
+            } else {
+                cur.deliveries = 0;
+                cur.failures = 0;
+            }
+            self.pump(trace, logs, group, partition, cause);
+            return;
+        }
+        if delivery == Delivery::AtMostOnce {
+            cur.deliveries = 0;
+            cur.failures = 0;
+            self.record(trace, TraceKind::Note, broker, Some(node), None, Some(cause), Detail::Text(format!("offset {offset} failed and is not retried (at-most-once)")));
+            self.pump(trace, logs, group, partition, cause);
+            return;
+        }
+        cur.failures += 1;
+        if cur.failures >= self.broker_cfg.max_attempts {
+            cur.committed = offset + 1;
+            cur.deliveries = 0;
+            cur.failures = 0;
+            let rec = logs.partition(topic, partition)[offset as usize].clone();
+            let ev = self.record(trace, TraceKind::DeadLetter, broker, Some(node), None, Some(cause), Detail::Record { topic, partition, offset });
+            self.counters.dead_lettered += 1;
+            logs.append_dead(topic, LogRecord { event: ev, at: self.now, ..rec });
+            self.record(trace, TraceKind::Commit, broker, Some(node), None, Some(ev), Detail::Record { topic, partition, offset: offset + 1 });
+            self.pump(trace, logs, group, partition, ev);
+            return;
+        }
+        cur.backing_off = true;
+        let failures = cur.failures;
+        let gen = cur.gen;
+        let base = self.broker_cfg.backoff_base.saturating_mul(1 << (failures - 1).min(20)).min(self.broker_cfg.backoff_max);
+        let delay = base + self.rng.between(0, base / 2);
+        self.counters.retried += 1;
+        self.record(trace, TraceKind::Retry, broker, Some(node), None, Some(cause), Detail::Text(format!("offset {offset} failed {failures}×; retry in {delay} ms")));
+        self.schedule(self.now + delay, Queued::Retry { group, partition, gen });
+    }
+
+    /// The ack deadline for a delivery passed.
+    pub(crate) fn broker_ack_timeout(&mut self, trace: &mut Trace<M>, logs: &Logs<M>, group: GroupId, partition: u16, gen: u64) -> bool {
+        let g = &self.groups[group.0 as usize];
+        let cur = &g.cursors[partition as usize];
+        if cur.gen != gen || cur.pending.is_none() || !self.broker_up() {
+            return false;
+        }
+        let (topic, node) = (g.topic, g.node);
+        let offset = cur.pending.unwrap_or(0);
+        let broker = self.broker.expect("broker is up");
+        let cur = &mut self.groups[group.0 as usize].cursors[partition as usize];
+        cur.pending = None;
+        cur.gen += 1;
+        if g_delivery(&self.groups[group.0 as usize]) == Delivery::AtMostOnce {
+            let c = &mut self.groups[group.0 as usize].cursors[partition as usize];
+            c.deliveries = 0;
+            c.failures = 0;
+        }
+        let ev = self.record(trace, TraceKind::AckTimeout, broker, Some(node), None, None, Detail::Record { topic, partition, offset });
+        self.pump(trace, logs, group, partition, ev);
+        true
+    }
+
+    /// A retry backoff passed.
+    pub(crate) fn broker_retry(&mut self, trace: &mut Trace<M>, logs: &Logs<M>, group: GroupId, partition: u16, gen: u64) -> bool {
+        let cur = &mut self.groups[group.0 as usize].cursors[partition as usize];
+        if cur.gen != gen || !cur.backing_off {
+            return false;
+        }
+        cur.backing_off = false;
+        let Some(broker) = self.broker else { return false };
+        let node = self.groups[group.0 as usize].node;
+        let ev = self.record(trace, TraceKind::Timer, broker, Some(node), None, None, Detail::Text("retry backoff over".into()));
+        self.pump(trace, logs, group, partition, ev);
+        true
+    }
+
+    /// The broker crashed: what it had in flight to consumers is forgotten.
+    pub(crate) fn broker_crashed(&mut self) {
+        for g in &mut self.groups {
+            for c in &mut g.cursors {
+                c.pending = None;
+                c.backing_off = false;
+                c.gen += 1;
+            }
+        }
+    }
+
+    /// Wakes every group on every partition (after a broker restart or a reset).
+    pub(crate) fn pump_all(&mut self, trace: &mut Trace<M>, logs: &Logs<M>, cause: EventId) {
+        for g in 0..self.groups.len() {
+            for p in 0..self.groups[g].cursors.len() {
+                self.pump(trace, logs, GroupId(g as u16), p as u16, cause);
+            }
+        }
+    }
+
+    /// True when no group has a record in flight or waiting to be delivered.
+    pub fn broker_idle(&self, logs: &Logs<M>) -> bool {
+        self.groups.iter().all(|g| {
+            g.cursors
+                .iter()
+                .enumerate()
+                .all(|(p, c)| c.pending.is_none() && !c.backing_off && c.committed as usize >= logs.partition(g.topic, p as u16).len())
+        })
+    }
+}
+
+fn g_delivery(g: &GroupState) -> Delivery {
+    g.delivery
+}

@@ -1,0 +1,153 @@
+//! The handle a scenario's handlers act through. A handler never does I/O:
+//! it sends, publishes, sets timers and records notes via its `Ctx`, and the
+//! engine turns those into scheduled, traced events.
+
+use super::broker::{Delivery, Logs};
+use super::core::{Core, TimerRt};
+use super::core::Queued;
+use super::rng::SimRng;
+use super::trace::{Detail, Trace, TraceKind};
+use super::types::{EventId, GroupId, NodeId, Time, TimerId, TopicId};
+use super::wire::Wire;
+
+/// What a handler may do, acting as one node.
+pub struct Ctx<'a, M> {
+    pub(crate) core: &'a mut Core<M>,
+    pub(crate) trace: &'a mut Trace<M>,
+    pub(crate) logs: &'a Logs<M>,
+    pub(crate) node: NodeId,
+    pub(crate) cause: Option<EventId>,
+}
+
+impl<'a, M: Clone> Ctx<'a, M> {
+    /// Virtual time now.
+    pub fn now(&self) -> Time {
+        self.core.now
+    }
+
+    /// The node this handler acts as.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// Acts as another node from now on (for workload and control actions).
+    pub fn act_as(&mut self, node: NodeId) {
+        self.node = node;
+    }
+
+    /// The event being handled; use it to remember where a value came from.
+    pub fn cause(&self) -> Option<EventId> {
+        self.cause
+    }
+
+    /// The world's RNG (the only source of randomness a scenario may use).
+    pub fn rng(&mut self) -> &mut SimRng {
+        &mut self.core.rng
+    }
+
+    /// True when `node` is running.
+    pub fn is_up(&self, node: NodeId) -> bool {
+        self.core.is_up(node)
+    }
+
+    /// Sends a message to another service.
+    pub fn send(&mut self, to: NodeId, msg: M) {
+        self.core.transmit(self.trace, self.node, to, Wire::App(msg), self.cause);
+    }
+
+    /// Publishes a record to a topic through the broker (fire and forget).
+    pub fn publish(&mut self, topic: TopicId, key: Option<u64>, payload: M) {
+        self.publish_inner(topic, key, payload, None);
+    }
+
+    /// Publishes a record and asks the broker to confirm with `token`
+    /// (see `Scenario::on_publish_ack`).
+    pub fn publish_confirmed(&mut self, topic: TopicId, key: Option<u64>, payload: M, token: u64) {
+        self.publish_inner(topic, key, payload, Some(token));
+    }
+
+    fn publish_inner(&mut self, topic: TopicId, key: Option<u64>, payload: M, confirm: Option<u64>) {
+        let Some(broker) = self.core.broker else { return };
+        let wire = Wire::Publish { topic, key, confirm, payload };
+        self.core.transmit(self.trace, self.node, broker, wire, self.cause);
+    }
+
+    /// Fires `on_timer(tag)` on this node after `delay`.
+    pub fn set_timer(&mut self, delay: Time, tag: u64) -> TimerId {
+        self.timer(delay, tag, None)
+    }
+
+    /// Fires `on_timer(tag)` on this node every `period`, first after one period.
+    pub fn set_periodic(&mut self, period: Time, tag: u64) -> TimerId {
+        self.timer(period, tag, Some(period.max(1)))
+    }
+
+    fn timer(&mut self, delay: Time, tag: u64, period: Option<Time>) -> TimerId {
+        let id = TimerId(self.core.next_timer);
+        self.core.next_timer += 1;
+        self.core.timers.insert(
+            id,
+            TimerRt {
+                node: self.node,
+                tag,
+                period,
+                cause: self.cause,
+            },
+        );
+        let at = self.core.now + delay;
+        self.core.schedule(at, Queued::Timer(id));
+        id
+    }
+
+    /// Cancels a timer (no effect if it already fired or was cancelled).
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        self.core.timers.remove(&id);
+    }
+
+    /// Records plain words in the trace ("duplicate, ignored because
+    /// already processed") and returns the event's id.
+    pub fn note(&mut self, text: impl Into<String>) -> EventId {
+        self.core.record(self.trace, TraceKind::Note, self.node, None, None, self.cause, Detail::Text(text.into()))
+    }
+
+    /// Records a state write a table shows ("balance of account 3 = 40")
+    /// and returns the event's id, so a cell can be explained later.
+    pub fn write(&mut self, text: impl Into<String>) -> EventId {
+        self.core.record(self.trace, TraceKind::Write, self.node, None, None, self.cause, Detail::Text(text.into()))
+    }
+
+    /// Changes a consumer group's delivery semantics.
+    pub fn set_delivery(&mut self, group: GroupId, delivery: Delivery) {
+        if let Some(g) = self.core.groups.get_mut(group.0 as usize) {
+            g.delivery = delivery;
+        }
+    }
+
+    /// Moves a consumer group's committed offset on every partition (0 to
+    /// rebuild a projection from the start of the log).
+    pub fn reset_group(&mut self, group: GroupId, offset: u64) {
+        let Some(g) = self.core.groups.get_mut(group.0 as usize) else { return };
+        for c in &mut g.cursors {
+            c.committed = offset;
+            c.pending = None;
+            c.backing_off = false;
+            c.deliveries = 0;
+            c.failures = 0;
+            c.gen += 1;
+        }
+        let cause = self.note(format!("consumer group reset to offset {offset}"));
+        for p in 0..self.core.groups[group.0 as usize].cursors.len() {
+            self.core.pump(self.trace, self.logs, group, p as u16, cause);
+        }
+    }
+
+    /// A group's committed offset on a partition.
+    pub fn committed(&self, group: GroupId, partition: u16) -> u64 {
+        self.core.groups.get(group.0 as usize).and_then(|g| g.cursors.get(partition as usize)).map_or(0, |c| c.committed)
+    }
+
+    /// The broker's logs (read only).
+    pub fn logs(&self) -> &Logs<M> {
+        self.logs
+    }
+}

@@ -1,0 +1,566 @@
+//! A type-erased view of a run for the UI: [`Playground`] hides the
+//! scenario's types, and [`Frame`] is a cheap picture of the world at the
+//! current time that components read (they never touch the world except
+//! through commands).
+
+use super::core::{Counters, NodeStatus};
+use super::net::{LinkSettings, LinkState};
+use super::runner::{CheckStatus, SeriesPoint, Sim};
+use super::scenario::{CheckKind, NodeRole, Scenario, ScenarioInfo, Table, Topology};
+use super::script::{Command, ScriptEntry};
+use super::trace::{Detail, TraceEvent, TraceKind};
+use super::types::{fmt_secs, EventId, MsgId, NodeId, Time};
+use super::wire::{Wire, WireKind};
+use serde::Serialize;
+use std::rc::Rc;
+
+/// A node as drawn.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeFrame {
+    /// Id.
+    pub id: NodeId,
+    /// Name.
+    pub name: &'static str,
+    /// Role.
+    pub role: NodeRole,
+    /// Layout x on a 1000 × 600 canvas.
+    pub x: f32,
+    /// Layout y on a 1000 × 600 canvas.
+    pub y: f32,
+    /// Lifecycle.
+    pub status: NodeStatus,
+    /// Key state in a few words.
+    pub summary: String,
+    /// Whether the learner may crash it.
+    pub crashable: bool,
+}
+
+/// One direction of a drawn link.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkFrame {
+    /// Sender side.
+    pub from: NodeId,
+    /// Receiver side.
+    pub to: NodeId,
+    /// Fault state.
+    pub state: LinkState,
+    /// Settings.
+    pub settings: LinkSettings,
+}
+
+/// A message token.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlightFrame {
+    /// Id (for "drop this" / "duplicate this").
+    pub id: MsgId,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// When it left.
+    pub sent_at: Time,
+    /// When it arrives.
+    pub due_at: Time,
+    /// Kind, for colour.
+    pub kind: WireKind,
+    /// Words for its accessible name and tooltip.
+    pub label: String,
+    /// Frozen at this fraction of the way, on a held link.
+    pub held: Option<f32>,
+    /// A copy made by duplication.
+    pub copy: bool,
+}
+
+/// One partition of a topic with its consumers' positions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartitionFrame {
+    /// Topic name.
+    pub topic: &'static str,
+    /// Partition number.
+    pub partition: u16,
+    /// Records in the log.
+    pub len: u64,
+    /// Consumer groups: name, committed offset, record in flight.
+    pub groups: Vec<(&'static str, u64, bool)>,
+    /// Records in the topic's dead-letter log (same for every partition row).
+    pub dead: u64,
+}
+
+/// A replica or read model, as the meter shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ViewFrame {
+    /// Name.
+    pub name: String,
+    /// Node holding it.
+    pub node: Option<NodeId>,
+    /// Entities differing.
+    pub differing: u32,
+    /// Entities in all.
+    pub total: u32,
+    /// Entity noun, plural.
+    pub unit: &'static str,
+    /// Age of the oldest unreflected write.
+    pub staleness: Option<Time>,
+    /// How long its last divergence lasted.
+    pub converged_in: Option<Time>,
+    /// The status in words.
+    pub sentence: String,
+}
+
+/// A check, as the meter shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckFrame {
+    /// Name.
+    pub name: &'static str,
+    /// Always or eventually.
+    pub kind: CheckKind,
+    /// What it means.
+    pub help: &'static str,
+    /// Status now.
+    pub status: CheckStatus,
+}
+
+/// A picture of the world at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Frame {
+    /// Virtual time.
+    pub time: Time,
+    /// End of the timeline so far.
+    pub horizon: Time,
+    /// Events processed.
+    pub processed: u64,
+    /// Nodes.
+    pub nodes: Vec<NodeFrame>,
+    /// Both directions of every drawn edge.
+    pub links: Vec<LinkFrame>,
+    /// Messages on links.
+    pub flights: Vec<FlightFrame>,
+    /// Broker partitions.
+    pub partitions: Vec<PartitionFrame>,
+    /// Replicas and read models.
+    pub views: Vec<ViewFrame>,
+    /// Checks.
+    pub checks: Vec<CheckFrame>,
+    /// Counters.
+    pub counters: Counters,
+    /// No faults and no writes: `eventually` checks are being judged.
+    pub settled: bool,
+}
+
+impl Frame {
+    /// The meter's headline: "All replicas converged in 2.8 s" or how many diverge.
+    pub fn headline(&self) -> String {
+        let diverged: Vec<&ViewFrame> = self.views.iter().filter(|v| v.differing > 0).collect();
+        if diverged.is_empty() {
+            let longest = self.views.iter().filter_map(|v| v.converged_in).max();
+            match longest {
+                Some(d) => format!("All replicas converged in {}", fmt_secs(d)),
+                None => "All replicas converged".to_string(),
+            }
+        } else {
+            let names: Vec<&str> = diverged.iter().map(|v| v.name.as_str()).collect();
+            format!("Diverged: {}", names.join(", "))
+        }
+    }
+}
+
+/// An event as a sentence for the log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogLine {
+    /// Event id.
+    pub id: EventId,
+    /// Virtual time.
+    pub time: Time,
+    /// Kind name ("send", "drop", …).
+    pub kind: &'static str,
+    /// Where.
+    pub node: NodeId,
+    /// The other side.
+    pub peer: Option<NodeId>,
+    /// Message involved.
+    pub msg: Option<MsgId>,
+    /// Cause.
+    pub parent: Option<EventId>,
+    /// Lamport clock.
+    pub lamport: u64,
+    /// The event in words.
+    pub text: String,
+}
+
+/// A run seen without its scenario's types: what the UI drives.
+pub trait Playground {
+    /// Static description.
+    fn info(&self) -> Rc<ScenarioInfo>;
+    /// Shape.
+    fn topology(&self) -> Rc<Topology>;
+    /// Seed.
+    fn seed(&self) -> u64;
+    /// Virtual time now.
+    fn now(&self) -> Time;
+    /// Furthest time reached.
+    fn horizon(&self) -> Time;
+    /// Events processed.
+    fn processed(&self) -> u64;
+    /// Runs to `t`.
+    fn run_until(&mut self, t: Time);
+    /// Processes one event.
+    fn step(&mut self) -> bool;
+    /// Goes to time `t` (back or forward).
+    fn seek(&mut self, t: Time);
+    /// Starts over (same seed, empty script).
+    fn reset(&mut self);
+    /// Applies and records a command; returns how many future script
+    /// entries a fork discarded.
+    fn apply(&mut self, cmd: Command) -> Result<usize, String>;
+    /// The script.
+    fn script(&self) -> Vec<ScriptEntry>;
+    /// The world now.
+    fn frame(&self) -> Frame;
+    /// State tables now.
+    fn tables(&self) -> Vec<Table>;
+    /// The last `max` events as sentences, oldest first.
+    fn log(&self, max: usize) -> Vec<LogLine>;
+    /// One event as a sentence.
+    fn line(&self, id: EventId) -> Option<LogLine>;
+    /// The chain of causes of an event, newest first.
+    fn explain(&self, id: EventId) -> Vec<LogLine>;
+    /// Divergence changes over time.
+    fn series(&self) -> Vec<SeriesPoint>;
+    /// The trace as JSON (the window kept in memory).
+    fn trace_json(&self) -> String;
+}
+
+impl<S: Scenario> Sim<S> {
+    fn name(&self, n: NodeId) -> &'static str {
+        self.world().topo.nodes.get(n.index()).map_or("?", |s| s.name)
+    }
+
+    fn topic_name(&self, t: super::types::TopicId) -> &'static str {
+        self.world().topo.topics.get(t.0 as usize).map_or("?", |s| s.name)
+    }
+
+    /// A message in words.
+    pub fn describe_wire(&self, w: &Wire<S::Msg>) -> String {
+        let m = &self.world().model;
+        match w {
+            Wire::App(p) => m.describe(p),
+            Wire::Publish { topic, payload, .. } => format!("publish to {}: {}", self.topic_name(*topic), m.describe(payload)),
+            Wire::PublishAck { offset, .. } => format!("publish confirmed at offset {offset}"),
+            Wire::Deliver {
+                topic,
+                partition,
+                offset,
+                attempt,
+                payload,
+                ..
+            } => {
+                let again = if *attempt > 1 { format!(", attempt {attempt}") } else { String::new() };
+                format!("{}[{partition}]@{offset}{again}: {}", self.topic_name(*topic), m.describe(payload))
+            }
+            Wire::Ack { partition, offset, ok, .. } => format!("{} for [{partition}]@{offset}", if *ok { "ack" } else { "nack" }),
+        }
+    }
+
+    /// A command in words.
+    pub fn describe_command(&self, c: &Command) -> String {
+        let n = |x: &NodeId| self.name(*x);
+        match c {
+            Command::Partition { a, b } => format!("cut the link between {} and {}", n(a), n(b)),
+            Command::PartitionOneway { from, to } => format!("cut the link from {} to {} (one way)", n(from), n(to)),
+            Command::Heal { a, b } => format!("healed the link between {} and {}", n(a), n(b)),
+            Command::Hold { from, to } => format!("held messages from {} to {}", n(from), n(to)),
+            Command::Release { from, to } => format!("released messages from {} to {}", n(from), n(to)),
+            Command::SetLink { from, to, settings } => format!(
+                "set {} → {} to {} ms ± {} ms, {}% drop, {}% duplicate",
+                n(from),
+                n(to),
+                settings.latency,
+                settings.jitter,
+                settings.drop_permille as f32 / 10.0,
+                settings.dup_permille as f32 / 10.0
+            ),
+            Command::Crash { node } => format!("crashed {}", n(node)),
+            Command::Restart { node } => format!("restarted {}", n(node)),
+            Command::DropMessage { msg } => format!("dropped message {}", msg.0),
+            Command::DuplicateMessage { msg } => format!("duplicated message {}", msg.0),
+            Command::Toggle { id, on } => {
+                let label = self.world().info.toggles.iter().find(|t| t.id == id).map_or(id.as_str(), |t| t.label);
+                format!("turned {} {}", label, if *on { "on" } else { "off" })
+            }
+            Command::Set { id, value } => {
+                let s = self.world().info.settings.iter().find(|s| s.id == id);
+                format!("set {} to {value}{}", s.map_or(id.as_str(), |s| s.label), s.map_or("", |s| s.unit))
+            }
+            Command::Action { id } => self.world().info.actions.iter().find(|a| a.id == id).map_or(id.clone(), |a| a.label.to_lowercase()),
+        }
+    }
+
+    /// An event in words.
+    pub fn sentence(&self, e: &TraceEvent<S::Msg>) -> String {
+        let node = self.name(e.node);
+        let peer = e.peer.map_or("?", |p| self.name(p));
+        let wire = match &e.detail {
+            Detail::Wire { wire, .. } => self.describe_wire(wire),
+            _ => String::new(),
+        };
+        let text = match &e.detail {
+            Detail::Text(t) => t.clone(),
+            _ => String::new(),
+        };
+        let rec = match &e.detail {
+            Detail::Record { topic, partition, offset } => format!("{}[{partition}]@{offset}", self.topic_name(*topic)),
+            _ => String::new(),
+        };
+        match &e.kind {
+            TraceKind::Send => format!("{node} sent {wire} to {peer}"),
+            TraceKind::Deliver => format!("{node} received {wire} from {peer}"),
+            TraceKind::Drop(r) => {
+                let (from, to) = if *r == super::trace::DropReason::ReceiverDown { (peer, node) } else { (node, peer) };
+                if wire.is_empty() {
+                    format!("a message from {from} to {to} was lost: {}", r.words())
+                } else {
+                    format!("{wire} ({from} → {to}) was lost: {}", r.words())
+                }
+            }
+            TraceKind::Duplicate => format!("{wire} ({node} → {peer}) was duplicated"),
+            TraceKind::Hold => format!("a message from {node} to {peer} is held on the link"),
+            TraceKind::Release => format!("a held message from {node} to {peer} moves again"),
+            TraceKind::Append => format!("{node} appended {rec} (published by {peer})"),
+            TraceKind::Consume { ok: true } => format!("{node} processed {rec}"),
+            TraceKind::Consume { ok: false } => format!("{node} failed to process a record: {text}"),
+            TraceKind::Commit => format!("{node} committed {peer}'s offset: next is {rec}"),
+            TraceKind::Redeliver => format!("{node} redelivers {rec} to {peer}"),
+            TraceKind::Retry => format!("{node} will retry {peer}: {text}"),
+            TraceKind::DeadLetter => format!("{node} moved {rec} to the dead-letter log after repeated failures in {peer}"),
+            TraceKind::AckTimeout => format!("{node} got no ack from {peer} for {rec} in time"),
+            TraceKind::Timer => {
+                if text.is_empty() {
+                    format!("{node}: timer fired")
+                } else {
+                    format!("{node}: {text}")
+                }
+            }
+            TraceKind::Crash => format!("{node} crashed and lost its volatile state"),
+            TraceKind::Restart => format!("{node} is restarting"),
+            TraceKind::Recovered => format!("{node} recovered from its durable state"),
+            TraceKind::Write => format!("{node} wrote {text}"),
+            TraceKind::Command => match &e.detail {
+                Detail::Command(c) => format!("You {}", self.describe_command(c)),
+                _ => "You acted".to_string(),
+            },
+            TraceKind::Note => format!("{node}: {text}"),
+            TraceKind::Violation => text,
+        }
+    }
+
+    fn log_line(&self, e: &TraceEvent<S::Msg>) -> LogLine {
+        LogLine {
+            id: e.id,
+            time: e.time,
+            kind: e.kind.name(),
+            node: e.node,
+            peer: e.peer,
+            msg: e.msg,
+            parent: e.parent,
+            lamport: e.lamport,
+            text: self.sentence(e),
+        }
+    }
+
+    /// The world now, for drawing.
+    pub fn frame(&self) -> Frame {
+        let w = self.world();
+        let now = self.now();
+        let env = w.env();
+        let model = &w.model;
+        let nodes = w
+            .topo
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let id = NodeId(i as u16);
+                let status = w.core.nodes[i].status;
+                NodeFrame {
+                    id,
+                    name: n.name,
+                    role: n.role,
+                    x: n.x,
+                    y: n.y,
+                    status,
+                    summary: if status == NodeStatus::Up { model.summary(id) } else { "down".into() },
+                    crashable: n.crashable,
+                }
+            })
+            .collect();
+        let mut links = Vec::new();
+        for &(a, b) in &w.topo.edges {
+            for (from, to) in [(a, b), (b, a)] {
+                let l = w.core.net.link(from, to);
+                links.push(LinkFrame {
+                    from,
+                    to,
+                    state: l.state,
+                    settings: l.settings,
+                });
+            }
+        }
+        let flights = w
+            .core
+            .flight
+            .values()
+            .map(|f| FlightFrame {
+                id: f.id,
+                from: f.from,
+                to: f.to,
+                sent_at: f.sent_at,
+                due_at: f.due_at,
+                kind: f.wire.kind(),
+                label: self.describe_wire(&f.wire),
+                held: f.held,
+                copy: f.copy_of.is_some(),
+            })
+            .collect();
+        let mut partitions = Vec::new();
+        for (ti, t) in w.topo.topics.iter().enumerate() {
+            let topic = super::types::TopicId(ti as u16);
+            for p in 0..w.logs.partitions(topic) {
+                let groups = w
+                    .core
+                    .groups
+                    .iter()
+                    .zip(&w.topo.groups)
+                    .filter(|(g, _)| g.topic == topic)
+                    .map(|(g, spec)| {
+                        let c = &g.cursors[p as usize];
+                        (spec.name, c.committed, c.pending.is_some())
+                    })
+                    .collect();
+                partitions.push(PartitionFrame {
+                    topic: t.name,
+                    partition: p,
+                    len: w.logs.partition(topic, p).len() as u64,
+                    groups,
+                    dead: w.logs.dead_letters(topic).len() as u64,
+                });
+            }
+        }
+        let views = model
+            .views(&env)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let converged_in = self.view_tracks().get(i).and_then(|t| t.converged_in);
+                let staleness = v.lag_since.map(|l| now.saturating_sub(l));
+                let sentence = if v.differing == 0 {
+                    match converged_in {
+                        Some(d) => format!("{}: converged (last in {})", v.name, fmt_secs(d)),
+                        None => format!("{}: converged", v.name),
+                    }
+                } else {
+                    let stale = staleness.map_or(String::new(), |s| format!(", stale {}", fmt_secs(s)));
+                    format!("{}: diverged, {} of {} {} behind{stale}", v.name, v.differing, v.total, v.unit)
+                };
+                ViewFrame {
+                    name: v.name,
+                    node: v.node,
+                    differing: v.differing,
+                    total: v.total,
+                    unit: v.unit,
+                    staleness,
+                    converged_in,
+                    sentence,
+                }
+            })
+            .collect();
+        let checks = w
+            .info
+            .checks
+            .iter()
+            .zip(self.check_status())
+            .map(|(c, status)| CheckFrame {
+                name: c.name,
+                kind: c.kind,
+                help: c.help,
+                status,
+            })
+            .collect();
+        Frame {
+            time: now,
+            horizon: self.horizon(),
+            processed: self.processed(),
+            nodes,
+            links,
+            flights,
+            partitions,
+            views,
+            checks,
+            counters: w.core.counters.clone(),
+            settled: self.settled(),
+        }
+    }
+}
+
+impl<S: Scenario> Playground for Sim<S> {
+    fn info(&self) -> Rc<ScenarioInfo> {
+        self.world().info.clone()
+    }
+    fn topology(&self) -> Rc<Topology> {
+        self.world().topo.clone()
+    }
+    fn seed(&self) -> u64 {
+        Sim::seed(self)
+    }
+    fn now(&self) -> Time {
+        Sim::now(self)
+    }
+    fn horizon(&self) -> Time {
+        Sim::horizon(self)
+    }
+    fn processed(&self) -> u64 {
+        Sim::processed(self)
+    }
+    fn run_until(&mut self, t: Time) {
+        Sim::run_until(self, t)
+    }
+    fn step(&mut self) -> bool {
+        Sim::step(self)
+    }
+    fn seek(&mut self, t: Time) {
+        Sim::seek(self, t)
+    }
+    fn reset(&mut self) {
+        Sim::reset(self)
+    }
+    fn apply(&mut self, cmd: Command) -> Result<usize, String> {
+        Sim::apply(self, cmd)
+    }
+    fn script(&self) -> Vec<ScriptEntry> {
+        Sim::script(self).to_vec()
+    }
+    fn frame(&self) -> Frame {
+        Sim::frame(self)
+    }
+    fn tables(&self) -> Vec<Table> {
+        let w = self.world();
+        w.model.tables(&w.env())
+    }
+    fn log(&self, max: usize) -> Vec<LogLine> {
+        let ev = self.world().trace.events();
+        let skip = ev.len().saturating_sub(max);
+        ev.skip(skip).map(|e| self.log_line(e)).collect()
+    }
+    fn line(&self, id: EventId) -> Option<LogLine> {
+        self.world().trace.get(id).map(|e| self.log_line(e))
+    }
+    fn explain(&self, id: EventId) -> Vec<LogLine> {
+        self.world().trace.causes(id).into_iter().map(|e| self.log_line(e)).collect()
+    }
+    fn series(&self) -> Vec<SeriesPoint> {
+        Sim::series(self).to_vec()
+    }
+    fn trace_json(&self) -> String {
+        let lines: Vec<LogLine> = self.world().trace.events().map(|e| self.log_line(e)).collect();
+        serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into())
+    }
+}

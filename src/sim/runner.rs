@@ -1,0 +1,464 @@
+//! [`Sim`]: a world plus its script, snapshots, metrics and checks. This is
+//! what the UI and the tests drive: run to a time, step, apply a command
+//! (recorded in the script), seek back and forth in time.
+
+use super::broker::Logs;
+use super::core::Core;
+use super::scenario::{CheckKind, Scenario, ViewStatus};
+use super::script::{validate_order, Command, ScriptEntry};
+use super::trace::{Detail, TraceKind};
+use super::types::{EventId, NodeId, Time};
+use super::world::World;
+use serde::Serialize;
+
+/// How one replica or read model has been doing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewTrack {
+    /// Latest status.
+    pub last: Option<ViewStatus>,
+    /// When it last went from converged to diverged.
+    pub diverged_since: Option<Time>,
+    /// How long its last divergence lasted.
+    pub converged_in: Option<Time>,
+    /// When it last converged.
+    pub converged_at: Option<Time>,
+}
+
+/// A check's first violation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// When.
+    pub at: Time,
+    /// The event that broke it (for `eventually`, the event that made it
+    /// false before things settled).
+    pub event: Option<EventId>,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// A check's state over the run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckTrack {
+    /// Since when (and from which event) it has been false.
+    pub false_since: Option<(Time, Option<EventId>)>,
+    /// Current reason it is false.
+    pub reason: Option<String>,
+    /// First violation (sticky).
+    pub first_violation: Option<Violation>,
+}
+
+/// A check's status right now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum CheckStatus {
+    /// It holds.
+    Holds,
+    /// An `eventually` check that is false but may still come true.
+    Pending {
+        /// Since when it has been false.
+        since: Time,
+        /// Why.
+        reason: String,
+    },
+    /// Broken.
+    Violated(Violation),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Tracking {
+    views: Vec<ViewTrack>,
+    checks: Vec<CheckTrack>,
+    settled_since: Option<Time>,
+}
+
+/// One change of a view's divergence, for charts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeriesPoint {
+    /// When.
+    pub time: Time,
+    /// Which view (index into the scenario's views).
+    pub view: u16,
+    /// Entities differing from the source of truth.
+    pub differing: u32,
+    /// Oldest unreflected write (staleness at `t` is `t - lag_since`).
+    pub lag_since: Option<Time>,
+}
+
+struct Snapshot<S: Scenario> {
+    core: Core<S::Msg>,
+    model: S,
+    next_event: EventId,
+    logs: Vec<usize>,
+    track: Tracking,
+    series: usize,
+    cursor: usize,
+}
+
+/// Options for a run.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Events the trace keeps.
+    pub trace_capacity: usize,
+    /// Virtual time between snapshots.
+    pub snapshot_every: Time,
+    /// Snapshots kept before old ones are thinned out.
+    pub max_snapshots: usize,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            trace_capacity: 60_000,
+            snapshot_every: 1_000,
+            max_snapshots: 1_200,
+        }
+    }
+}
+
+/// A run: scenario + seed + script, with time travel.
+pub struct Sim<S: Scenario> {
+    world: World<S>,
+    initial: S,
+    seed: u64,
+    script: Vec<ScriptEntry>,
+    cursor: usize,
+    snapshots: Vec<Snapshot<S>>,
+    opts: SimOptions,
+    track: Tracking,
+    series: Vec<SeriesPoint>,
+    horizon: Time,
+}
+
+impl<S: Scenario> Sim<S> {
+    /// Starts a run at time 0 with an empty script.
+    pub fn new(scenario: S, seed: u64) -> Self {
+        Self::with_options(scenario, seed, SimOptions::default())
+    }
+
+    /// Starts a run with explicit options.
+    pub fn with_options(scenario: S, seed: u64, opts: SimOptions) -> Self {
+        let world = World::new(scenario.clone(), seed, opts.trace_capacity);
+        let mut sim = Sim {
+            world,
+            initial: scenario,
+            seed,
+            script: Vec::new(),
+            cursor: 0,
+            snapshots: Vec::new(),
+            opts,
+            track: Tracking::default(),
+            series: Vec::new(),
+            horizon: 0,
+        };
+        sim.observe(None);
+        sim.snapshot();
+        sim
+    }
+
+    /// Starts a run that will replay `script` as time advances. The script
+    /// is validated first; on error nothing is created.
+    pub fn with_script(scenario: S, seed: u64, script: Vec<ScriptEntry>) -> Result<Self, String> {
+        let mut sim = Self::new(scenario, seed);
+        validate_order(&script)?;
+        for (i, e) in script.iter().enumerate() {
+            if !matches!(e.cmd, Command::DropMessage { .. } | Command::DuplicateMessage { .. }) {
+                sim.world.validate(&e.cmd).map_err(|m| format!("script[{i}].{m}"))?;
+            }
+        }
+        sim.script = script;
+        sim.horizon = sim.script.last().map_or(0, |e| e.at);
+        Ok(sim)
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The world (read only).
+    pub fn world(&self) -> &World<S> {
+        &self.world
+    }
+
+    /// The script recorded so far (including a future kept after seeking back).
+    pub fn script(&self) -> &[ScriptEntry] {
+        &self.script
+    }
+
+    /// Virtual time now.
+    pub fn now(&self) -> Time {
+        self.world.core.now
+    }
+
+    /// The furthest time this run has reached (the end of the timeline).
+    pub fn horizon(&self) -> Time {
+        self.horizon.max(self.now())
+    }
+
+    /// Events processed so far.
+    pub fn processed(&self) -> u64 {
+        self.world.core.processed
+    }
+
+    /// Divergence points recorded so far, in time order.
+    pub fn series(&self) -> &[SeriesPoint] {
+        &self.series
+    }
+
+    /// The broker's logs.
+    pub fn logs(&self) -> &Logs<S::Msg> {
+        &self.world.logs
+    }
+
+    /// Starts over with the same scenario and seed and an empty script.
+    pub fn reset(&mut self) {
+        *self = Sim::with_options(self.initial.clone(), self.seed, self.opts.clone());
+    }
+
+    fn next_script_ready(&self) -> Option<&ScriptEntry> {
+        let e = self.script.get(self.cursor)?;
+        let ready = match e.after {
+            Some(n) => self.world.core.processed >= n,
+            None => self.world.core.next_event_time().is_none_or(|et| et > e.at),
+        };
+        ready.then_some(e)
+    }
+
+    fn apply_next_script(&mut self) {
+        let e = self.script[self.cursor].clone();
+        self.cursor += 1;
+        self.world.core.now = self.world.core.now.max(e.at);
+        // Entries were validated when recorded or imported; a message id
+        // that is no longer in flight simply does nothing.
+        let _ = self.world.apply(&e.cmd);
+        self.observe(None);
+    }
+
+    /// Processes every event (and script entry) up to and including `t`,
+    /// then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Time) {
+        loop {
+            if let Some(e) = self.next_script_ready() {
+                if e.at <= t {
+                    self.apply_next_script();
+                    continue;
+                }
+                break;
+            }
+            match self.world.core.next_event_time() {
+                Some(et) if et <= t => {
+                    self.step_world();
+                }
+                _ => break,
+            }
+        }
+        self.world.core.now = self.world.core.now.max(t);
+        self.horizon = self.horizon.max(self.world.core.now);
+    }
+
+    /// Processes exactly one event (after any script entries due before
+    /// it). Returns false when nothing is left to happen.
+    pub fn step(&mut self) -> bool {
+        while let Some(e) = self.next_script_ready() {
+            if self.world.core.next_event_time().is_some_and(|et| e.at > et) {
+                break;
+            }
+            self.apply_next_script();
+        }
+        let did = self.step_world();
+        self.horizon = self.horizon.max(self.world.core.now);
+        did
+    }
+
+    fn step_world(&mut self) -> bool {
+        if !self.world.step() {
+            return false;
+        }
+        let cause = EventId(self.world.trace.next_id().0.saturating_sub(1));
+        self.observe(Some(cause));
+        let last = self.snapshots.last().map_or(0, |s| s.core.now);
+        if self.world.core.now >= last + self.opts.snapshot_every {
+            self.snapshot();
+        }
+        true
+    }
+
+    /// Applies a command now and records it in the script. If the run had
+    /// been rewound, the future after this moment is discarded (a fork);
+    /// the result says how many script entries were dropped.
+    pub fn apply(&mut self, cmd: Command) -> Result<usize, String> {
+        if let Command::DropMessage { msg } | Command::DuplicateMessage { msg } = &cmd {
+            if !self.world.core.flight.contains_key(msg) {
+                return Err(format!("message {} is no longer in flight", msg.0));
+            }
+        }
+        self.world.validate(&cmd)?;
+        let dropped = self.script.len() - self.cursor;
+        if dropped > 0 {
+            self.script.truncate(self.cursor);
+        }
+        let processed = self.world.core.processed;
+        self.snapshots.retain(|s| s.core.processed <= processed);
+        self.horizon = self.world.core.now;
+        self.script.push(ScriptEntry {
+            at: self.world.core.now,
+            after: Some(processed),
+            cmd: cmd.clone(),
+        });
+        self.cursor = self.script.len();
+        self.world.apply(&cmd)?;
+        self.observe(None);
+        Ok(dropped)
+    }
+
+    fn snapshot(&mut self) {
+        let w = &self.world;
+        self.snapshots.push(Snapshot {
+            core: w.core.clone(),
+            model: w.model.clone(),
+            next_event: w.trace.next_id(),
+            logs: w.logs.lengths(),
+            track: self.track.clone(),
+            series: self.series.len(),
+            cursor: self.cursor,
+        });
+        if self.snapshots.len() > self.opts.max_snapshots {
+            // Keep the first and thin the older half, so memory stays
+            // bounded and recent seeks stay cheapest.
+            let half = self.snapshots.len() / 2;
+            let mut i = 0;
+            self.snapshots.retain(|_| {
+                i += 1;
+                i == 1 || i > half || i % 2 == 0
+            });
+        }
+    }
+
+    /// Shows the world as it was (or will be) at time `t`: restores the
+    /// nearest snapshot at or before `t` and replays the script forward.
+    pub fn seek(&mut self, t: Time) {
+        if t >= self.now() {
+            self.run_until(t);
+            return;
+        }
+        let idx = self.snapshots.iter().rposition(|s| s.core.now <= t).unwrap_or(0);
+        let s = &self.snapshots[idx];
+        self.world.core = s.core.clone();
+        self.world.model = s.model.clone();
+        self.world.trace.truncate(s.next_event);
+        self.world.logs.truncate(&s.logs);
+        self.track = s.track.clone();
+        self.series.truncate(s.series);
+        self.cursor = s.cursor;
+        self.run_until(t);
+    }
+
+    /// True when no link is cut or held, every node is up, and the
+    /// workload has stopped writing.
+    pub fn settled(&self) -> bool {
+        !self.world.core.fault_active() && self.world.model.quiet()
+    }
+
+    fn observe(&mut self, cause: Option<EventId>) {
+        let now = self.world.core.now;
+        let settled = self.settled();
+        match (settled, self.track.settled_since) {
+            (true, None) => self.track.settled_since = Some(now),
+            (false, Some(_)) => self.track.settled_since = None,
+            _ => {}
+        }
+        if cause.is_some() && !self.world.core.touched && !self.track.views.is_empty() {
+            return;
+        }
+        let env = self.world.env();
+        let views = self.world.model.views(&env);
+        let checks = self.world.model.checks(&env);
+        self.track.views.resize(views.len(), ViewTrack::default());
+        for (i, v) in views.into_iter().enumerate() {
+            let tr = &mut self.track.views[i];
+            let changed = tr.last.as_ref().is_none_or(|l| l.differing != v.differing || l.lag_since != v.lag_since);
+            if !changed {
+                continue;
+            }
+            let was = tr.last.as_ref().map_or(0, |l| l.differing);
+            if was == 0 && v.differing > 0 {
+                tr.diverged_since = Some(now);
+            } else if was > 0 && v.differing == 0 {
+                tr.converged_at = Some(now);
+                tr.converged_in = tr.diverged_since.map(|d| now - d);
+            }
+            self.series.push(SeriesPoint {
+                time: now,
+                view: i as u16,
+                differing: v.differing,
+                lag_since: v.lag_since,
+            });
+            tr.last = Some(v);
+        }
+        let specs = self.world.info.checks.clone();
+        self.track.checks.resize(specs.len(), CheckTrack::default());
+        for (i, res) in checks.into_iter().enumerate().take(specs.len()) {
+            let tr = &mut self.track.checks[i];
+            match res {
+                None => {
+                    tr.false_since = None;
+                    tr.reason = None;
+                }
+                Some(reason) => {
+                    if tr.false_since.is_none() {
+                        tr.false_since = Some((now, cause));
+                    }
+                    if specs[i].kind == CheckKind::Always && tr.first_violation.is_none() {
+                        tr.first_violation = Some(Violation {
+                            at: now,
+                            event: cause,
+                            reason: reason.clone(),
+                        });
+                        let node = cause.and_then(|c| self.world.trace.get(c)).map_or(NodeId(0), |e| e.node);
+                        let text = format!("check \"{}\" violated: {reason}", specs[i].name);
+                        self.world.core.record(&mut self.world.trace, TraceKind::Violation, node, None, None, cause, Detail::Text(text));
+                    }
+                    tr.reason = Some(reason);
+                }
+            }
+        }
+    }
+
+    /// The status of every check now, in the scenario's order.
+    pub fn check_status(&self) -> Vec<CheckStatus> {
+        let now = self.now();
+        let settle = self.world.model.settle_time();
+        self.world
+            .info
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let tr = self.track.checks.get(i).cloned().unwrap_or_default();
+                match (spec.kind, tr.false_since, tr.reason) {
+                    (CheckKind::Always, _, _) if tr.first_violation.is_some() => CheckStatus::Violated(tr.first_violation.expect("checked")),
+                    (_, None, _) | (_, _, None) => CheckStatus::Holds,
+                    (CheckKind::Always, Some((since, _)), Some(reason)) => CheckStatus::Pending { since, reason },
+                    (CheckKind::Eventually, Some((since, event)), Some(reason)) => match self.track.settled_since {
+                        Some(settled) if now >= settled.max(since) + settle => CheckStatus::Violated(Violation {
+                            at: settled.max(since) + settle,
+                            event,
+                            reason,
+                        }),
+                        _ => CheckStatus::Pending { since, reason },
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// How each view has been doing (latest status, last convergence).
+    pub fn view_tracks(&self) -> &[ViewTrack] {
+        &self.track.views
+    }
+
+    /// The cost of a seek in replayed events: how far `t` is from the
+    /// snapshot a seek would restore (for benchmarks and reports).
+    pub fn snapshot_count(&self) -> usize {
+        self.snapshots.len()
+    }
+}

@@ -1,0 +1,323 @@
+//! What a pattern provides to the engine: its topology, its handlers (pure
+//! functions of state and an incoming message that act only through a
+//! [`Ctx`]), its toggles, actions and settings, and how to measure it.
+
+use super::broker::{Delivery, GroupSpec, Logs, TopicSpec};
+use super::ctx::Ctx;
+use super::net::LinkSettings;
+use super::types::{GroupId, NodeId, Time, TimerId, TopicId};
+use serde::Serialize;
+use std::fmt::Debug;
+
+/// What a node is, for layout and icons.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum NodeRole {
+    /// A service with its own data.
+    Service,
+    /// The message broker.
+    Broker,
+    /// A data store (a replica, a warehouse, a read model).
+    Store,
+    /// A scheduled job or relay.
+    Job,
+    /// A simulated user or client.
+    Client,
+}
+
+/// A node in the topology.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeSpec {
+    /// Display name ("Billing").
+    pub name: &'static str,
+    /// What it is.
+    pub role: NodeRole,
+    /// Layout position on a 1000 × 600 canvas.
+    pub x: f32,
+    /// Layout position on a 1000 × 600 canvas.
+    pub y: f32,
+    /// Whether the learner may crash it.
+    pub crashable: bool,
+}
+
+/// The shape of a scenario's world.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Topology {
+    /// Nodes, in [`NodeId`] order.
+    pub nodes: Vec<NodeSpec>,
+    /// Links to draw, as unordered pairs (messages may still travel between
+    /// any two nodes; these are the ones the canvas shows and lets you cut).
+    pub edges: Vec<(NodeId, NodeId)>,
+    /// The broker's node, if the scenario has one.
+    pub broker: Option<NodeId>,
+    /// Topics, in [`TopicId`] order.
+    pub topics: Vec<TopicSpec>,
+    /// Consumer groups, in [`GroupId`] order.
+    pub groups: Vec<GroupSpec>,
+    /// Settings every link starts with.
+    pub link: LinkSettings,
+}
+
+impl Topology {
+    /// The node called `name`, if any.
+    pub fn node(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.name.eq_ignore_ascii_case(name)).map(|i| NodeId(i as u16))
+    }
+}
+
+/// A mitigation or option the learner can switch.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ToggleSpec {
+    /// Stable id used in scripts and share links.
+    pub id: &'static str,
+    /// Label ("Transactional outbox").
+    pub label: &'static str,
+    /// One line of plain words on what it does.
+    pub help: &'static str,
+    /// Value at the start of a run.
+    pub default: bool,
+}
+
+/// A numeric setting.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SettingSpec {
+    /// Stable id used in scripts and share links.
+    pub id: &'static str,
+    /// Label.
+    pub label: &'static str,
+    /// One line of plain words.
+    pub help: &'static str,
+    /// Smallest allowed value.
+    pub min: i64,
+    /// Largest allowed value.
+    pub max: i64,
+    /// Value at the start of a run.
+    pub default: i64,
+    /// Unit shown after the value ("ms", "%").
+    pub unit: &'static str,
+}
+
+/// A workload action ("Send a reading").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ActionSpec {
+    /// Stable id used in scripts and share links.
+    pub id: &'static str,
+    /// Button label.
+    pub label: &'static str,
+    /// One line of plain words.
+    pub help: &'static str,
+}
+
+/// Whether a property must hold at every moment or only once things settle.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum CheckKind {
+    /// Must hold after every event.
+    Always,
+    /// Must hold once faults heal and writes stop (within the settle time).
+    Eventually,
+}
+
+/// A named property, in stateright's style.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckSpec {
+    /// Name ("no reading billed twice").
+    pub name: &'static str,
+    /// Always or eventually.
+    pub kind: CheckKind,
+    /// Plain words on what it means.
+    pub help: &'static str,
+}
+
+/// Everything static a scenario tells the UI about itself.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScenarioInfo {
+    /// Stable id ("event-driven").
+    pub id: &'static str,
+    /// Title ("Event-based consistency: a smart power grid").
+    pub title: &'static str,
+    /// A paragraph or two of plain words for the lesson pane.
+    pub summary: &'static str,
+    /// Mitigations and options.
+    pub toggles: Vec<ToggleSpec>,
+    /// Numeric settings.
+    pub settings: Vec<SettingSpec>,
+    /// Workload actions.
+    pub actions: Vec<ActionSpec>,
+    /// Named properties, in the order [`Scenario::checks`] reports them.
+    pub checks: Vec<CheckSpec>,
+}
+
+/// How far one replica or read model is from the source of truth.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ViewStatus {
+    /// Name ("Billing").
+    pub name: String,
+    /// The node that holds it, if one does.
+    pub node: Option<NodeId>,
+    /// How many entities differ from the source of truth.
+    pub differing: u32,
+    /// How many entities there are.
+    pub total: u32,
+    /// What an entity is, plural ("customers").
+    pub unit: &'static str,
+    /// When the oldest write not yet reflected here was made; staleness at
+    /// time `t` is `t - lag_since`. `None` when up to date.
+    pub lag_since: Option<Time>,
+}
+
+/// A table cell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// What to show.
+    pub text: String,
+    /// True when it differs from the source of truth.
+    pub diverged: bool,
+}
+
+/// A row of a state table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Stable key (entity id).
+    pub key: String,
+    /// Cells, one per column.
+    pub cells: Vec<Cell>,
+}
+
+/// A service's data as a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Table {
+    /// Title ("Billing: charges per customer").
+    pub title: String,
+    /// The node it belongs to.
+    pub node: NodeId,
+    /// Column headers.
+    pub columns: Vec<&'static str>,
+    /// Rows.
+    pub rows: Vec<Row>,
+}
+
+/// What a handler sees of a broker record.
+#[derive(Clone, Debug)]
+pub struct Record<'a, M> {
+    /// Consumer group it was delivered to.
+    pub group: GroupId,
+    /// Topic.
+    pub topic: TopicId,
+    /// Partition.
+    pub partition: u16,
+    /// Offset.
+    pub offset: u64,
+    /// 1 for the first delivery.
+    pub attempt: u32,
+    /// Partitioning key.
+    pub key: Option<u64>,
+    /// Value.
+    pub payload: &'a M,
+}
+
+/// Read-only facts views and checks may use besides the scenario's state.
+pub struct Env<'a, M> {
+    /// Current virtual time.
+    pub now: Time,
+    /// The broker's logs.
+    pub logs: &'a Logs<M>,
+}
+
+/// A pattern, as the engine runs it. Handlers are pure: they change the
+/// scenario's own state and act on the world only through the [`Ctx`].
+///
+/// Each service's data should be split into durable state (kept across a
+/// crash) and volatile state (cleared in [`Scenario::on_crash`]).
+pub trait Scenario: Clone + 'static {
+    /// The scenario's message (and record) type.
+    type Msg: Clone + Debug + PartialEq + Serialize + 'static;
+
+    /// Static description, toggles, settings, actions and checks.
+    fn info(&self) -> ScenarioInfo;
+
+    /// The world's shape. Called once when a run starts.
+    fn topology(&self) -> Topology;
+
+    /// Called once per node at time 0 (ctx acts as that node): set timers,
+    /// start workloads.
+    fn start(&mut self, ctx: &mut Ctx<'_, Self::Msg>);
+
+    /// A service-to-service message arrived at `ctx.node()`.
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self::Msg>, from: NodeId, msg: Self::Msg);
+
+    /// A broker record arrived at `ctx.node()`. `Err` means processing
+    /// failed (the broker retries or dead-letters it).
+    fn on_record(&mut self, ctx: &mut Ctx<'_, Self::Msg>, rec: Record<'_, Self::Msg>) -> Result<(), String> {
+        let _ = (ctx, rec);
+        Ok(())
+    }
+
+    /// The broker confirmed a record published with a token.
+    fn on_publish_ack(&mut self, ctx: &mut Ctx<'_, Self::Msg>, token: u64, offset: u64) {
+        let _ = (ctx, token, offset);
+    }
+
+    /// A timer set by `ctx.node()` fired.
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg>, timer: TimerId, tag: u64);
+
+    /// `node` crashed: forget its volatile state.
+    fn on_crash(&mut self, node: NodeId);
+
+    /// `ctx.node()` finished restarting: recover from durable state and
+    /// set timers again (a crash cancelled them).
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, Self::Msg>);
+
+    /// A toggle changed. The engine has already checked the id exists.
+    fn on_toggle(&mut self, ctx: &mut Ctx<'_, Self::Msg>, id: &str, on: bool) {
+        let _ = (ctx, id, on);
+    }
+
+    /// A setting changed. The engine has already checked id and range.
+    fn on_set(&mut self, ctx: &mut Ctx<'_, Self::Msg>, id: &str, value: i64) {
+        let _ = (ctx, id, value);
+    }
+
+    /// A workload action was requested. The engine has checked the id.
+    fn on_action(&mut self, ctx: &mut Ctx<'_, Self::Msg>, id: &str) {
+        let _ = (ctx, id);
+    }
+
+    /// A short description of a message, for tokens and the event log
+    /// ("reading #42 for meter 7: 3.1 kWh").
+    fn describe(&self, msg: &Self::Msg) -> String;
+
+    /// Divergence and staleness of each replica or read model.
+    fn views(&self, env: &Env<'_, Self::Msg>) -> Vec<ViewStatus>;
+
+    /// The current truth of each check in [`ScenarioInfo::checks`] order:
+    /// `None` when it holds, `Some(reason)` when it does not. Keep it cheap:
+    /// it runs after every event that reached the scenario.
+    fn checks(&self, env: &Env<'_, Self::Msg>) -> Vec<Option<String>>;
+
+    /// State tables, one per service that holds data.
+    fn tables(&self, env: &Env<'_, Self::Msg>) -> Vec<Table>;
+
+    /// A few words of key state to show inside the node's box.
+    fn summary(&self, node: NodeId) -> String;
+
+    /// True when the workload has stopped writing (so `eventually` checks
+    /// may be judged).
+    fn quiet(&self) -> bool {
+        true
+    }
+
+    /// How long `eventually` checks may stay false after things settle
+    /// before they count as violated.
+    fn settle_time(&self) -> Time {
+        10_000
+    }
+}
+
+/// Convenience: a consumer group spec.
+pub fn group(name: &'static str, topic: TopicId, node: NodeId, delivery: Delivery) -> GroupSpec {
+    GroupSpec {
+        name,
+        topic,
+        node,
+        delivery,
+    }
+}
