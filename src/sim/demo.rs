@@ -259,14 +259,8 @@ impl Scenario for Ticker {
             rows: vec![Row {
                 key: "ticks".into(),
                 cells: vec![
-                    Cell {
-                        text: "ticks".into(),
-                        diverged: false,
-                    },
-                    Cell {
-                        text: self.tally.to_string(),
-                        diverged: self.tally != self.published,
-                    },
+                    Cell::new("ticks"),
+                    Cell::value(self.tally.to_string(), self.tally != self.published, None),
                 ],
             }],
         }]

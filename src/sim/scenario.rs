@@ -5,7 +5,7 @@
 use super::broker::{Delivery, GroupSpec, Logs, TopicSpec};
 use super::ctx::Ctx;
 use super::net::LinkSettings;
-use super::types::{GroupId, NodeId, Time, TimerId, TopicId};
+use super::types::{EventId, GroupId, NodeId, Time, TimerId, TopicId};
 use serde::Serialize;
 use std::fmt::Debug;
 
@@ -171,6 +171,29 @@ pub struct Cell {
     pub text: String,
     /// True when it differs from the source of truth.
     pub diverged: bool,
+    /// The trace event that wrote this value (from `Ctx::write` or
+    /// `Ctx::cause`), so the UI can explain where it came from.
+    pub event: Option<EventId>,
+}
+
+impl Cell {
+    /// A plain cell.
+    pub fn new(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            diverged: false,
+            event: None,
+        }
+    }
+
+    /// A cell that may differ from the source of truth, written by `event`.
+    pub fn value(text: impl Into<String>, diverged: bool, event: Option<EventId>) -> Self {
+        Cell {
+            text: text.into(),
+            diverged,
+            event,
+        }
+    }
 }
 
 /// A row of a state table.
