@@ -269,7 +269,7 @@ impl<M: Clone> Core<M> {
         let id = MsgId(self.next_msg);
         self.next_msg += 1;
         self.counters.sent += 1;
-        let link = self.net.link(from, to).clone();
+        let link = *self.net.link(from, to);
         let dur = (link.settings.latency + if link.settings.jitter > 0 { self.rng.between(0, link.settings.jitter) } else { 0 }).max(1);
         let mut f = InFlight {
             id,
@@ -352,10 +352,7 @@ impl<M: Clone> Core<M> {
 
     /// Cuts `from → to`; what is on the link is lost.
     pub(crate) fn partition(&mut self, trace: &mut Trace<M>, from: NodeId, to: NodeId, cause: EventId) {
-        let now = self.now;
-        let l = self.net.link_mut(from, to);
-        l.state = LinkState::Partitioned;
-        l.since = now;
+        self.net.set_state(from, to, LinkState::Partitioned, self.now);
         for id in self.on_link(from, to) {
             self.lose(trace, id, DropReason::Partitioned, Some(cause));
         }
@@ -364,12 +361,10 @@ impl<M: Clone> Core<M> {
     /// Freezes `from → to`; what is on the link waits where it is.
     pub(crate) fn hold(&mut self, trace: &mut Trace<M>, from: NodeId, to: NodeId, cause: EventId) {
         let now = self.now;
-        let l = self.net.link_mut(from, to);
-        if l.state == LinkState::Partitioned {
+        if self.net.link(from, to).state == LinkState::Partitioned {
             return;
         }
-        l.state = LinkState::Held;
-        l.since = now;
+        self.net.set_state(from, to, LinkState::Held, now);
         for id in self.on_link(from, to) {
             let f = self.flight.get_mut(&id).expect("listed above");
             if f.held.is_none() {
@@ -385,9 +380,7 @@ impl<M: Clone> Core<M> {
     /// lets its messages go.
     pub(crate) fn heal(&mut self, trace: &mut Trace<M>, from: NodeId, to: NodeId, cause: EventId) {
         let now = self.now;
-        let l = self.net.link_mut(from, to);
-        l.state = LinkState::Healthy;
-        l.since = now;
+        self.net.set_state(from, to, LinkState::Healthy, now);
         for id in self.on_link(from, to) {
             let f = self.flight.get_mut(&id).expect("listed above");
             if let Some(p) = f.held.take() {

@@ -50,6 +50,11 @@ impl<'a, M: Clone> Ctx<'a, M> {
         self.core.is_up(node)
     }
 
+    /// How many messages are on links right now (all links).
+    pub fn in_flight(&self) -> usize {
+        self.core.flight.len()
+    }
+
     /// Sends a message to another service.
     pub fn send(&mut self, to: NodeId, msg: M) {
         self.core.transmit(self.trace, self.node, to, Wire::App(msg), self.cause);

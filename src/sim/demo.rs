@@ -329,13 +329,17 @@ impl Scenario for Mesh {
             link: LinkSettings {
                 latency: 50,
                 jitter: 50,
-                drop_permille: 5,
-                dup_permille: 5,
+                drop_permille: 1,
+                dup_permille: 1,
             },
         }
     }
 
     fn start(&mut self, ctx: &mut Ctx<'_, u32>) {
+        if ctx.node() == NodeId(0) {
+            // Top the population up as faults lose messages.
+            ctx.set_periodic(50, 0);
+        }
         let n = self.services.max(2) as u32;
         let me = ctx.node().0 as u32;
         for k in 0..self.messages {
@@ -358,11 +362,21 @@ impl Scenario for Mesh {
         ctx.send(to, msg);
     }
 
-    fn on_timer(&mut self, _ctx: &mut Ctx<'_, u32>, _timer: TimerId, _tag: u64) {}
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, u32>, _timer: TimerId, _tag: u64) {
+        let n = self.services.max(2) as u64;
+        while ctx.in_flight() < self.messages as usize {
+            let to = NodeId(1 + ctx.rng().below(n - 1) as u16);
+            ctx.send(to, 0);
+        }
+    }
 
     fn on_crash(&mut self, _node: NodeId) {}
 
-    fn on_restart(&mut self, _ctx: &mut Ctx<'_, u32>) {}
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, u32>) {
+        if ctx.node() == NodeId(0) {
+            ctx.set_periodic(50, 0);
+        }
+    }
 
     fn describe(&self, msg: &u32) -> String {
         format!("m{msg}")

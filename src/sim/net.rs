@@ -62,7 +62,7 @@ pub enum LinkState {
 }
 
 /// One direction of a link.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Link {
     /// Latency and loss settings.
     pub settings: LinkSettings,
@@ -77,6 +77,7 @@ pub struct Link {
 pub struct Network {
     n: usize,
     links: Vec<Link>,
+    faulty: usize,
 }
 
 impl Network {
@@ -90,6 +91,7 @@ impl Network {
         Network {
             n,
             links: vec![link; n * n],
+            faulty: 0,
         }
     }
 
@@ -98,14 +100,29 @@ impl Network {
         &self.links[from.index() * self.n + to.index()]
     }
 
-    /// The link from `from` to `to`, mutably.
-    pub fn link_mut(&mut self, from: NodeId, to: NodeId) -> &mut Link {
-        &mut self.links[from.index() * self.n + to.index()]
+    /// Changes the settings of `from → to` (for messages sent from now on).
+    pub fn set_settings(&mut self, from: NodeId, to: NodeId, settings: LinkSettings) {
+        self.links[from.index() * self.n + to.index()].settings = settings;
+    }
+
+    /// Changes the fault state of `from → to` at time `now`.
+    pub fn set_state(&mut self, from: NodeId, to: NodeId, state: LinkState, now: Time) {
+        let l = &mut self.links[from.index() * self.n + to.index()];
+        if l.state == state {
+            return;
+        }
+        match (l.state == LinkState::Healthy, state == LinkState::Healthy) {
+            (true, false) => self.faulty += 1,
+            (false, true) => self.faulty -= 1,
+            _ => {}
+        }
+        l.state = state;
+        l.since = now;
     }
 
     /// True when any link is partitioned or held.
     pub fn any_fault(&self) -> bool {
-        self.links.iter().any(|l| l.state != LinkState::Healthy)
+        self.faulty > 0
     }
 
     /// Number of nodes.

@@ -394,7 +394,8 @@ impl<S: Scenario> Sim<S> {
             });
             tr.last = Some(v);
         }
-        let specs = self.world.info.checks.clone();
+        let info = self.world.info.clone();
+        let specs = &info.checks;
         self.track.checks.resize(specs.len(), CheckTrack::default());
         for (i, res) in checks.into_iter().enumerate().take(specs.len()) {
             let tr = &mut self.track.checks[i];

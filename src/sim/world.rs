@@ -287,7 +287,7 @@ impl<S: Scenario> World<S> {
             }
             Command::Hold { from, to } => self.core.hold(tr, *from, *to, ev),
             Command::Release { from, to } => self.core.heal(tr, *from, *to, ev),
-            Command::SetLink { from, to, settings } => self.core.net.link_mut(*from, *to).settings = *settings,
+            Command::SetLink { from, to, settings } => self.core.net.set_settings(*from, *to, *settings),
             Command::Crash { node } => {
                 let rt = &mut self.core.nodes[node.index()];
                 if rt.status == NodeStatus::Up || rt.status == NodeStatus::Restarting {
