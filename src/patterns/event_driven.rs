@@ -683,10 +683,8 @@ impl Scenario for PowerGrid {
 
     fn start(&mut self, ctx: &mut Ctx<'_, Reading>) {
         match ctx.node() {
-            METER => {
-                if self.workload {
-                    self.workload_timer = Some(ctx.set_periodic(self.interval, TAG_WORKLOAD));
-                }
+            METER if self.workload => {
+                self.workload_timer = Some(ctx.set_periodic(self.interval, TAG_WORKLOAD));
             }
             ANALYTICS => {
                 self.analytics_timer = Some(ctx.set_periodic(self.analytics_every, TAG_ANALYTICS))
