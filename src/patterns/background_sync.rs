@@ -1,4 +1,1670 @@
-//! Placeholder until the pattern lands.
+//! Background sync: a scheduled job copies customer accounts from a
+//! **Source** store to a **Warehouse** replica, batch by batch.
+//!
+//! Strategies (the `strategy` setting): 0 full copy each run, 1 incremental
+//! by an `updated_at` watermark, 2 incremental by a change log with a
+//! cursor. The watermark shows its classic bugs: with the source's clock
+//! behind the job's (`skew` < 0), or two rows written with the same
+//! timestamp split by a batch boundary, a row is skipped for good.
+//!
+//! Faults: the job crashes mid-batch (resume from a checkpoint, or start
+//! over), the warehouse is unreachable (cut its link: the run times out),
+//! clock skew. Two-way sync (both sides take writes) always reads both
+//! sides' change logs and resolves conflicts by last-writer-wins (which
+//! loses an update, and names it) or by keeping both versions as siblings.
 
-/// Placeholder scenario.
-pub type BackgroundSync = crate::sim::demo::Ticker;
+use crate::sim::scenario::{
+    ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, ScenarioInfo, SettingSpec,
+    Table, ToggleSpec, ViewStatus,
+};
+use crate::sim::types::fmt_secs;
+use crate::sim::{Ctx, Env, EventId, LinkSettings, NodeId, Scenario, Time, TimerId, Topology};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The source store (customer accounts, edited by the workload).
+pub const SOURCE: NodeId = NodeId(0);
+/// The scheduled sync job.
+pub const JOB: NodeId = NodeId(1);
+/// The replica (a reporting warehouse).
+pub const WAREHOUSE: NodeId = NodeId(2);
+
+/// Number of accounts, numbered 1 to 12.
+pub const ACCOUNTS: u16 = 12;
+/// Balance every account starts with, on both sides.
+pub const OPENING_BALANCE: i64 = 100;
+/// How long the job waits for an answer before aborting a run.
+pub const REQUEST_TIMEOUT: Time = 2_500;
+
+/// Strategy: copy every row each run.
+pub const FULL_COPY: i64 = 0;
+/// Strategy: copy rows whose `updated_at` is past the watermark.
+pub const WATERMARK: i64 = 1;
+/// Strategy: read the change log from a cursor.
+pub const CHANGE_LOG: i64 = 2;
+
+const TAG_TICK: u64 = 1;
+const TAG_WRITE: u64 = 2;
+const TAG_TIMEOUT: u64 = 3;
+
+/// Which store a row version came from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Side {
+    /// The source store.
+    Source,
+    /// The warehouse.
+    Warehouse,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::Source => "source",
+            Side::Warehouse => "warehouse",
+        }
+    }
+}
+
+/// An account row as it travels between the stores.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowImage {
+    /// Account, 1..=12.
+    pub id: u16,
+    /// Balance in dollars.
+    pub balance: i64,
+    /// `updated_at`, by the clock of the side that wrote it (ms, may be
+    /// negative with skew).
+    pub stamp: i64,
+    /// The source's version number of the row.
+    pub version: u32,
+    /// The side whose write this is.
+    pub origin: Side,
+    /// Conflicting versions kept for a person to resolve (two-way sync).
+    pub siblings: Vec<i64>,
+}
+
+/// What the job asks a store for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Query {
+    /// Rows with an id above `after_id`, by id (full copy).
+    Full {
+        /// Last id copied.
+        after_id: u16,
+    },
+    /// Rows with `after < updated_at <= upto`, by `updated_at` then id.
+    Watermark {
+        /// The watermark (or the last `updated_at` of the previous page).
+        after: i64,
+        /// The job's clock when the run started.
+        upto: i64,
+    },
+    /// Change-log entries after a position, in order.
+    Log {
+        /// Last log position read.
+        after: u64,
+    },
+    /// Current rows that this side changed locally after a log position
+    /// (two-way sync).
+    Changed {
+        /// Last log position read.
+        after: u64,
+    },
+}
+
+/// The sync protocol. `epoch` tells replies to an aborted run apart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum SyncMsg {
+    /// Job → store: read a page.
+    Fetch {
+        /// Run attempt.
+        epoch: u64,
+        /// What to read.
+        query: Query,
+        /// Batch size.
+        limit: u16,
+    },
+    /// Store → job: a page of rows.
+    Page {
+        /// Run attempt.
+        epoch: u64,
+        /// Rows, in query order.
+        rows: Vec<RowImage>,
+        /// Cursor after this page (id, timestamp or log position).
+        next: i64,
+        /// More rows match.
+        more: bool,
+    },
+    /// Job → store: write these rows.
+    Apply {
+        /// Run attempt.
+        epoch: u64,
+        /// Rows to write.
+        rows: Vec<RowImage>,
+        /// The receiver's log position the job has read up to (two-way:
+        /// a local change after it is a conflict).
+        seen: u64,
+    },
+    /// Store → job: rows written.
+    Applied {
+        /// Run attempt.
+        epoch: u64,
+        /// How many.
+        count: u16,
+    },
+}
+
+/// An account in one store.
+#[derive(Clone, Debug)]
+struct Account {
+    balance: i64,
+    stamp: i64,
+    /// Source: its version; warehouse: the source version it reflects.
+    version: u32,
+    origin: Side,
+    siblings: Vec<i64>,
+    /// Log position of this side's latest local write.
+    local_lsn: u64,
+    event: Option<EventId>,
+}
+
+impl Account {
+    fn image(&self, id: u16) -> RowImage {
+        RowImage {
+            id,
+            balance: self.balance,
+            stamp: self.stamp,
+            version: self.version,
+            origin: self.origin,
+            siblings: self.siblings.clone(),
+        }
+    }
+
+    fn same(&self, other: &Account) -> bool {
+        self.balance == other.balance && self.siblings == other.siblings
+    }
+
+    fn shown(&self) -> String {
+        if self.siblings.is_empty() {
+            format!("${}", self.balance)
+        } else {
+            let s: Vec<String> = self.siblings.iter().map(|b| format!("${b}")).collect();
+            format!("{} (conflict)", s.join(" | "))
+        }
+    }
+}
+
+/// Where a run is, kept durably as a checkpoint after each batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Progress {
+    number: u64,
+    started_at: Time,
+    upto: i64,
+    strategy: i64,
+    two_way: bool,
+    id: u16,
+    stamp: i64,
+    lsn: u64,
+    wlsn: u64,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    FetchSource,
+    FetchWarehouse,
+    ApplyWarehouse,
+    ApplySource,
+}
+
+/// A run in progress (volatile: a crash forgets it).
+#[derive(Clone, Debug)]
+struct Run {
+    p: Progress,
+    epoch: u64,
+    began: Time,
+    phase: Phase,
+    timeout: Option<TimerId>,
+    next: i64,
+    wnext: u64,
+    more: bool,
+    src_page: Vec<RowImage>,
+    to_source: Vec<RowImage>,
+    copied: u64,
+}
+
+/// The background sync scenario.
+#[derive(Clone, Debug)]
+pub struct BackgroundSync {
+    // Options.
+    strategy: i64,
+    interval: Time,
+    batch: u16,
+    skew: i64,
+    write_every: Time,
+    checkpoint_on: bool,
+    two_way: bool,
+    siblings: bool,
+    workload: bool,
+
+    // Source, durable: rows, per-row write times, change log. Volatile: timer.
+    src: Vec<Account>,
+    history: Vec<Vec<Time>>,
+    log: Vec<RowImage>,
+    src_timer: Option<TimerId>,
+
+    // Warehouse, durable: rows, its own change log (two-way). Volatile: timer.
+    wh: Vec<Account>,
+    wh_log: Vec<RowImage>,
+    wh_timer: Option<TimerId>,
+
+    // Job, durable: committed cursors, checkpoint, counters.
+    committed_stamp: i64,
+    committed_lsn: u64,
+    committed_wlsn: u64,
+    checkpoint: Option<Progress>,
+    runs: u64,
+    epoch: u64,
+    last_sync_at: Option<Time>,
+    longest_run: Time,
+    rows_copied: u64,
+    job_event: Option<EventId>,
+    // Job, volatile.
+    run: Option<Run>,
+    tick: Option<TimerId>,
+
+    // Bookkeeping for views and checks.
+    diverged_since: Vec<Option<Time>>,
+    missed: BTreeMap<u16, (Time, u64)>,
+    lost: Option<String>,
+    lost_count: u64,
+}
+
+impl Default for BackgroundSync {
+    fn default() -> Self {
+        let acct = |origin| Account {
+            balance: OPENING_BALANCE,
+            stamp: 0,
+            version: 0,
+            origin,
+            siblings: Vec::new(),
+            local_lsn: 0,
+            event: None,
+        };
+        let n = ACCOUNTS as usize;
+        BackgroundSync {
+            strategy: CHANGE_LOG,
+            interval: 3_000,
+            batch: 4,
+            skew: 0,
+            write_every: 800,
+            checkpoint_on: true,
+            two_way: false,
+            siblings: false,
+            workload: true,
+            src: vec![acct(Side::Source); n],
+            history: vec![Vec::new(); n],
+            log: Vec::new(),
+            src_timer: None,
+            wh: vec![acct(Side::Source); n],
+            wh_log: Vec::new(),
+            wh_timer: None,
+            committed_stamp: 0,
+            committed_lsn: 0,
+            committed_wlsn: 0,
+            checkpoint: None,
+            runs: 0,
+            epoch: 0,
+            last_sync_at: None,
+            longest_run: 0,
+            rows_copied: 0,
+            job_event: None,
+            run: None,
+            tick: None,
+            diverged_since: vec![None; n],
+            missed: BTreeMap::new(),
+            lost: None,
+            lost_count: 0,
+        }
+    }
+}
+
+fn stamp_text(s: i64) -> String {
+    if s < 0 {
+        format!("-{}", fmt_secs((-s) as Time))
+    } else {
+        fmt_secs(s as Time)
+    }
+}
+
+fn strategy_name(s: i64) -> &'static str {
+    match s {
+        FULL_COPY => "full copy",
+        WATERMARK => "updated_at watermark",
+        _ => "change log",
+    }
+}
+
+fn ids(rows: &[RowImage]) -> String {
+    let v: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+impl BackgroundSync {
+    /// Balance of `account` (1..=12) at the source.
+    pub fn source_balance(&self, account: u16) -> i64 {
+        self.src[(account - 1) as usize].balance
+    }
+
+    /// Balance of `account` (1..=12) in the warehouse.
+    pub fn warehouse_balance(&self, account: u16) -> i64 {
+        self.wh[(account - 1) as usize].balance
+    }
+
+    /// Conflicting versions of `account` kept in the warehouse (two-way, siblings).
+    pub fn warehouse_siblings(&self, account: u16) -> &[i64] {
+        &self.wh[(account - 1) as usize].siblings
+    }
+
+    /// Accounts (1..=12) where the warehouse differs from the source.
+    pub fn differing(&self) -> Vec<u16> {
+        (1..=ACCOUNTS).filter(|&a| self.stale(a)).collect()
+    }
+
+    /// Rows the job has written so far (both directions).
+    pub fn rows_copied(&self) -> u64 {
+        self.rows_copied
+    }
+
+    /// Runs that finished.
+    pub fn runs_finished(&self) -> u64 {
+        self.runs
+    }
+
+    /// The longest successful run so far, from its (re)start to its end.
+    pub fn longest_run(&self) -> Time {
+        self.longest_run
+    }
+
+    /// The sync interval.
+    pub fn interval(&self) -> Time {
+        self.interval
+    }
+
+    fn source_clock(&self, now: Time) -> i64 {
+        now as i64 + self.skew
+    }
+
+    fn stale(&self, a: u16) -> bool {
+        let i = (a - 1) as usize;
+        let differ = !self.src[i].same(&self.wh[i]);
+        if self.two_way {
+            differ
+        } else {
+            differ || self.wh[i].version != self.src[i].version
+        }
+    }
+
+    /// When the oldest source write not yet in the warehouse was made.
+    fn lag_of(&self, a: u16) -> Option<Time> {
+        if !self.stale(a) {
+            return None;
+        }
+        let i = (a - 1) as usize;
+        if self.two_way {
+            return self.diverged_since[i];
+        }
+        let h = &self.history[i];
+        h.get(self.wh[i].version as usize)
+            .or(h.last())
+            .copied()
+            .or(self.diverged_since[i])
+    }
+
+    fn touch(&mut self, i: usize, now: Time) {
+        if self.src[i].same(&self.wh[i]) {
+            self.diverged_since[i] = None;
+        } else if self.diverged_since[i].is_none() {
+            self.diverged_since[i] = Some(now);
+        }
+        let a = i as u16 + 1;
+        if !self.stale(a) {
+            self.missed.remove(&a);
+        }
+    }
+
+    fn arm(&mut self, ctx: &mut Ctx<'_, SyncMsg>, node: NodeId) {
+        let (slot, period, tag, on) = match node {
+            SOURCE => (
+                &mut self.src_timer,
+                self.write_every,
+                TAG_WRITE,
+                self.workload,
+            ),
+            WAREHOUSE => (
+                &mut self.wh_timer,
+                self.write_every * 3,
+                TAG_WRITE,
+                self.workload && self.two_way,
+            ),
+            _ => (&mut self.tick, self.interval, TAG_TICK, true),
+        };
+        if let Some(t) = slot.take() {
+            ctx.cancel_timer(t);
+        }
+        if on && ctx.is_up(node) {
+            ctx.act_as(node);
+            *slot = Some(ctx.set_periodic(period, tag));
+        }
+    }
+
+    /// A local write at the source (the workload, an action, or a person resolving a conflict).
+    fn source_write(
+        &mut self,
+        ctx: &mut Ctx<'_, SyncMsg>,
+        i: usize,
+        balance: i64,
+        stamp: i64,
+        why: &str,
+    ) {
+        ctx.act_as(SOURCE);
+        let now = ctx.now();
+        let row = &mut self.src[i];
+        row.balance = balance;
+        row.stamp = stamp;
+        row.version += 1;
+        row.origin = Side::Source;
+        row.siblings.clear();
+        self.history[i].push(now);
+        let img = row.image(i as u16 + 1);
+        self.log.push(img);
+        row.local_lsn = self.log.len() as u64;
+        let ev = ctx.write(format!(
+            "account {} = ${balance} ({why}; updated_at {} by the source's clock, v{}, log #{})",
+            i + 1,
+            stamp_text(stamp),
+            row.version,
+            row.local_lsn
+        ));
+        row.event = Some(ev);
+        self.touch(i, now);
+    }
+
+    /// A local write in the warehouse (two-way sync only).
+    fn warehouse_write(&mut self, ctx: &mut Ctx<'_, SyncMsg>, i: usize, balance: i64) {
+        ctx.act_as(WAREHOUSE);
+        let now = ctx.now();
+        let row = &mut self.wh[i];
+        row.balance = balance;
+        row.stamp = now as i64;
+        row.origin = Side::Warehouse;
+        row.siblings.clear();
+        let img = row.image(i as u16 + 1);
+        self.wh_log.push(img);
+        row.local_lsn = self.wh_log.len() as u64;
+        let ev = ctx.write(format!(
+            "account {} = ${balance} (edited in the warehouse, updated_at {})",
+            i + 1,
+            stamp_text(now as i64)
+        ));
+        row.event = Some(ev);
+        self.touch(i, now);
+    }
+
+    fn random_edit(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let i = ctx.rng().below(ACCOUNTS as u64) as usize;
+        let delta = ctx.rng().between(1, 60) as i64 - 25;
+        let delta = if delta == 0 { 5 } else { delta };
+        let stamp = self.source_clock(ctx.now());
+        let b = self.src[i].balance + delta;
+        self.source_write(
+            ctx,
+            i,
+            b,
+            stamp,
+            if delta > 0 { "deposit" } else { "withdrawal" },
+        );
+    }
+
+    fn transfer(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let a = ctx.rng().below(ACCOUNTS as u64) as usize;
+        let b = (a + 1 + ctx.rng().below(ACCOUNTS as u64 - 1) as usize) % ACCOUNTS as usize;
+        let amount = ctx.rng().between(5, 40) as i64;
+        let stamp = self.source_clock(ctx.now());
+        let (ba, bb) = (self.src[a].balance - amount, self.src[b].balance + amount);
+        let why_a = format!("transfer of ${amount} to account {}", b + 1);
+        let why_b = format!("transfer of ${amount} from account {}", a + 1);
+        self.source_write(ctx, a, ba, stamp, &why_a);
+        self.source_write(ctx, b, bb, stamp, &why_b);
+    }
+
+    fn job_write(&mut self, ctx: &mut Ctx<'_, SyncMsg>, text: String) {
+        ctx.act_as(JOB);
+        self.job_event = Some(ctx.write(text));
+    }
+
+    fn start_run(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        ctx.act_as(JOB);
+        let now = ctx.now();
+        let p = match self.checkpoint.clone() {
+            Some(cp) if self.checkpoint_on => {
+                ctx.note(format!(
+                    "resuming run #{} from its checkpoint ({})",
+                    cp.number,
+                    match (cp.two_way, cp.strategy) {
+                        (true, _) => format!("source log #{}, warehouse log #{}", cp.lsn, cp.wlsn),
+                        (_, FULL_COPY) => format!("after account {}", cp.id),
+                        (_, WATERMARK) => format!("after updated_at {}", stamp_text(cp.stamp)),
+                        _ => format!("after log #{}", cp.lsn),
+                    }
+                ));
+                cp
+            }
+            _ => {
+                let p = Progress {
+                    number: self.runs + 1,
+                    started_at: now,
+                    upto: now as i64,
+                    strategy: self.strategy,
+                    two_way: self.two_way,
+                    id: 0,
+                    stamp: self.committed_stamp,
+                    lsn: self.committed_lsn,
+                    wlsn: self.committed_wlsn,
+                };
+                let from = match (p.two_way, p.strategy) {
+                    (true, _) => format!(
+                        "two-way, source log #{} and warehouse log #{}",
+                        p.lsn, p.wlsn
+                    ),
+                    (_, FULL_COPY) => "full copy from the first account".to_string(),
+                    (_, WATERMARK) => format!(
+                        "rows with updated_at after the watermark {} up to {}",
+                        stamp_text(p.stamp),
+                        stamp_text(p.upto)
+                    ),
+                    _ => format!("change log after #{}", p.lsn),
+                };
+                ctx.note(format!("run #{} started: {from}", p.number));
+                p
+            }
+        };
+        self.epoch += 1;
+        self.run = Some(Run {
+            p,
+            epoch: self.epoch,
+            began: now,
+            phase: Phase::FetchSource,
+            timeout: None,
+            next: 0,
+            wnext: 0,
+            more: false,
+            src_page: Vec::new(),
+            to_source: Vec::new(),
+            copied: 0,
+        });
+        self.fetch(ctx);
+    }
+
+    fn request(&mut self, ctx: &mut Ctx<'_, SyncMsg>, to: NodeId, msg: SyncMsg, phase: Phase) {
+        ctx.act_as(JOB);
+        let Some(run) = self.run.as_mut() else { return };
+        if let Some(t) = run.timeout.take() {
+            ctx.cancel_timer(t);
+        }
+        run.phase = phase;
+        run.timeout = Some(ctx.set_timer(REQUEST_TIMEOUT, TAG_TIMEOUT));
+        ctx.send(to, msg);
+    }
+
+    fn fetch(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let Some(run) = self.run.as_ref() else { return };
+        let p = &run.p;
+        let query = match (p.two_way, p.strategy) {
+            (true, _) => Query::Changed { after: p.lsn },
+            (_, FULL_COPY) => Query::Full { after_id: p.id },
+            (_, WATERMARK) => Query::Watermark {
+                after: p.stamp,
+                upto: p.upto,
+            },
+            _ => Query::Log { after: p.lsn },
+        };
+        let msg = SyncMsg::Fetch {
+            epoch: run.epoch,
+            query,
+            limit: self.batch,
+        };
+        self.request(ctx, SOURCE, msg, Phase::FetchSource);
+    }
+
+    /// A store answers a fetch.
+    fn serve_fetch(&self, side: Side, query: &Query, limit: u16) -> (Vec<RowImage>, i64, bool) {
+        let limit = limit.max(1) as usize;
+        let rows = if side == Side::Source {
+            &self.src
+        } else {
+            &self.wh
+        };
+        match *query {
+            Query::Full { after_id } => {
+                let page: Vec<RowImage> = (after_id + 1..=ACCOUNTS)
+                    .take(limit)
+                    .map(|a| rows[(a - 1) as usize].image(a))
+                    .collect();
+                let next = page.last().map_or(after_id, |r| r.id);
+                (page, next as i64, next < ACCOUNTS)
+            }
+            Query::Watermark { after, upto } => {
+                let mut hits: Vec<RowImage> = (1..=ACCOUNTS)
+                    .map(|a| rows[(a - 1) as usize].image(a))
+                    .filter(|r| r.stamp > after && r.stamp <= upto)
+                    .collect();
+                hits.sort_by_key(|r| (r.stamp, r.id));
+                let more = hits.len() > limit;
+                hits.truncate(limit);
+                let next = hits.last().map_or(after, |r| r.stamp);
+                (hits, next, more)
+            }
+            Query::Log { after } => {
+                let log = if side == Side::Source {
+                    &self.log
+                } else {
+                    &self.wh_log
+                };
+                let from = (after as usize).min(log.len());
+                let to = (from + limit).min(log.len());
+                (log[from..to].to_vec(), to as i64, to < log.len())
+            }
+            Query::Changed { after } => {
+                let log = if side == Side::Source {
+                    &self.log
+                } else {
+                    &self.wh_log
+                };
+                let from = (after as usize).min(log.len());
+                let to = (from + limit).min(log.len());
+                let mut changed: BTreeMap<u16, RowImage> = BTreeMap::new();
+                for e in &log[from..to] {
+                    if e.origin == side {
+                        changed.insert(e.id, rows[(e.id - 1) as usize].image(e.id));
+                    }
+                }
+                (changed.into_values().collect(), to as i64, to < log.len())
+            }
+        }
+    }
+
+    /// A store writes rows sent by the job.
+    fn apply_rows(
+        &mut self,
+        ctx: &mut Ctx<'_, SyncMsg>,
+        side: Side,
+        rows: &[RowImage],
+        seen: u64,
+    ) -> u16 {
+        let now = ctx.now();
+        let mut n = 0;
+        for img in rows {
+            let i = (img.id - 1) as usize;
+            let local = if side == Side::Source {
+                &self.src[i]
+            } else {
+                &self.wh[i]
+            };
+            let mut img = img.clone();
+            let mut local_merge = false;
+            if self.two_way
+                && local.local_lsn > seen
+                && local.origin == side
+                && local.balance != img.balance
+            {
+                // A local change the job has not seen yet: a conflict found on write.
+                let mine = local.image(img.id);
+                if self.siblings {
+                    img = self.merge(ctx, &img, &mine);
+                    local_merge = true;
+                } else {
+                    let (win, lose) = if mine.stamp >= img.stamp {
+                        (mine.clone(), img.clone())
+                    } else {
+                        (img.clone(), mine.clone())
+                    };
+                    self.record_loss(ctx, img.id, &win, &lose);
+                    if win == mine {
+                        continue;
+                    }
+                }
+            }
+            n += 1;
+            let row = if side == Side::Source {
+                &mut self.src[i]
+            } else {
+                &mut self.wh[i]
+            };
+            row.balance = img.balance;
+            row.stamp = img.stamp;
+            row.origin = img.origin;
+            row.siblings = img.siblings.clone();
+            let what = if side == Side::Source {
+                row.version += 1;
+                self.history[i].push(now);
+                self.log.push(RowImage {
+                    version: row.version,
+                    ..img.clone()
+                });
+                format!(
+                    "account {} = {} (synced from the warehouse)",
+                    img.id,
+                    row.shown()
+                )
+            } else {
+                if img.origin == Side::Source {
+                    row.version = img.version;
+                }
+                format!(
+                    "account {} = {} (synced, source v{})",
+                    img.id,
+                    row.shown(),
+                    row.version
+                )
+            };
+            let ev = ctx.write(what);
+            if local_merge {
+                // The merge is a local change the other side must learn about too.
+                let log = if side == Side::Source {
+                    &mut self.log
+                } else {
+                    &mut self.wh_log
+                };
+                if side == Side::Warehouse {
+                    log.push(RowImage {
+                        origin: side,
+                        ..img.clone()
+                    });
+                } else if let Some(last) = log.last_mut() {
+                    last.origin = side;
+                }
+                let lsn = log.len() as u64;
+                let row = if side == Side::Source {
+                    &mut self.src[i]
+                } else {
+                    &mut self.wh[i]
+                };
+                row.origin = side;
+                row.local_lsn = lsn;
+            }
+            let row = if side == Side::Source {
+                &mut self.src[i]
+            } else {
+                &mut self.wh[i]
+            };
+            row.event = Some(ev);
+            self.touch(i, now);
+        }
+        n
+    }
+
+    fn merge(&mut self, ctx: &mut Ctx<'_, SyncMsg>, a: &RowImage, b: &RowImage) -> RowImage {
+        let mut all: Vec<i64> = a
+            .siblings
+            .iter()
+            .chain(b.siblings.iter())
+            .copied()
+            .collect();
+        all.push(a.balance);
+        all.push(b.balance);
+        all.sort_unstable();
+        all.dedup();
+        let (s, w) = if a.origin == Side::Source {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        ctx.note(format!(
+            "conflict on account {}: the source has ${} and the warehouse ${}; both kept as siblings for a person to resolve",
+            a.id, s.balance, w.balance
+        ));
+        RowImage {
+            id: a.id,
+            balance: s.balance,
+            stamp: a.stamp.max(b.stamp),
+            version: s.version,
+            origin: Side::Source,
+            siblings: all,
+        }
+    }
+
+    fn record_loss(
+        &mut self,
+        ctx: &mut Ctx<'_, SyncMsg>,
+        id: u16,
+        win: &RowImage,
+        lose: &RowImage,
+    ) {
+        let text = format!(
+            "account {id}: the {}'s update to ${} (updated_at {}) was overwritten by the {}'s ${} (updated_at {}), last writer wins",
+            lose.origin.name(),
+            lose.balance,
+            stamp_text(lose.stamp),
+            win.origin.name(),
+            win.balance,
+            stamp_text(win.stamp)
+        );
+        ctx.note(format!(
+            "conflict: {text}; the update to ${} is lost",
+            lose.balance
+        ));
+        self.lost_count += 1;
+        if self.lost.is_none() {
+            self.lost = Some(text);
+        }
+    }
+
+    /// Two-way: pages from both sides are in; decide what goes where.
+    fn reconcile(
+        &mut self,
+        ctx: &mut Ctx<'_, SyncMsg>,
+        wh_page: Vec<RowImage>,
+    ) -> (Vec<RowImage>, Vec<RowImage>) {
+        let src_page = self
+            .run
+            .as_mut()
+            .map(|r| std::mem::take(&mut r.src_page))
+            .unwrap_or_default();
+        let mut from_wh: BTreeMap<u16, RowImage> = wh_page.into_iter().map(|r| (r.id, r)).collect();
+        let (mut to_wh, mut to_src) = (Vec::new(), Vec::new());
+        for s in src_page {
+            match from_wh.remove(&s.id) {
+                Some(w) if w.balance != s.balance || w.siblings != s.siblings => {
+                    if self.siblings {
+                        let m = self.merge(ctx, &s, &w);
+                        to_wh.push(m.clone());
+                        to_src.push(m);
+                    } else if w.stamp > s.stamp {
+                        self.record_loss(ctx, s.id, &w, &s);
+                        to_src.push(w);
+                    } else {
+                        self.record_loss(ctx, s.id, &s, &w);
+                        to_wh.push(s);
+                    }
+                }
+                Some(_) => {}
+                None => to_wh.push(s),
+            }
+        }
+        to_src.extend(from_wh.into_values());
+        (to_wh, to_src)
+    }
+
+    fn batch_done(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let Some(run) = self.run.as_mut() else { return };
+        let p = &mut run.p;
+        match (p.two_way, p.strategy) {
+            (true, _) => {
+                p.lsn = run.next as u64;
+                p.wlsn = run.wnext;
+            }
+            (_, FULL_COPY) => p.id = run.next as u16,
+            (_, WATERMARK) => p.stamp = run.next,
+            _ => p.lsn = run.next as u64,
+        }
+        let more = run.more;
+        if self.checkpoint_on {
+            let cp = run.p.clone();
+            let where_ = match (cp.two_way, cp.strategy) {
+                (true, _) => format!("source log #{}, warehouse log #{}", cp.lsn, cp.wlsn),
+                (_, FULL_COPY) => format!("account {}", cp.id),
+                (_, WATERMARK) => format!("updated_at {}", stamp_text(cp.stamp)),
+                _ => format!("log #{}", cp.lsn),
+            };
+            self.checkpoint = Some(cp.clone());
+            if more {
+                self.job_write(
+                    ctx,
+                    format!("checkpoint: run #{} done up to {where_}", cp.number),
+                );
+            }
+        }
+        if more {
+            self.fetch(ctx);
+        } else {
+            self.finish_run(ctx);
+        }
+    }
+
+    fn finish_run(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let Some(run) = self.run.take() else { return };
+        ctx.act_as(JOB);
+        if let Some(t) = run.timeout {
+            ctx.cancel_timer(t);
+        }
+        let now = ctx.now();
+        let p = run.p;
+        match (p.two_way, p.strategy) {
+            (true, _) => {
+                self.committed_lsn = p.lsn;
+                self.committed_wlsn = p.wlsn;
+            }
+            (_, WATERMARK) => self.committed_stamp = p.upto,
+            (_, CHANGE_LOG) => self.committed_lsn = p.lsn,
+            _ => {}
+        }
+        self.checkpoint = None;
+        self.runs += 1;
+        self.last_sync_at = Some(now);
+        self.longest_run = self.longest_run.max(now - run.began);
+        if !p.two_way {
+            for a in 1..=ACCOUNTS {
+                if let Some(t) = self.lag_of(a) {
+                    if t < p.started_at {
+                        self.missed.entry(a).or_insert((t, p.number));
+                    }
+                }
+            }
+        }
+        let after = match (p.two_way, p.strategy) {
+            (true, _) => format!(
+                "; cursors now source log #{}, warehouse log #{}",
+                p.lsn, p.wlsn
+            ),
+            (_, WATERMARK) => format!("; watermark now {}", stamp_text(p.upto)),
+            (_, CHANGE_LOG) => format!("; cursor now log #{}", p.lsn),
+            _ => String::new(),
+        };
+        self.job_write(
+            ctx,
+            format!(
+                "run #{} finished: {} rows written in {}{after}",
+                p.number,
+                run.copied,
+                fmt_secs(now - run.began)
+            ),
+        );
+    }
+
+    fn abort_run(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let Some(run) = self.run.take() else { return };
+        let who = match run.phase {
+            Phase::FetchSource | Phase::ApplySource => "the source",
+            _ => "the warehouse",
+        };
+        let then = if self.checkpoint_on && self.checkpoint.is_some() {
+            "it resumes from its checkpoint at the next interval"
+        } else {
+            "it starts over at the next interval"
+        };
+        ctx.note(format!(
+            "{who} did not answer within {}; run #{} aborted, {then}",
+            fmt_secs(REQUEST_TIMEOUT),
+            run.p.number
+        ));
+    }
+
+    fn on_job_message(&mut self, ctx: &mut Ctx<'_, SyncMsg>, from: NodeId, msg: SyncMsg) {
+        let epoch = match &msg {
+            SyncMsg::Page { epoch, .. } | SyncMsg::Applied { epoch, .. } => *epoch,
+            _ => return,
+        };
+        let Some(run) = self.run.as_mut() else {
+            ctx.note("a reply for a run that is no longer going, ignored");
+            return;
+        };
+        if run.epoch != epoch {
+            ctx.note("a reply for an earlier, aborted run, ignored");
+            return;
+        }
+        let two_way = run.p.two_way;
+        match (msg, from, run.phase) {
+            (
+                SyncMsg::Page {
+                    rows, next, more, ..
+                },
+                SOURCE,
+                Phase::FetchSource,
+            ) => {
+                run.next = next;
+                run.more = more;
+                if two_way {
+                    run.src_page = rows;
+                    let fetch = SyncMsg::Fetch {
+                        epoch,
+                        query: Query::Changed { after: run.p.wlsn },
+                        limit: self.batch,
+                    };
+                    self.request(ctx, WAREHOUSE, fetch, Phase::FetchWarehouse);
+                } else if rows.is_empty() {
+                    self.batch_done(ctx);
+                } else {
+                    let apply = SyncMsg::Apply {
+                        epoch,
+                        rows,
+                        seen: 0,
+                    };
+                    self.request(ctx, WAREHOUSE, apply, Phase::ApplyWarehouse);
+                }
+            }
+            (
+                SyncMsg::Page {
+                    rows, next, more, ..
+                },
+                WAREHOUSE,
+                Phase::FetchWarehouse,
+            ) => {
+                run.wnext = next as u64;
+                run.more |= more;
+                let (to_wh, to_src) = self.reconcile(ctx, rows);
+                let run = self.run.as_mut().expect("checked above");
+                run.to_source = to_src;
+                if !to_wh.is_empty() {
+                    let apply = SyncMsg::Apply {
+                        epoch,
+                        rows: to_wh,
+                        seen: run.wnext,
+                    };
+                    self.request(ctx, WAREHOUSE, apply, Phase::ApplyWarehouse);
+                } else {
+                    self.push_to_source(ctx);
+                }
+            }
+            (SyncMsg::Applied { count, .. }, WAREHOUSE, Phase::ApplyWarehouse) => {
+                run.copied += count as u64;
+                self.rows_copied += count as u64;
+                if two_way {
+                    self.push_to_source(ctx);
+                } else {
+                    self.batch_done(ctx);
+                }
+            }
+            (SyncMsg::Applied { count, .. }, SOURCE, Phase::ApplySource) => {
+                run.copied += count as u64;
+                self.rows_copied += count as u64;
+                self.batch_done(ctx);
+            }
+            _ => {
+                ctx.note("an unexpected reply, ignored");
+            }
+        }
+    }
+
+    fn push_to_source(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let Some(run) = self.run.as_mut() else { return };
+        let rows = std::mem::take(&mut run.to_source);
+        if rows.is_empty() {
+            self.batch_done(ctx);
+            return;
+        }
+        let apply = SyncMsg::Apply {
+            epoch: run.epoch,
+            rows,
+            seen: run.next as u64,
+        };
+        self.request(ctx, SOURCE, apply, Phase::ApplySource);
+    }
+}
+
+impl Scenario for BackgroundSync {
+    type Msg = SyncMsg;
+
+    fn info(&self) -> ScenarioInfo {
+        ScenarioInfo {
+            id: "background-sync",
+            title: "Background sync: a source and its warehouse",
+            summary: "Customer accounts live in a source database. A reporting warehouse keeps a copy, refreshed by a sync job that runs every few seconds and copies rows in batches. Between runs the warehouse is stale: staleness climbs and drops back after each run, a saw-tooth whose period is the interval.\n\nHow the job finds what changed matters. A full copy is simple but slow. An updated_at watermark is fast but fragile: if the source's clock is behind, or two rows share a timestamp at a batch boundary, a row is skipped and never copied. A change log read from a cursor has neither problem. Crash the job mid-run, cut the warehouse off, or let both sides take writes and pick a conflict rule: last writer wins quietly loses an update; siblings keep both for a person to resolve.",
+            toggles: vec![
+                ToggleSpec {
+                    id: "checkpoint",
+                    label: "Checkpoint each batch",
+                    help: "The job saves its position after each batch and resumes from it after a crash or an aborted run. Off: it starts the run over.",
+                    default: true,
+                },
+                ToggleSpec {
+                    id: "two_way",
+                    label: "Two-way sync",
+                    help: "The warehouse takes writes too and the job copies both ways (reading both sides' change logs, whatever the strategy).",
+                    default: false,
+                },
+                ToggleSpec {
+                    id: "siblings",
+                    label: "Keep conflicting versions",
+                    help: "Two-way: when both sides changed a row, keep both versions as siblings for a person to resolve. Off: last writer wins.",
+                    default: false,
+                },
+                ToggleSpec {
+                    id: "workload",
+                    label: "Edits",
+                    help: "Accounts are edited at the source (and in the warehouse, with two-way sync). Turn off to let things settle.",
+                    default: true,
+                },
+            ],
+            settings: vec![
+                SettingSpec {
+                    id: "strategy",
+                    label: "Strategy",
+                    help: "0 full copy, 1 updated_at watermark, 2 change log.",
+                    min: 0,
+                    max: 2,
+                    default: CHANGE_LOG,
+                    unit: "",
+                },
+                SettingSpec {
+                    id: "interval",
+                    label: "Sync interval",
+                    help: "Time between runs of the job.",
+                    min: 500,
+                    max: 30_000,
+                    default: 3_000,
+                    unit: " ms",
+                },
+                SettingSpec {
+                    id: "batch",
+                    label: "Batch size",
+                    help: "Rows the job reads and writes per batch.",
+                    min: 1,
+                    max: ACCOUNTS as i64,
+                    default: 4,
+                    unit: " rows",
+                },
+                SettingSpec {
+                    id: "skew",
+                    label: "Source clock skew",
+                    help: "How far the source's clock is ahead of the job's (negative: behind). It stamps updated_at.",
+                    min: -10_000,
+                    max: 10_000,
+                    default: 0,
+                    unit: " ms",
+                },
+                SettingSpec {
+                    id: "write_every",
+                    label: "Edit interval",
+                    help: "Time between edits at the source.",
+                    min: 200,
+                    max: 10_000,
+                    default: 800,
+                    unit: " ms",
+                },
+            ],
+            actions: vec![
+                ActionSpec {
+                    id: "write",
+                    label: "Edit an account",
+                    help: "Change one account's balance at the source.",
+                },
+                ActionSpec {
+                    id: "transfer",
+                    label: "Transfer",
+                    help: "Move money between two accounts: two rows written with the same updated_at.",
+                },
+                ActionSpec {
+                    id: "concurrent",
+                    label: "Edit on both sides",
+                    help: "Two-way: change account 3 at the source and in the warehouse at the same moment.",
+                },
+                ActionSpec {
+                    id: "sync_now",
+                    label: "Sync now",
+                    help: "Start a run of the job now.",
+                },
+                ActionSpec {
+                    id: "resolve",
+                    label: "Resolve conflicts",
+                    help: "A person resolves every row with siblings at the source, keeping the larger balance.",
+                },
+            ],
+            checks: vec![
+                CheckSpec {
+                    name: "warehouse matches the source",
+                    kind: CheckKind::Eventually,
+                    help: "Once edits stop, the warehouse holds the same accounts as the source (after as many runs as it takes).",
+                },
+                CheckSpec {
+                    name: "staleness stays within interval + run time",
+                    kind: CheckKind::Always,
+                    help: "One-way: every run copies each change made before it started, so no row stays stale longer than an interval plus a run.",
+                },
+                CheckSpec {
+                    name: "no update silently lost",
+                    kind: CheckKind::Always,
+                    help: "Two-way: a conflict never throws away one side's update without a person seeing it.",
+                },
+            ],
+        }
+    }
+
+    fn topology(&self) -> Topology {
+        Topology {
+            nodes: vec![
+                NodeSpec {
+                    name: "Source",
+                    role: NodeRole::Service,
+                    x: 150.0,
+                    y: 300.0,
+                    crashable: true,
+                },
+                NodeSpec {
+                    name: "Sync job",
+                    role: NodeRole::Job,
+                    x: 500.0,
+                    y: 180.0,
+                    crashable: true,
+                },
+                NodeSpec {
+                    name: "Warehouse",
+                    role: NodeRole::Store,
+                    x: 850.0,
+                    y: 300.0,
+                    crashable: true,
+                },
+            ],
+            edges: vec![(SOURCE, JOB), (JOB, WAREHOUSE)],
+            broker: None,
+            topics: vec![],
+            groups: vec![],
+            link: LinkSettings::default(),
+        }
+    }
+
+    fn start(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let node = ctx.node();
+        self.arm(ctx, node);
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, SyncMsg>, from: NodeId, msg: SyncMsg) {
+        let node = ctx.node();
+        if node == JOB {
+            self.on_job_message(ctx, from, msg);
+            return;
+        }
+        let side = if node == SOURCE {
+            Side::Source
+        } else {
+            Side::Warehouse
+        };
+        match msg {
+            SyncMsg::Fetch {
+                epoch,
+                query,
+                limit,
+            } => {
+                let (rows, next, more) = self.serve_fetch(side, &query, limit);
+                ctx.send(
+                    from,
+                    SyncMsg::Page {
+                        epoch,
+                        rows,
+                        next,
+                        more,
+                    },
+                );
+            }
+            SyncMsg::Apply { epoch, rows, seen } => {
+                let count = self.apply_rows(ctx, side, &rows, seen);
+                ctx.act_as(node);
+                ctx.send(from, SyncMsg::Applied { epoch, count });
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, SyncMsg>, timer: TimerId, tag: u64) {
+        match (ctx.node(), tag) {
+            (SOURCE, TAG_WRITE) => {
+                if ctx.rng().below(10) < 7 {
+                    self.random_edit(ctx);
+                } else {
+                    self.transfer(ctx);
+                }
+            }
+            (WAREHOUSE, TAG_WRITE) => {
+                let i = ctx.rng().below(ACCOUNTS as u64) as usize;
+                let delta = ctx.rng().between(1, 30) as i64;
+                let b = self.wh[i].balance - delta;
+                self.warehouse_write(ctx, i, b);
+            }
+            (JOB, TAG_TICK) => match &self.run {
+                Some(r) => {
+                    ctx.note(format!(
+                        "run #{} is still going; this tick is skipped",
+                        r.p.number
+                    ));
+                }
+                None => self.start_run(ctx),
+            },
+            (JOB, TAG_TIMEOUT) if self.run.as_ref().is_some_and(|r| r.timeout == Some(timer)) => {
+                self.abort_run(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_crash(&mut self, node: NodeId) {
+        match node {
+            SOURCE => self.src_timer = None,
+            WAREHOUSE => self.wh_timer = None,
+            JOB => {
+                self.run = None;
+                self.tick = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let node = ctx.node();
+        self.arm(ctx, node);
+        if node == JOB {
+            if !self.checkpoint_on || self.checkpoint.is_none() {
+                ctx.note(
+                    "the job lost its place in the run; it starts over from the last finished run",
+                );
+            }
+            self.start_run(ctx);
+        }
+    }
+
+    fn on_toggle(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, on: bool) {
+        match id {
+            "checkpoint" => {
+                self.checkpoint_on = on;
+                if !on {
+                    self.checkpoint = None;
+                }
+            }
+            "two_way" => {
+                self.two_way = on;
+                self.arm(ctx, WAREHOUSE);
+                for i in 0..ACCOUNTS as usize {
+                    self.touch(i, ctx.now());
+                }
+            }
+            "siblings" => self.siblings = on,
+            "workload" => {
+                self.workload = on;
+                self.arm(ctx, SOURCE);
+                self.arm(ctx, WAREHOUSE);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_set(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, value: i64) {
+        match id {
+            "strategy" => {
+                self.strategy = value;
+                if value == WATERMARK {
+                    // Start the watermark at the last finished run.
+                    self.committed_stamp = self.last_sync_at.map_or(0, |t| t as i64);
+                }
+            }
+            "interval" => {
+                self.interval = value as Time;
+                self.arm(ctx, JOB);
+            }
+            "batch" => self.batch = value as u16,
+            "skew" => self.skew = value,
+            "write_every" => {
+                self.write_every = value as Time;
+                self.arm(ctx, SOURCE);
+                self.arm(ctx, WAREHOUSE);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_action(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str) {
+        let need = if id == "sync_now" { JOB } else { SOURCE };
+        if !ctx.is_up(need) {
+            ctx.note("that service is down");
+            return;
+        }
+        match id {
+            "write" => self.random_edit(ctx),
+            "transfer" => self.transfer(ctx),
+            "concurrent" => {
+                if !self.two_way {
+                    ctx.note(
+                        "with one-way sync the warehouse is read-only; turn on two-way sync first",
+                    );
+                    return;
+                }
+                let stamp = self.source_clock(ctx.now());
+                let b = self.src[2].balance + 20;
+                self.source_write(ctx, 2, b, stamp, "edited at the source");
+                if ctx.is_up(WAREHOUSE) {
+                    let b = self.wh[2].balance - 30;
+                    self.warehouse_write(ctx, 2, b);
+                }
+            }
+            "sync_now" if self.run.is_none() => self.start_run(ctx),
+            "resolve" => {
+                let stamp = self.source_clock(ctx.now());
+                for i in 0..ACCOUNTS as usize {
+                    if let Some(&max) = self.src[i].siblings.iter().max() {
+                        self.source_write(
+                            ctx,
+                            i,
+                            max,
+                            stamp,
+                            "conflict resolved by a person, keeping the larger balance",
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn describe(&self, msg: &SyncMsg) -> String {
+        match msg {
+            SyncMsg::Fetch { query, limit, .. } => match query {
+                Query::Full { after_id } => {
+                    format!("read {limit} accounts after account {after_id}")
+                }
+                Query::Watermark { after, upto } => {
+                    format!(
+                        "read {limit} rows with updated_at after {} up to {}",
+                        stamp_text(*after),
+                        stamp_text(*upto)
+                    )
+                }
+                Query::Log { after } => format!("read {limit} change-log entries after #{after}"),
+                Query::Changed { after } => format!("read rows changed after log #{after}"),
+            },
+            SyncMsg::Page { rows, more, .. } => {
+                format!(
+                    "{} rows (accounts {}){}",
+                    rows.len(),
+                    ids(rows),
+                    if *more { ", more to come" } else { "" }
+                )
+            }
+            SyncMsg::Apply { rows, .. } => {
+                format!("write {} rows (accounts {})", rows.len(), ids(rows))
+            }
+            SyncMsg::Applied { count, .. } => format!("{count} rows written"),
+        }
+    }
+
+    fn views(&self, _env: &Env<'_, SyncMsg>) -> Vec<ViewStatus> {
+        let differing = self.differing();
+        vec![ViewStatus {
+            name: "Warehouse".into(),
+            node: Some(WAREHOUSE),
+            differing: differing.len() as u32,
+            total: ACCOUNTS as u32,
+            unit: "accounts",
+            lag_since: differing.iter().filter_map(|&a| self.lag_of(a)).min(),
+        }]
+    }
+
+    fn checks(&self, _env: &Env<'_, SyncMsg>) -> Vec<Option<String>> {
+        let differing = self.differing();
+        let converge = differing.first().map(|&a| {
+            let i = (a - 1) as usize;
+            let (s, w) = (&self.src[i], &self.wh[i]);
+            let more = if differing.len() > 1 {
+                format!(" (and {} more accounts)", differing.len() - 1)
+            } else {
+                String::new()
+            };
+            if self.two_way {
+                format!(
+                    "account {a}: the warehouse has {} but the source has {}{more}",
+                    w.shown(),
+                    s.shown()
+                )
+            } else {
+                format!(
+                    "account {a}: the warehouse has {} (v{}) but the source has {} (v{}){more}",
+                    w.shown(),
+                    w.version,
+                    s.shown(),
+                    s.version
+                )
+            }
+        });
+        let bounded = if self.two_way {
+            None
+        } else {
+            self.missed.iter().next().map(|(a, (t, run))| {
+                format!(
+                    "account {a} was written at {}, but run #{run}, which started after it, finished without copying it: it stays stale beyond the {} interval + {} run",
+                    fmt_secs(*t),
+                    fmt_secs(self.interval),
+                    fmt_secs(self.longest_run)
+                )
+            })
+        };
+        let lost = self.lost.as_ref().map(|t| {
+            if self.lost_count > 1 {
+                format!("{t} ({} updates lost so far)", self.lost_count)
+            } else {
+                t.clone()
+            }
+        });
+        vec![converge, bounded, lost]
+    }
+
+    fn tables(&self, _env: &Env<'_, SyncMsg>) -> Vec<Table> {
+        let source = Table {
+            title: "Source: accounts (source of truth)".into(),
+            node: SOURCE,
+            columns: vec!["account", "balance", "updated_at", "version"],
+            rows: (1..=ACCOUNTS)
+                .map(|a| {
+                    let r = &self.src[(a - 1) as usize];
+                    Row {
+                        key: format!("account-{a}"),
+                        cells: vec![
+                            Cell::new(a.to_string()),
+                            Cell::value(r.shown(), false, r.event),
+                            Cell::value(stamp_text(r.stamp), false, r.event),
+                            Cell::new(format!("v{}", r.version)),
+                        ],
+                    }
+                })
+                .collect(),
+        };
+        let warehouse = Table {
+            title: "Warehouse: accounts (replica)".into(),
+            node: WAREHOUSE,
+            columns: vec!["account", "balance", "updated_at", "source version"],
+            rows: (1..=ACCOUNTS)
+                .map(|a| {
+                    let i = (a - 1) as usize;
+                    let r = &self.wh[i];
+                    let stale = self.stale(a);
+                    Row {
+                        key: format!("account-{a}"),
+                        cells: vec![
+                            Cell::new(a.to_string()),
+                            Cell::value(r.shown(), stale, r.event),
+                            Cell::value(stamp_text(r.stamp), stale, r.event),
+                            Cell::value(
+                                format!("v{}", r.version),
+                                !self.two_way && r.version != self.src[i].version,
+                                r.event,
+                            ),
+                        ],
+                    }
+                })
+                .collect(),
+        };
+        let kv = |k: &str, v: String| Row {
+            key: k.to_string(),
+            cells: vec![Cell::new(k), Cell::value(v, false, self.job_event)],
+        };
+        let mut rows = vec![
+            kv(
+                "strategy",
+                if self.two_way {
+                    "two-way (change logs)".into()
+                } else {
+                    strategy_name(self.strategy).into()
+                },
+            ),
+            kv("watermark", stamp_text(self.committed_stamp)),
+            kv(
+                "log cursor",
+                format!("#{} of {}", self.committed_lsn, self.log.len()),
+            ),
+        ];
+        if self.two_way {
+            rows.push(kv(
+                "warehouse log cursor",
+                format!("#{} of {}", self.committed_wlsn, self.wh_log.len()),
+            ));
+        }
+        rows.push(kv(
+            "checkpoint",
+            match &self.checkpoint {
+                None => "none".into(),
+                Some(cp) => format!(
+                    "run #{} at account {} / {} / log #{}",
+                    cp.number,
+                    cp.id,
+                    stamp_text(cp.stamp),
+                    cp.lsn
+                ),
+            },
+        ));
+        rows.push(kv("runs finished", self.runs.to_string()));
+        rows.push(kv(
+            "last sync",
+            self.last_sync_at.map_or("never".into(), fmt_secs),
+        ));
+        rows.push(kv("rows written", self.rows_copied.to_string()));
+        let job = Table {
+            title: "Sync job: state".into(),
+            node: JOB,
+            columns: vec!["", "value"],
+            rows,
+        };
+        vec![source, job, warehouse]
+    }
+
+    fn summary(&self, node: NodeId) -> String {
+        match node {
+            SOURCE => format!("{} accounts · log #{}", ACCOUNTS, self.log.len()),
+            JOB => match (&self.run, self.last_sync_at) {
+                (Some(r), _) => format!("run #{} · {} rows", r.p.number, r.copied),
+                (None, Some(t)) => format!("last sync at {}", fmt_secs(t)),
+                (None, None) => format!("every {}", fmt_secs(self.interval)),
+            },
+            WAREHOUSE => match self.differing().len() {
+                0 => "in sync".into(),
+                n => format!("{n} stale accounts"),
+            },
+            _ => String::new(),
+        }
+    }
+
+    fn quiet(&self) -> bool {
+        !self.workload
+    }
+
+    fn settle_time(&self) -> Time {
+        2 * self.interval + 5_000
+    }
+}
