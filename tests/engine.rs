@@ -368,7 +368,7 @@ fn retries_back_off_and_dead_letter_after_repeated_failures() {
 fn trace_has_causes_and_lamport_clocks() {
     let mut sim = Sim::new(Ticker::default(), 1);
     sim.run_until(3_000);
-    let write = sim.world().trace.events().filter(|e| e.kind == TraceKind::Write && e.node == TALLY).last().unwrap().id;
+    let write = sim.world().trace.events().rfind(|e| e.kind == TraceKind::Write && e.node == TALLY).unwrap().id;
     let chain = sim.world().trace.causes(write);
     let kinds: Vec<&str> = chain.iter().map(|e| e.kind.name()).collect();
     // Tally's write ← delivery ← broker's send ← append ← delivery ← counter's send ← write? ← timer

@@ -178,6 +178,9 @@ pub struct GroupState {
     pub delivery: Delivery,
     /// One cursor per partition.
     pub cursors: Vec<Cursor>,
+    /// Paused by its consumer (Kafka's `pause()`): nothing is delivered
+    /// until it is resumed.
+    pub paused: bool,
 }
 
 fn mix(key: u64) -> u64 {
@@ -198,6 +201,7 @@ impl<M: Clone> Core<M> {
     }
 
     /// A record arrived at the broker: append it and wake its consumers.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn broker_append(
         &mut self,
         trace: &mut Trace<M>,
@@ -252,7 +256,7 @@ impl<M: Clone> Core<M> {
         let g = &self.groups[group.0 as usize];
         let (topic, node, delivery) = (g.topic, g.node, g.delivery);
         let cur = &g.cursors[partition as usize];
-        if cur.pending.is_some() || cur.backing_off {
+        if cur.pending.is_some() || cur.backing_off || g.paused {
             return;
         }
         let offset = cur.committed;
@@ -290,6 +294,7 @@ impl<M: Clone> Core<M> {
     }
 
     /// An ack arrived at the broker.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn broker_ack(&mut self, trace: &mut Trace<M>, logs: &mut Logs<M>, cause: EventId, group: GroupId, partition: u16, offset: u64, ok: bool) {
         let Some(broker) = self.broker else { return };
         let g = &self.groups[group.0 as usize];

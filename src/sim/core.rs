@@ -205,6 +205,7 @@ impl<M: Clone> Core<M> {
                     node: g.node,
                     delivery: g.delivery,
                     cursors: vec![Cursor::default(); topo.topics[g.topic.0 as usize].partitions.max(1) as usize],
+                    paused: false,
                 })
                 .collect(),
             topics: topo.topics.clone(),

@@ -146,6 +146,36 @@ impl<'a, M: Clone> Ctx<'a, M> {
         }
     }
 
+    /// Pauses a consumer group (Kafka's `pause()`): the broker delivers
+    /// nothing more to it until [`Ctx::resume_group`]. A record already in
+    /// flight still arrives.
+    pub fn pause_group(&mut self, group: GroupId) {
+        let Some(g) = self.core.groups.get_mut(group.0 as usize) else { return };
+        if !g.paused {
+            g.paused = true;
+            self.note("consumer group paused");
+        }
+    }
+
+    /// Resumes a paused consumer group; delivery continues from its
+    /// committed offset.
+    pub fn resume_group(&mut self, group: GroupId) {
+        let Some(g) = self.core.groups.get_mut(group.0 as usize) else { return };
+        if !g.paused {
+            return;
+        }
+        g.paused = false;
+        let cause = self.note("consumer group resumed");
+        for p in 0..self.core.groups[group.0 as usize].cursors.len() {
+            self.core.pump(self.trace, self.logs, group, p as u16, cause);
+        }
+    }
+
+    /// True when a consumer group is paused.
+    pub fn group_paused(&self, group: GroupId) -> bool {
+        self.core.groups.get(group.0 as usize).is_some_and(|g| g.paused)
+    }
+
     /// A group's committed offset on a partition.
     pub fn committed(&self, group: GroupId, partition: u16) -> u64 {
         self.core.groups.get(group.0 as usize).and_then(|g| g.cursors.get(partition as usize)).map_or(0, |c| c.committed)
