@@ -37,10 +37,22 @@ fn throughput() {
             // partition and a hold come and go.
             let phase = (t / 500) % 8;
             let _ = match phase {
-                1 => sim.apply(Command::Partition { a: NodeId(1), b: NodeId(2) }),
-                3 => sim.apply(Command::Heal { a: NodeId(1), b: NodeId(2) }),
-                5 => sim.apply(Command::Hold { from: NodeId(3), to: NodeId(4) }),
-                7 => sim.apply(Command::Release { from: NodeId(3), to: NodeId(4) }),
+                1 => sim.apply(Command::Partition {
+                    a: NodeId(1),
+                    b: NodeId(2),
+                }),
+                3 => sim.apply(Command::Heal {
+                    a: NodeId(1),
+                    b: NodeId(2),
+                }),
+                5 => sim.apply(Command::Hold {
+                    from: NodeId(3),
+                    to: NodeId(4),
+                }),
+                7 => sim.apply(Command::Release {
+                    from: NodeId(3),
+                    to: NodeId(4),
+                }),
                 _ => Ok(0),
             };
             sim.run_until(t);
@@ -55,20 +67,34 @@ fn throughput() {
             sim.world().core.flight.len()
         );
     }
-    println!("engine throughput (best of 3): {:.2} M events/s", best / 1e6);
+    println!(
+        "engine throughput (best of 3): {:.2} M events/s",
+        best / 1e6
+    );
 }
 
 fn seek_cost() {
     // A 10-minute run of the Ticker with faults, then seeks all over it.
     let mut script = Vec::new();
     for k in 0..60u64 {
-        script.push(ScriptEntry::at(k * 10_000 + 2_000, Command::Crash { node: TALLY }));
-        script.push(ScriptEntry::at(k * 10_000 + 4_000, Command::Restart { node: TALLY }));
+        script.push(ScriptEntry::at(
+            k * 10_000 + 2_000,
+            Command::Crash { node: TALLY },
+        ));
+        script.push(ScriptEntry::at(
+            k * 10_000 + 4_000,
+            Command::Restart { node: TALLY },
+        ));
     }
     let mut sim = Sim::with_script(Ticker::default(), 7, script).expect("valid script");
     let start = Instant::now();
     sim.run_until(600_000);
-    println!("10-minute Ticker run simulated in {:.1} ms ({} events, {} snapshots)", start.elapsed().as_secs_f64() * 1e3, sim.processed(), sim.snapshot_count());
+    println!(
+        "10-minute Ticker run simulated in {:.1} ms ({} events, {} snapshots)",
+        start.elapsed().as_secs_f64() * 1e3,
+        sim.processed(),
+        sim.snapshot_count()
+    );
     let targets: Vec<Time> = (0..200).map(|i| (i * 7_919_u64 * 13) % 600_000).collect();
     let start = Instant::now();
     for &t in &targets {
@@ -76,7 +102,10 @@ fn seek_cost() {
         black_box(sim.frame());
     }
     let per = start.elapsed().as_secs_f64() * 1e6 / targets.len() as f64;
-    println!("seek + frame anywhere in a 10-minute run: {per:.0} µs on average over {} seeks", targets.len());
+    println!(
+        "seek + frame anywhere in a 10-minute run: {per:.0} µs on average over {} seeks",
+        targets.len()
+    );
 }
 
 fn main() {

@@ -16,7 +16,11 @@ fn cmd_at(at: Time, cmd: Command) -> ScriptEntry {
 }
 
 fn drops(sim: &Sim<Ticker>, reason: DropReason) -> usize {
-    sim.world().trace.events().filter(|e| e.kind == TraceKind::Drop(reason)).count()
+    sim.world()
+        .trace
+        .events()
+        .filter(|e| e.kind == TraceKind::Drop(reason))
+        .count()
 }
 
 fn lossy() -> LinkSettings {
@@ -30,12 +34,38 @@ fn lossy() -> LinkSettings {
 
 fn faulty_script() -> Vec<ScriptEntry> {
     vec![
-        cmd_at(0, Command::SetLink { from: COUNTER, to: BROKER, settings: lossy() }),
-        cmd_at(0, Command::SetLink { from: BROKER, to: TALLY, settings: lossy() }),
+        cmd_at(
+            0,
+            Command::SetLink {
+                from: COUNTER,
+                to: BROKER,
+                settings: lossy(),
+            },
+        ),
+        cmd_at(
+            0,
+            Command::SetLink {
+                from: BROKER,
+                to: TALLY,
+                settings: lossy(),
+            },
+        ),
         cmd_at(2_000, Command::Crash { node: TALLY }),
         cmd_at(3_000, Command::Restart { node: TALLY }),
-        cmd_at(4_000, Command::Partition { a: BROKER, b: TALLY }),
-        cmd_at(5_000, Command::Heal { a: BROKER, b: TALLY }),
+        cmd_at(
+            4_000,
+            Command::Partition {
+                a: BROKER,
+                b: TALLY,
+            },
+        ),
+        cmd_at(
+            5_000,
+            Command::Heal {
+                a: BROKER,
+                b: TALLY,
+            },
+        ),
     ]
 }
 
@@ -55,7 +85,12 @@ fn same_seed_and_script_give_identical_traces() {
 #[test]
 fn recorded_commands_replay_exactly_even_between_events_at_the_same_time() {
     let mut live = Sim::new(Ticker::default(), 3);
-    live.apply(Command::SetLink { from: BROKER, to: TALLY, settings: lossy() }).unwrap();
+    live.apply(Command::SetLink {
+        from: BROKER,
+        to: TALLY,
+        settings: lossy(),
+    })
+    .unwrap();
     for _ in 0..40 {
         live.step();
     }
@@ -78,20 +113,46 @@ fn partition_drops_messages_already_in_flight() {
     sim.apply(Command::SetLink {
         from: COUNTER,
         to: BROKER,
-        settings: LinkSettings { latency: 400, jitter: 0, ..Default::default() },
+        settings: LinkSettings {
+            latency: 400,
+            jitter: 0,
+            ..Default::default()
+        },
     })
     .unwrap();
     sim.run_until(600); // tick #1 sent at 500, due at 900
-    let on_link = sim.world().core.flight.values().filter(|f| f.from == COUNTER).count();
+    let on_link = sim
+        .world()
+        .core
+        .flight
+        .values()
+        .filter(|f| f.from == COUNTER)
+        .count();
     assert_eq!(on_link, 1);
-    sim.apply(Command::Partition { a: COUNTER, b: BROKER }).unwrap();
-    assert_eq!(sim.world().core.flight.values().filter(|f| f.from == COUNTER).count(), 0);
+    sim.apply(Command::Partition {
+        a: COUNTER,
+        b: BROKER,
+    })
+    .unwrap();
+    assert_eq!(
+        sim.world()
+            .core
+            .flight
+            .values()
+            .filter(|f| f.from == COUNTER)
+            .count(),
+        0
+    );
     assert_eq!(drops(&sim, DropReason::Partitioned), 1);
     // New messages are cut too, and nothing reaches the log.
     sim.run_until(2_000);
     assert!(drops(&sim, DropReason::Partitioned) >= 3);
     assert_eq!(sim.logs().topic(TopicId(0)).count(), 0);
-    sim.apply(Command::Heal { a: COUNTER, b: BROKER }).unwrap();
+    sim.apply(Command::Heal {
+        a: COUNTER,
+        b: BROKER,
+    })
+    .unwrap();
     sim.run_until(3_000);
     assert!(sim.logs().topic(TopicId(0)).count() >= 1);
 }
@@ -99,7 +160,11 @@ fn partition_drops_messages_already_in_flight() {
 #[test]
 fn partition_oneway_cuts_only_one_direction() {
     let mut sim = Sim::new(Ticker::default(), 1);
-    sim.apply(Command::PartitionOneway { from: TALLY, to: BROKER }).unwrap();
+    sim.apply(Command::PartitionOneway {
+        from: TALLY,
+        to: BROKER,
+    })
+    .unwrap();
     sim.run_until(3_000);
     // Records reach Tally, but acks back are lost, so the broker redelivers.
     assert!(sim.world().model.tally >= 1);
@@ -113,22 +178,60 @@ fn hold_freezes_in_flight_messages_and_release_delivers_them_all() {
     sim.apply(Command::SetLink {
         from: COUNTER,
         to: BROKER,
-        settings: LinkSettings { latency: 400, jitter: 0, ..Default::default() },
+        settings: LinkSettings {
+            latency: 400,
+            jitter: 0,
+            ..Default::default()
+        },
     })
     .unwrap();
     sim.run_until(700);
-    sim.apply(Command::Hold { from: COUNTER, to: BROKER }).unwrap();
-    let held = sim.world().core.flight.values().find(|f| f.from == COUNTER).unwrap().clone();
+    sim.apply(Command::Hold {
+        from: COUNTER,
+        to: BROKER,
+    })
+    .unwrap();
+    let held = sim
+        .world()
+        .core
+        .flight
+        .values()
+        .find(|f| f.from == COUNTER)
+        .unwrap()
+        .clone();
     let p = held.held.expect("frozen");
     assert!((p - 0.5).abs() < 0.01, "frozen half way, at {p}");
     sim.run_until(3_000);
-    assert_eq!(sim.logs().topic(TopicId(0)).count(), 0, "nothing arrives while held");
-    let waiting = sim.world().core.flight.values().filter(|f| f.from == COUNTER).count();
+    assert_eq!(
+        sim.logs().topic(TopicId(0)).count(),
+        0,
+        "nothing arrives while held"
+    );
+    let waiting = sim
+        .world()
+        .core
+        .flight
+        .values()
+        .filter(|f| f.from == COUNTER)
+        .count();
     assert!(waiting >= 5, "new messages wait too ({waiting})");
-    assert!(sim.world().core.flight.values().all(|f| f.from != COUNTER || f.held.is_some()));
-    sim.apply(Command::Release { from: COUNTER, to: BROKER }).unwrap();
+    assert!(sim
+        .world()
+        .core
+        .flight
+        .values()
+        .all(|f| f.from != COUNTER || f.held.is_some()));
+    sim.apply(Command::Release {
+        from: COUNTER,
+        to: BROKER,
+    })
+    .unwrap();
     sim.run_until(3_500);
-    assert_eq!(sim.logs().topic(TopicId(0)).count(), waiting, "all held messages arrive after release");
+    assert_eq!(
+        sim.logs().topic(TopicId(0)).count(),
+        waiting,
+        "all held messages arrive after release"
+    );
 }
 
 #[test]
@@ -137,22 +240,39 @@ fn latency_change_applies_to_new_messages() {
     sim.apply(Command::SetLink {
         from: COUNTER,
         to: BROKER,
-        settings: LinkSettings { latency: 2_000, jitter: 0, ..Default::default() },
+        settings: LinkSettings {
+            latency: 2_000,
+            jitter: 0,
+            ..Default::default()
+        },
     })
     .unwrap();
     sim.run_until(600);
-    let f = sim.world().core.flight.values().find(|f| f.from == COUNTER).unwrap();
+    let f = sim
+        .world()
+        .core
+        .flight
+        .values()
+        .find(|f| f.from == COUNTER)
+        .unwrap();
     assert_eq!(f.due_at - f.sent_at, 2_000);
 }
 
 #[test]
 fn drop_and_duplicate_odds_act_on_the_link() {
     let mut sim = Sim::new(Ticker::default(), 11);
-    sim.apply(Command::Toggle { id: "idempotent".into(), on: false }).unwrap();
+    sim.apply(Command::Toggle {
+        id: "idempotent".into(),
+        on: false,
+    })
+    .unwrap();
     sim.apply(Command::SetLink {
         from: BROKER,
         to: TALLY,
-        settings: LinkSettings { dup_permille: 1000, ..Default::default() },
+        settings: LinkSettings {
+            dup_permille: 1000,
+            ..Default::default()
+        },
     })
     .unwrap();
     sim.run_until(5_000);
@@ -161,7 +281,11 @@ fn drop_and_duplicate_odds_act_on_the_link() {
     // Every record arrives twice and is counted twice without idempotency.
     assert!(sim.world().model.tally > sim.world().model.published);
     let frame = sim.frame();
-    let no_double = frame.checks.iter().find(|c| c.name == "no tick counted twice").unwrap();
+    let no_double = frame
+        .checks
+        .iter()
+        .find(|c| c.name == "no tick counted twice")
+        .unwrap();
     match &no_double.status {
         CheckStatus::Violated(v) => {
             let ev = sim.world().trace.get(v.event.unwrap()).unwrap();
@@ -177,15 +301,26 @@ fn idempotent_consumer_ignores_duplicates() {
     sim.apply(Command::SetLink {
         from: BROKER,
         to: TALLY,
-        settings: LinkSettings { dup_permille: 1000, ..Default::default() },
+        settings: LinkSettings {
+            dup_permille: 1000,
+            ..Default::default()
+        },
     })
     .unwrap();
     sim.run_until(5_000);
-    sim.apply(Command::Toggle { id: "running".into(), on: false }).unwrap();
+    sim.apply(Command::Toggle {
+        id: "running".into(),
+        on: false,
+    })
+    .unwrap();
     sim.run_until(9_000);
     let m = &sim.world().model;
     assert_eq!(m.tally, m.published);
-    assert!(sim.frame().checks.iter().all(|c| c.status == CheckStatus::Holds));
+    assert!(sim
+        .frame()
+        .checks
+        .iter()
+        .all(|c| c.status == CheckStatus::Holds));
 }
 
 #[test]
@@ -198,7 +333,11 @@ fn manual_drop_and_duplicate_of_a_token() {
     sim.apply(Command::DropMessage { msg: id }).unwrap();
     assert_eq!(sim.world().core.flight.len(), 1);
     assert_eq!(drops(&sim, DropReason::Manual), 1);
-    assert!(sim.apply(Command::DropMessage { msg: MsgId(999_999) }).is_err());
+    assert!(sim
+        .apply(Command::DropMessage {
+            msg: MsgId(999_999)
+        })
+        .is_err());
 }
 
 #[test]
@@ -207,31 +346,57 @@ fn crash_loses_inbox_and_at_least_once_redelivers_after_restart() {
     sim.run_until(1_000);
     sim.apply(Command::Crash { node: TALLY }).unwrap();
     sim.run_until(4_000);
-    assert!(drops(&sim, DropReason::ReceiverDown) >= 1, "records to a crashed service are lost");
+    assert!(
+        drops(&sim, DropReason::ReceiverDown) >= 1,
+        "records to a crashed service are lost"
+    );
     sim.apply(Command::Restart { node: TALLY }).unwrap();
     sim.run_until(6_000);
-    sim.apply(Command::Toggle { id: "running".into(), on: false }).unwrap();
+    sim.apply(Command::Toggle {
+        id: "running".into(),
+        on: false,
+    })
+    .unwrap();
     sim.run_until(12_000);
     let m = &sim.world().model;
     assert!(sim.world().core.counters.redelivered >= 1);
-    assert_eq!(m.tally, m.published, "at-least-once delivers everything in the end");
+    assert_eq!(
+        m.tally, m.published,
+        "at-least-once delivers everything in the end"
+    );
 }
 
 #[test]
 fn at_most_once_loses_records_on_a_consumer_crash_and_never_redelivers() {
     let mut sim = Sim::new(Ticker::default(), 5);
-    sim.apply(Command::Toggle { id: "at_most_once".into(), on: true }).unwrap();
+    sim.apply(Command::Toggle {
+        id: "at_most_once".into(),
+        on: true,
+    })
+    .unwrap();
     sim.run_until(1_000);
     sim.apply(Command::Crash { node: TALLY }).unwrap();
     sim.run_until(4_000);
     sim.apply(Command::Restart { node: TALLY }).unwrap();
-    sim.apply(Command::Toggle { id: "running".into(), on: false }).unwrap();
+    sim.apply(Command::Toggle {
+        id: "running".into(),
+        on: false,
+    })
+    .unwrap();
     sim.run_until(30_000);
     let m = &sim.world().model;
     assert_eq!(sim.world().core.counters.redelivered, 0);
-    assert!(m.tally < m.published, "tally {} published {}", m.tally, m.published);
+    assert!(
+        m.tally < m.published,
+        "tally {} published {}",
+        m.tally,
+        m.published
+    );
     let status = sim.check_status();
-    assert!(matches!(status[0], CheckStatus::Violated(_)), "eventually check violated once settled: {status:?}");
+    assert!(
+        matches!(status[0], CheckStatus::Violated(_)),
+        "eventually check violated once settled: {status:?}"
+    );
 }
 
 #[test]
@@ -241,9 +406,17 @@ fn broker_crash_keeps_logs_and_resumes_from_committed_offsets() {
     let before = sim.logs().topic(TopicId(0)).count();
     sim.apply(Command::Crash { node: BROKER }).unwrap();
     sim.run_until(3_000);
-    assert_eq!(sim.logs().topic(TopicId(0)).count(), before, "the log is durable and nothing is appended while down");
+    assert_eq!(
+        sim.logs().topic(TopicId(0)).count(),
+        before,
+        "the log is durable and nothing is appended while down"
+    );
     sim.apply(Command::Restart { node: BROKER }).unwrap();
-    sim.apply(Command::Toggle { id: "running".into(), on: false }).unwrap();
+    sim.apply(Command::Toggle {
+        id: "running".into(),
+        on: false,
+    })
+    .unwrap();
     sim.run_until(10_000);
     let m = &sim.world().model;
     assert_eq!(m.tally as usize, sim.logs().topic(TopicId(0)).count());
@@ -255,9 +428,16 @@ fn keyed_records_keep_their_partition() {
     sim.run_until(10_000);
     for rec in sim.logs().topic(TopicId(0)) {
         let p = converge::sim::broker::partition_for(rec.key.unwrap(), 2);
-        assert!(sim.logs().partition(TopicId(0), p).iter().any(|r| r.offset == rec.offset && r.key == rec.key));
+        assert!(sim
+            .logs()
+            .partition(TopicId(0), p)
+            .iter()
+            .any(|r| r.offset == rec.offset && r.key == rec.key));
     }
-    assert!(sim.logs().partition(TopicId(0), 0).len() > 3 && sim.logs().partition(TopicId(0), 1).len() > 3);
+    assert!(
+        sim.logs().partition(TopicId(0), 0).len() > 3
+            && sim.logs().partition(TopicId(0), 1).len() > 3
+    );
 }
 
 #[test]
@@ -270,9 +450,16 @@ fn seek_back_then_forward_equals_running_straight() {
     assert_eq!(travel.now(), 2_500);
     let mut fresh = Sim::with_script(Ticker::default(), 21, faulty_script()).unwrap();
     fresh.run_until(2_500);
-    assert_eq!(trace_json(&travel), trace_json(&fresh), "seek shows exactly the world at 2.5 s");
+    assert_eq!(
+        trace_json(&travel),
+        trace_json(&fresh),
+        "seek shows exactly the world at 2.5 s"
+    );
     let (mut a, mut b) = (travel.frame(), fresh.frame());
-    assert_eq!(a.horizon, 7_000, "the timeline still reaches the furthest point");
+    assert_eq!(
+        a.horizon, 7_000,
+        "the timeline still reaches the furthest point"
+    );
     (a.horizon, b.horizon) = (0, 0);
     assert_eq!(a, b);
     travel.seek(9_000);
@@ -301,14 +488,29 @@ fn bad_commands_are_refused_with_a_named_field() {
     let mut sim = Sim::new(Ticker::default(), 1);
     let e = sim.apply(Command::Crash { node: NodeId(40) }).unwrap_err();
     assert!(e.contains("node"), "{e}");
-    let e = sim.apply(Command::Set { id: "interval".into(), value: 1 }).unwrap_err();
+    let e = sim
+        .apply(Command::Set {
+            id: "interval".into(),
+            value: 1,
+        })
+        .unwrap_err();
     assert!(e.contains("interval") && e.contains("50"), "{e}");
-    let e = sim.apply(Command::Toggle { id: "warp".into(), on: true }).unwrap_err();
+    let e = sim
+        .apply(Command::Toggle {
+            id: "warp".into(),
+            on: true,
+        })
+        .unwrap_err();
     assert!(e.contains("warp"), "{e}");
-    let e = sim.apply(Command::Partition { a: TALLY, b: TALLY }).unwrap_err();
+    let e = sim
+        .apply(Command::Partition { a: TALLY, b: TALLY })
+        .unwrap_err();
     assert!(e.contains("two different"), "{e}");
     assert!(sim.script().is_empty(), "refused commands are not recorded");
-    let bad = vec![cmd_at(5, Command::Action { id: "tick".into() }), cmd_at(1, Command::Action { id: "tick".into() })];
+    let bad = vec![
+        cmd_at(5, Command::Action { id: "tick".into() }),
+        cmd_at(1, Command::Action { id: "tick".into() }),
+    ];
     let e = Sim::with_script(Ticker::default(), 1, bad).err().unwrap();
     assert!(e.contains("script[1].at"), "{e}");
 }
@@ -332,7 +534,11 @@ fn retries_back_off_and_dead_letter_after_repeated_failures() {
             }
         }
         fn on_message(&mut self, _: &mut Ctx<'_, Self::Msg>, _: NodeId, _: Self::Msg) {}
-        fn on_record(&mut self, _: &mut Ctx<'_, Self::Msg>, _: Record<'_, Self::Msg>) -> Result<(), String> {
+        fn on_record(
+            &mut self,
+            _: &mut Ctx<'_, Self::Msg>,
+            _: Record<'_, Self::Msg>,
+        ) -> Result<(), String> {
             Err("poison".into())
         }
         fn on_timer(&mut self, _: &mut Ctx<'_, Self::Msg>, _: TimerId, _: u64) {}
@@ -356,7 +562,13 @@ fn retries_back_off_and_dead_letter_after_repeated_failures() {
     }
     let mut sim = Sim::new(Failing(Ticker::default()), 1);
     sim.run_until(20_000);
-    let retries: Vec<Time> = sim.world().trace.events().filter(|e| e.kind == TraceKind::Retry).map(|e| e.time).collect();
+    let retries: Vec<Time> = sim
+        .world()
+        .trace
+        .events()
+        .filter(|e| e.kind == TraceKind::Retry)
+        .map(|e| e.time)
+        .collect();
     assert_eq!(retries.len(), 3, "max_attempts 4 = 3 retries");
     let gaps: Vec<Time> = retries.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(gaps[1] > gaps[0], "backoff grows: {gaps:?}");
@@ -368,11 +580,20 @@ fn retries_back_off_and_dead_letter_after_repeated_failures() {
 fn trace_has_causes_and_lamport_clocks() {
     let mut sim = Sim::new(Ticker::default(), 1);
     sim.run_until(3_000);
-    let write = sim.world().trace.events().rfind(|e| e.kind == TraceKind::Write && e.node == TALLY).unwrap().id;
+    let write = sim
+        .world()
+        .trace
+        .events()
+        .rfind(|e| e.kind == TraceKind::Write && e.node == TALLY)
+        .unwrap()
+        .id;
     let chain = sim.world().trace.causes(write);
     let kinds: Vec<&str> = chain.iter().map(|e| e.kind.name()).collect();
     // Tally's write ← delivery ← broker's send ← append ← delivery ← counter's send ← write? ← timer
-    assert!(kinds.contains(&"deliver") && kinds.contains(&"append") && kinds.contains(&"timer"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"deliver") && kinds.contains(&"append") && kinds.contains(&"timer"),
+        "{kinds:?}"
+    );
     for e in sim.world().trace.events() {
         if e.kind == TraceKind::Deliver {
             let send = sim.world().trace.get(e.parent.unwrap()).unwrap();
@@ -383,8 +604,19 @@ fn trace_has_causes_and_lamport_clocks() {
 
 #[test]
 fn trace_window_is_bounded() {
-    let opts = SimOptions { trace_capacity: 500, ..Default::default() };
-    let mut sim = Sim::with_options(Mesh { services: 5, messages: 50, handled: 0 }, 1, opts);
+    let opts = SimOptions {
+        trace_capacity: 500,
+        ..Default::default()
+    };
+    let mut sim = Sim::with_options(
+        Mesh {
+            services: 5,
+            messages: 50,
+            handled: 0,
+        },
+        1,
+        opts,
+    );
     sim.run_until(5_000);
     assert_eq!(sim.world().trace.events().len(), 500);
     assert!(sim.world().trace.evicted() > 0);
@@ -419,14 +651,25 @@ fn to_cmd(f: &Fault) -> Command {
     match *f {
         Fault::Partition(a, b) => Command::Partition { a: id(a), b: id(b) },
         Fault::Heal(a, b) => Command::Heal { a: id(a), b: id(b) },
-        Fault::Hold(a, b) => Command::Hold { from: id(a), to: id(b) },
-        Fault::Release(a, b) => Command::Release { from: id(a), to: id(b) },
+        Fault::Hold(a, b) => Command::Hold {
+            from: id(a),
+            to: id(b),
+        },
+        Fault::Release(a, b) => Command::Release {
+            from: id(a),
+            to: id(b),
+        },
         Fault::Crash(n) => Command::Crash { node: id(n) },
         Fault::Restart(n) => Command::Restart { node: id(n) },
         Fault::Lossy(a, b, d, u) => Command::SetLink {
             from: id(a),
             to: id(b),
-            settings: LinkSettings { latency: 50, jitter: 100, drop_permille: d, dup_permille: u },
+            settings: LinkSettings {
+                latency: 50,
+                jitter: 100,
+                drop_permille: d,
+                dup_permille: u,
+            },
         },
     }
 }
@@ -435,8 +678,17 @@ fn heal_all(sim: &mut Sim<Ticker>) {
     for a in 0..3u16 {
         for b in 0..3u16 {
             if a != b {
-                sim.apply(Command::Heal { a: NodeId(a), b: NodeId(b) }).unwrap();
-                sim.apply(Command::SetLink { from: NodeId(a), to: NodeId(b), settings: LinkSettings::default() }).unwrap();
+                sim.apply(Command::Heal {
+                    a: NodeId(a),
+                    b: NodeId(b),
+                })
+                .unwrap();
+                sim.apply(Command::SetLink {
+                    from: NodeId(a),
+                    to: NodeId(b),
+                    settings: LinkSettings::default(),
+                })
+                .unwrap();
             }
         }
         sim.apply(Command::Restart { node: NodeId(a) }).unwrap();

@@ -26,7 +26,12 @@ pub enum PatternId {
 
 impl PatternId {
     /// All patterns in tab order.
-    pub const ALL: [PatternId; 4] = [PatternId::EventDriven, PatternId::BackgroundSync, PatternId::Saga, PatternId::Cqrs];
+    pub const ALL: [PatternId; 4] = [
+        PatternId::EventDriven,
+        PatternId::BackgroundSync,
+        PatternId::Saga,
+        PatternId::Cqrs,
+    ];
 
     /// Stable id used in URLs and scenario files.
     pub fn slug(self) -> &'static str {
@@ -47,7 +52,9 @@ impl PatternId {
     pub fn start(self, seed: u64) -> Box<dyn Playground> {
         match self {
             PatternId::EventDriven => Box::new(Sim::new(event_driven::PowerGrid::default(), seed)),
-            PatternId::BackgroundSync => Box::new(Sim::new(background_sync::BackgroundSync::default(), seed)),
+            PatternId::BackgroundSync => {
+                Box::new(Sim::new(background_sync::BackgroundSync::default(), seed))
+            }
             PatternId::Saga => Box::new(Sim::new(saga::Saga::default(), seed)),
             PatternId::Cqrs => Box::new(Sim::new(cqrs::Cqrs::default(), seed)),
         }
@@ -55,10 +62,22 @@ impl PatternId {
 
     /// A run of this pattern that replays `script`; an invalid script is
     /// refused with a message naming the entry.
-    pub fn replay(self, seed: u64, script: Vec<crate::sim::ScriptEntry>) -> Result<Box<dyn Playground>, String> {
+    pub fn replay(
+        self,
+        seed: u64,
+        script: Vec<crate::sim::ScriptEntry>,
+    ) -> Result<Box<dyn Playground>, String> {
         Ok(match self {
-            PatternId::EventDriven => Box::new(Sim::with_script(event_driven::PowerGrid::default(), seed, script)?),
-            PatternId::BackgroundSync => Box::new(Sim::with_script(background_sync::BackgroundSync::default(), seed, script)?),
+            PatternId::EventDriven => Box::new(Sim::with_script(
+                event_driven::PowerGrid::default(),
+                seed,
+                script,
+            )?),
+            PatternId::BackgroundSync => Box::new(Sim::with_script(
+                background_sync::BackgroundSync::default(),
+                seed,
+                script,
+            )?),
             PatternId::Saga => Box::new(Sim::with_script(saga::Saga::default(), seed, script)?),
             PatternId::Cqrs => Box::new(Sim::with_script(cqrs::Cqrs::default(), seed, script)?),
         })

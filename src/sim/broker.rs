@@ -100,7 +100,10 @@ impl<M> Logs<M> {
     /// Empty logs for these topics.
     pub fn new(topics: &[TopicSpec]) -> Self {
         Logs {
-            parts: topics.iter().map(|t| (0..t.partitions.max(1)).map(|_| Vec::new()).collect()).collect(),
+            parts: topics
+                .iter()
+                .map(|t| (0..t.partitions.max(1)).map(|_| Vec::new()).collect())
+                .collect(),
             dead: topics.iter().map(|_| Vec::new()).collect(),
         }
     }
@@ -112,7 +115,9 @@ impl<M> Logs<M> {
 
     /// Number of partitions of a topic.
     pub fn partitions(&self, topic: TopicId) -> u16 {
-        self.parts.get(topic.0 as usize).map_or(0, |p| p.len() as u16)
+        self.parts
+            .get(topic.0 as usize)
+            .map_or(0, |p| p.len() as u16)
     }
 
     /// Every record of a topic, partition by partition.
@@ -127,7 +132,12 @@ impl<M> Logs<M> {
 
     /// Lengths of every log, to restore later with [`Logs::truncate`].
     pub fn lengths(&self) -> Vec<usize> {
-        self.parts.iter().flatten().map(|p| p.len()).chain(self.dead.iter().map(|d| d.len())).collect()
+        self.parts
+            .iter()
+            .flatten()
+            .map(|p| p.len())
+            .chain(self.dead.iter().map(|d| d.len()))
+            .collect()
     }
 
     /// Cuts every log back to lengths taken earlier.
@@ -223,7 +233,19 @@ impl<M: Clone> Core<M> {
             None => self.rng.below(parts as u64) as u16,
         };
         let offset = logs.partition(topic, partition).len() as u64;
-        let ev = self.record(trace, TraceKind::Append, broker, Some(producer), None, Some(cause), Detail::Record { topic, partition, offset });
+        let ev = self.record(
+            trace,
+            TraceKind::Append,
+            broker,
+            Some(producer),
+            None,
+            Some(cause),
+            Detail::Record {
+                topic,
+                partition,
+                offset,
+            },
+        );
         self.counters.appended += 1;
         logs.append(
             topic,
@@ -238,7 +260,13 @@ impl<M: Clone> Core<M> {
             },
         );
         if let Some(token) = confirm {
-            self.transmit(trace, broker, producer, Wire::PublishAck { token, offset }, Some(ev));
+            self.transmit(
+                trace,
+                broker,
+                producer,
+                Wire::PublishAck { token, offset },
+                Some(ev),
+            );
         }
         for g in 0..self.groups.len() {
             if self.groups[g].topic == topic {
@@ -248,7 +276,14 @@ impl<M: Clone> Core<M> {
     }
 
     /// Sends the next record to a group's service if nothing is in flight.
-    pub(crate) fn pump(&mut self, trace: &mut Trace<M>, logs: &Logs<M>, group: GroupId, partition: u16, cause: EventId) {
+    pub(crate) fn pump(
+        &mut self,
+        trace: &mut Trace<M>,
+        logs: &Logs<M>,
+        group: GroupId,
+        partition: u16,
+        cause: EventId,
+    ) {
         if !self.broker_up() {
             return;
         }
@@ -260,7 +295,9 @@ impl<M: Clone> Core<M> {
             return;
         }
         let offset = cur.committed;
-        let Some(rec) = logs.partition(topic, partition).get(offset as usize) else { return };
+        let Some(rec) = logs.partition(topic, partition).get(offset as usize) else {
+            return;
+        };
         let (key, payload) = (rec.key, rec.payload.clone());
         let cur = &mut self.groups[group.0 as usize].cursors[partition as usize];
         cur.deliveries += 1;
@@ -270,14 +307,38 @@ impl<M: Clone> Core<M> {
         let mut cause = cause;
         if attempt > 1 && cur.failures < attempt - 1 {
             self.counters.redelivered += 1;
-            cause = self.record(trace, TraceKind::Redeliver, broker, Some(node), None, Some(cause), Detail::Record { topic, partition, offset });
+            cause = self.record(
+                trace,
+                TraceKind::Redeliver,
+                broker,
+                Some(node),
+                None,
+                Some(cause),
+                Detail::Record {
+                    topic,
+                    partition,
+                    offset,
+                },
+            );
         }
         if delivery == Delivery::AtMostOnce {
             let c = &mut self.groups[group.0 as usize].cursors[partition as usize];
             c.committed = offset + 1;
             c.deliveries = 0;
             c.failures = 0;
-            cause = self.record(trace, TraceKind::Commit, broker, Some(node), None, Some(cause), Detail::Record { topic, partition, offset: offset + 1 });
+            cause = self.record(
+                trace,
+                TraceKind::Commit,
+                broker,
+                Some(node),
+                None,
+                Some(cause),
+                Detail::Record {
+                    topic,
+                    partition,
+                    offset: offset + 1,
+                },
+            );
         }
         let wire = Wire::Deliver {
             group,
@@ -290,18 +351,42 @@ impl<M: Clone> Core<M> {
         };
         self.transmit(trace, broker, node, wire, Some(cause));
         let at = self.now + self.broker_cfg.ack_timeout;
-        self.schedule(at, Queued::AckTimeout { group, partition, gen });
+        self.schedule(
+            at,
+            Queued::AckTimeout {
+                group,
+                partition,
+                gen,
+            },
+        );
     }
 
     /// An ack arrived at the broker.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn broker_ack(&mut self, trace: &mut Trace<M>, logs: &mut Logs<M>, cause: EventId, group: GroupId, partition: u16, offset: u64, ok: bool) {
+    pub(crate) fn broker_ack(
+        &mut self,
+        trace: &mut Trace<M>,
+        logs: &mut Logs<M>,
+        cause: EventId,
+        group: GroupId,
+        partition: u16,
+        offset: u64,
+        ok: bool,
+    ) {
         let Some(broker) = self.broker else { return };
         let g = &self.groups[group.0 as usize];
         let (topic, node, delivery) = (g.topic, g.node, g.delivery);
         let cur = &g.cursors[partition as usize];
         if cur.pending != Some(offset) {
-            self.record(trace, TraceKind::Note, broker, Some(node), None, Some(cause), Detail::Text(format!("stale ack for offset {offset} ignored")));
+            self.record(
+                trace,
+                TraceKind::Note,
+                broker,
+                Some(node),
+                None,
+                Some(cause),
+                Detail::Text(format!("stale ack for offset {offset} ignored")),
+            );
             return;
         }
         let cur = &mut self.groups[group.0 as usize].cursors[partition as usize];
@@ -312,7 +397,19 @@ impl<M: Clone> Core<M> {
                 cur.committed = offset + 1;
                 cur.deliveries = 0;
                 cur.failures = 0;
-                self.record(trace, TraceKind::Commit, broker, Some(node), None, Some(cause), Detail::Record { topic, partition, offset: offset + 1 });
+                self.record(
+                    trace,
+                    TraceKind::Commit,
+                    broker,
+                    Some(node),
+                    None,
+                    Some(cause),
+                    Detail::Record {
+                        topic,
+                        partition,
+                        offset: offset + 1,
+                    },
+                );
             } else {
                 cur.deliveries = 0;
                 cur.failures = 0;
@@ -323,7 +420,17 @@ impl<M: Clone> Core<M> {
         if delivery == Delivery::AtMostOnce {
             cur.deliveries = 0;
             cur.failures = 0;
-            self.record(trace, TraceKind::Note, broker, Some(node), None, Some(cause), Detail::Text(format!("offset {offset} failed and is not retried (at-most-once)")));
+            self.record(
+                trace,
+                TraceKind::Note,
+                broker,
+                Some(node),
+                None,
+                Some(cause),
+                Detail::Text(format!(
+                    "offset {offset} failed and is not retried (at-most-once)"
+                )),
+            );
             self.pump(trace, logs, group, partition, cause);
             return;
         }
@@ -333,25 +440,84 @@ impl<M: Clone> Core<M> {
             cur.deliveries = 0;
             cur.failures = 0;
             let rec = logs.partition(topic, partition)[offset as usize].clone();
-            let ev = self.record(trace, TraceKind::DeadLetter, broker, Some(node), None, Some(cause), Detail::Record { topic, partition, offset });
+            let ev = self.record(
+                trace,
+                TraceKind::DeadLetter,
+                broker,
+                Some(node),
+                None,
+                Some(cause),
+                Detail::Record {
+                    topic,
+                    partition,
+                    offset,
+                },
+            );
             self.counters.dead_lettered += 1;
-            logs.append_dead(topic, LogRecord { event: ev, at: self.now, ..rec });
-            self.record(trace, TraceKind::Commit, broker, Some(node), None, Some(ev), Detail::Record { topic, partition, offset: offset + 1 });
+            logs.append_dead(
+                topic,
+                LogRecord {
+                    event: ev,
+                    at: self.now,
+                    ..rec
+                },
+            );
+            self.record(
+                trace,
+                TraceKind::Commit,
+                broker,
+                Some(node),
+                None,
+                Some(ev),
+                Detail::Record {
+                    topic,
+                    partition,
+                    offset: offset + 1,
+                },
+            );
             self.pump(trace, logs, group, partition, ev);
             return;
         }
         cur.backing_off = true;
         let failures = cur.failures;
         let gen = cur.gen;
-        let base = self.broker_cfg.backoff_base.saturating_mul(1 << (failures - 1).min(20)).min(self.broker_cfg.backoff_max);
+        let base = self
+            .broker_cfg
+            .backoff_base
+            .saturating_mul(1 << (failures - 1).min(20))
+            .min(self.broker_cfg.backoff_max);
         let delay = base + self.rng.between(0, base / 2);
         self.counters.retried += 1;
-        self.record(trace, TraceKind::Retry, broker, Some(node), None, Some(cause), Detail::Text(format!("offset {offset} failed {failures}×; retry in {delay} ms")));
-        self.schedule(self.now + delay, Queued::Retry { group, partition, gen });
+        self.record(
+            trace,
+            TraceKind::Retry,
+            broker,
+            Some(node),
+            None,
+            Some(cause),
+            Detail::Text(format!(
+                "offset {offset} failed {failures}×; retry in {delay} ms"
+            )),
+        );
+        self.schedule(
+            self.now + delay,
+            Queued::Retry {
+                group,
+                partition,
+                gen,
+            },
+        );
     }
 
     /// The ack deadline for a delivery passed.
-    pub(crate) fn broker_ack_timeout(&mut self, trace: &mut Trace<M>, logs: &Logs<M>, group: GroupId, partition: u16, gen: u64) -> bool {
+    pub(crate) fn broker_ack_timeout(
+        &mut self,
+        trace: &mut Trace<M>,
+        logs: &Logs<M>,
+        group: GroupId,
+        partition: u16,
+        gen: u64,
+    ) -> bool {
         let g = &self.groups[group.0 as usize];
         let cur = &g.cursors[partition as usize];
         if cur.gen != gen || cur.pending.is_none() || !self.broker_up() {
@@ -368,21 +534,50 @@ impl<M: Clone> Core<M> {
             c.deliveries = 0;
             c.failures = 0;
         }
-        let ev = self.record(trace, TraceKind::AckTimeout, broker, Some(node), None, None, Detail::Record { topic, partition, offset });
+        let ev = self.record(
+            trace,
+            TraceKind::AckTimeout,
+            broker,
+            Some(node),
+            None,
+            None,
+            Detail::Record {
+                topic,
+                partition,
+                offset,
+            },
+        );
         self.pump(trace, logs, group, partition, ev);
         true
     }
 
     /// A retry backoff passed.
-    pub(crate) fn broker_retry(&mut self, trace: &mut Trace<M>, logs: &Logs<M>, group: GroupId, partition: u16, gen: u64) -> bool {
+    pub(crate) fn broker_retry(
+        &mut self,
+        trace: &mut Trace<M>,
+        logs: &Logs<M>,
+        group: GroupId,
+        partition: u16,
+        gen: u64,
+    ) -> bool {
         let cur = &mut self.groups[group.0 as usize].cursors[partition as usize];
         if cur.gen != gen || !cur.backing_off {
             return false;
         }
         cur.backing_off = false;
-        let Some(broker) = self.broker else { return false };
+        let Some(broker) = self.broker else {
+            return false;
+        };
         let node = self.groups[group.0 as usize].node;
-        let ev = self.record(trace, TraceKind::Timer, broker, Some(node), None, None, Detail::Text("retry backoff over".into()));
+        let ev = self.record(
+            trace,
+            TraceKind::Timer,
+            broker,
+            Some(node),
+            None,
+            None,
+            Detail::Text("retry backoff over".into()),
+        );
         self.pump(trace, logs, group, partition, ev);
         true
     }
@@ -410,10 +605,11 @@ impl<M: Clone> Core<M> {
     /// True when no group has a record in flight or waiting to be delivered.
     pub fn broker_idle(&self, logs: &Logs<M>) -> bool {
         self.groups.iter().all(|g| {
-            g.cursors
-                .iter()
-                .enumerate()
-                .all(|(p, c)| c.pending.is_none() && !c.backing_off && c.committed as usize >= logs.partition(g.topic, p as u16).len())
+            g.cursors.iter().enumerate().all(|(p, c)| {
+                c.pending.is_none()
+                    && !c.backing_off
+                    && c.committed as usize >= logs.partition(g.topic, p as u16).len()
+            })
         })
     }
 }

@@ -109,11 +109,25 @@ pub(crate) struct TimerRt {
 /// Something scheduled to happen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Queued {
-    Deliver { msg: MsgId, epoch: u32 },
+    Deliver {
+        msg: MsgId,
+        epoch: u32,
+    },
     Timer(TimerId),
-    AckTimeout { group: GroupId, partition: u16, gen: u64 },
-    Retry { group: GroupId, partition: u16, gen: u64 },
-    Restarted { node: NodeId, gen: u64 },
+    AckTimeout {
+        group: GroupId,
+        partition: u16,
+        gen: u64,
+    },
+    Retry {
+        group: GroupId,
+        partition: u16,
+        gen: u64,
+    },
+    Restarted {
+        node: NodeId,
+        gen: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -204,7 +218,10 @@ impl<M: Clone> Core<M> {
                     topic: g.topic,
                     node: g.node,
                     delivery: g.delivery,
-                    cursors: vec![Cursor::default(); topo.topics[g.topic.0 as usize].partitions.max(1) as usize],
+                    cursors: vec![
+                        Cursor::default();
+                        topo.topics[g.topic.0 as usize].partitions.max(1) as usize
+                    ],
                     paused: false,
                 })
                 .collect(),
@@ -235,12 +252,25 @@ impl<M: Clone> Core<M> {
 
     pub(crate) fn schedule(&mut self, at: Time, what: Queued) {
         self.seq += 1;
-        self.queue.push(Slot { at, seq: self.seq, what });
+        self.queue.push(Slot {
+            at,
+            seq: self.seq,
+            what,
+        });
     }
 
     /// Records a trace event at `node`, ticking its Lamport clock.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn record(&mut self, trace: &mut Trace<M>, kind: TraceKind, node: NodeId, peer: Option<NodeId>, msg: Option<MsgId>, parent: Option<EventId>, detail: Detail<M>) -> EventId {
+    pub(crate) fn record(
+        &mut self,
+        trace: &mut Trace<M>,
+        kind: TraceKind,
+        node: NodeId,
+        peer: Option<NodeId>,
+        msg: Option<MsgId>,
+        parent: Option<EventId>,
+        detail: Detail<M>,
+    ) -> EventId {
         let rt = &mut self.nodes[node.index()];
         rt.lamport += 1;
         trace.push(TraceEvent {
@@ -266,12 +296,25 @@ impl<M: Clone> Core<M> {
 
     /// Puts a message on the link `from → to`, applying the link's state,
     /// latency, loss and duplication.
-    pub(crate) fn transmit(&mut self, trace: &mut Trace<M>, from: NodeId, to: NodeId, wire: Wire<M>, cause: Option<EventId>) -> MsgId {
+    pub(crate) fn transmit(
+        &mut self,
+        trace: &mut Trace<M>,
+        from: NodeId,
+        to: NodeId,
+        wire: Wire<M>,
+        cause: Option<EventId>,
+    ) -> MsgId {
         let id = MsgId(self.next_msg);
         self.next_msg += 1;
         self.counters.sent += 1;
         let link = *self.net.link(from, to);
-        let dur = (link.settings.latency + if link.settings.jitter > 0 { self.rng.between(0, link.settings.jitter) } else { 0 }).max(1);
+        let dur = (link.settings.latency
+            + if link.settings.jitter > 0 {
+                self.rng.between(0, link.settings.jitter)
+            } else {
+                0
+            })
+        .max(1);
         let mut f = InFlight {
             id,
             from,
@@ -286,18 +329,42 @@ impl<M: Clone> Core<M> {
             epoch: 0,
             copy_of: None,
         };
-        let send = self.record(trace, TraceKind::Send, from, Some(to), Some(id), cause, Self::wire_detail(&f));
+        let send = self.record(
+            trace,
+            TraceKind::Send,
+            from,
+            Some(to),
+            Some(id),
+            cause,
+            Self::wire_detail(&f),
+        );
         f.send_event = send;
         f.lamport = self.nodes[from.index()].lamport;
         match link.state {
             LinkState::Partitioned => {
                 self.counters.dropped += 1;
-                self.record(trace, TraceKind::Drop(DropReason::Partitioned), from, Some(to), Some(id), Some(send), Self::wire_detail(&f));
+                self.record(
+                    trace,
+                    TraceKind::Drop(DropReason::Partitioned),
+                    from,
+                    Some(to),
+                    Some(id),
+                    Some(send),
+                    Self::wire_detail(&f),
+                );
                 return id;
             }
             LinkState::Held => {
                 f.held = Some(0.0);
-                self.record(trace, TraceKind::Hold, from, Some(to), Some(id), Some(send), Detail::None);
+                self.record(
+                    trace,
+                    TraceKind::Hold,
+                    from,
+                    Some(to),
+                    Some(id),
+                    Some(send),
+                    Detail::None,
+                );
             }
             LinkState::Healthy => {
                 f.lost = self.rng.chance(link.settings.drop_permille);
@@ -314,7 +381,12 @@ impl<M: Clone> Core<M> {
     }
 
     /// Makes a second copy of a message in flight, arriving a little later.
-    pub(crate) fn duplicate(&mut self, trace: &mut Trace<M>, of: MsgId, cause: EventId) -> Option<MsgId> {
+    pub(crate) fn duplicate(
+        &mut self,
+        trace: &mut Trace<M>,
+        of: MsgId,
+        cause: EventId,
+    ) -> Option<MsgId> {
         let orig = self.flight.get(&of)?.clone();
         let id = MsgId(self.next_msg);
         self.next_msg += 1;
@@ -329,7 +401,15 @@ impl<M: Clone> Core<M> {
             copy_of: Some(of),
             ..orig
         };
-        let ev = self.record(trace, TraceKind::Duplicate, orig.from, Some(orig.to), Some(id), Some(cause), Self::wire_detail(&copy));
+        let ev = self.record(
+            trace,
+            TraceKind::Duplicate,
+            orig.from,
+            Some(orig.to),
+            Some(id),
+            Some(cause),
+            Self::wire_detail(&copy),
+        );
         copy.send_event = ev;
         if copy.held.is_none() {
             self.schedule(copy.due_at, Queued::Deliver { msg: id, epoch: 0 });
@@ -339,21 +419,50 @@ impl<M: Clone> Core<M> {
     }
 
     /// Removes a message from its link and records why it was lost.
-    pub(crate) fn lose(&mut self, trace: &mut Trace<M>, id: MsgId, reason: DropReason, cause: Option<EventId>) {
+    pub(crate) fn lose(
+        &mut self,
+        trace: &mut Trace<M>,
+        id: MsgId,
+        reason: DropReason,
+        cause: Option<EventId>,
+    ) {
         if let Some(f) = self.flight.remove(&id) {
             self.counters.dropped += 1;
-            let at = if reason == DropReason::ReceiverDown { f.to } else { f.from };
-            self.record(trace, TraceKind::Drop(reason), at, Some(if at == f.to { f.from } else { f.to }), Some(id), cause.or(Some(f.send_event)), Self::wire_detail(&f));
+            let at = if reason == DropReason::ReceiverDown {
+                f.to
+            } else {
+                f.from
+            };
+            self.record(
+                trace,
+                TraceKind::Drop(reason),
+                at,
+                Some(if at == f.to { f.from } else { f.to }),
+                Some(id),
+                cause.or(Some(f.send_event)),
+                Self::wire_detail(&f),
+            );
         }
     }
 
     fn on_link(&self, from: NodeId, to: NodeId) -> Vec<MsgId> {
-        self.flight.values().filter(|f| f.from == from && f.to == to).map(|f| f.id).collect()
+        self.flight
+            .values()
+            .filter(|f| f.from == from && f.to == to)
+            .map(|f| f.id)
+            .collect()
     }
 
     /// Cuts `from → to`; what is on the link is lost.
-    pub(crate) fn partition(&mut self, trace: &mut Trace<M>, from: NodeId, to: NodeId, cause: EventId) {
-        self.net.set_state(from, to, LinkState::Partitioned, self.now);
+    pub(crate) fn partition(
+        &mut self,
+        trace: &mut Trace<M>,
+        from: NodeId,
+        to: NodeId,
+        cause: EventId,
+    ) {
+        self.net
+            .set_state(from, to, LinkState::Partitioned, self.now);
         for id in self.on_link(from, to) {
             self.lose(trace, id, DropReason::Partitioned, Some(cause));
         }
@@ -372,7 +481,15 @@ impl<M: Clone> Core<M> {
                 f.held = Some(f.progress(now));
                 f.epoch += 1;
                 let (from, to) = (f.from, f.to);
-                self.record(trace, TraceKind::Hold, from, Some(to), Some(id), Some(cause), Detail::None);
+                self.record(
+                    trace,
+                    TraceKind::Hold,
+                    from,
+                    Some(to),
+                    Some(id),
+                    Some(cause),
+                    Detail::None,
+                );
             }
         }
     }
@@ -397,7 +514,15 @@ impl<M: Clone> Core<M> {
                 let (from, to) = (f.from, f.to);
                 let at = if lost { now + (at - now) / 2 } else { at };
                 self.schedule(at, Queued::Deliver { msg: id, epoch });
-                self.record(trace, TraceKind::Release, from, Some(to), Some(id), Some(cause), Detail::None);
+                self.record(
+                    trace,
+                    TraceKind::Release,
+                    from,
+                    Some(to),
+                    Some(id),
+                    Some(cause),
+                    Detail::None,
+                );
             }
         }
     }

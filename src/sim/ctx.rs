@@ -3,8 +3,8 @@
 //! engine turns those into scheduled, traced events.
 
 use super::broker::{Delivery, Logs};
-use super::core::{Core, TimerRt};
 use super::core::Queued;
+use super::core::{Core, TimerRt};
 use super::rng::SimRng;
 use super::trace::{Detail, Trace, TraceKind};
 use super::types::{EventId, GroupId, NodeId, Time, TimerId, TopicId};
@@ -57,7 +57,8 @@ impl<'a, M: Clone> Ctx<'a, M> {
 
     /// Sends a message to another service.
     pub fn send(&mut self, to: NodeId, msg: M) {
-        self.core.transmit(self.trace, self.node, to, Wire::App(msg), self.cause);
+        self.core
+            .transmit(self.trace, self.node, to, Wire::App(msg), self.cause);
     }
 
     /// Publishes a record to a topic through the broker (fire and forget).
@@ -71,10 +72,24 @@ impl<'a, M: Clone> Ctx<'a, M> {
         self.publish_inner(topic, key, payload, Some(token));
     }
 
-    fn publish_inner(&mut self, topic: TopicId, key: Option<u64>, payload: M, confirm: Option<u64>) {
-        let Some(broker) = self.core.broker else { return };
-        let wire = Wire::Publish { topic, key, confirm, payload };
-        self.core.transmit(self.trace, self.node, broker, wire, self.cause);
+    fn publish_inner(
+        &mut self,
+        topic: TopicId,
+        key: Option<u64>,
+        payload: M,
+        confirm: Option<u64>,
+    ) {
+        let Some(broker) = self.core.broker else {
+            return;
+        };
+        let wire = Wire::Publish {
+            topic,
+            key,
+            confirm,
+            payload,
+        };
+        self.core
+            .transmit(self.trace, self.node, broker, wire, self.cause);
     }
 
     /// Fires `on_timer(tag)` on this node after `delay`.
@@ -112,13 +127,29 @@ impl<'a, M: Clone> Ctx<'a, M> {
     /// Records plain words in the trace ("duplicate, ignored because
     /// already processed") and returns the event's id.
     pub fn note(&mut self, text: impl Into<String>) -> EventId {
-        self.core.record(self.trace, TraceKind::Note, self.node, None, None, self.cause, Detail::Text(text.into()))
+        self.core.record(
+            self.trace,
+            TraceKind::Note,
+            self.node,
+            None,
+            None,
+            self.cause,
+            Detail::Text(text.into()),
+        )
     }
 
     /// Records a state write a table shows ("balance of account 3 = 40")
     /// and returns the event's id, so a cell can be explained later.
     pub fn write(&mut self, text: impl Into<String>) -> EventId {
-        self.core.record(self.trace, TraceKind::Write, self.node, None, None, self.cause, Detail::Text(text.into()))
+        self.core.record(
+            self.trace,
+            TraceKind::Write,
+            self.node,
+            None,
+            None,
+            self.cause,
+            Detail::Text(text.into()),
+        )
     }
 
     /// Changes a consumer group's delivery semantics.
@@ -131,7 +162,9 @@ impl<'a, M: Clone> Ctx<'a, M> {
     /// Moves a consumer group's committed offset on every partition (0 to
     /// rebuild a projection from the start of the log).
     pub fn reset_group(&mut self, group: GroupId, offset: u64) {
-        let Some(g) = self.core.groups.get_mut(group.0 as usize) else { return };
+        let Some(g) = self.core.groups.get_mut(group.0 as usize) else {
+            return;
+        };
         for c in &mut g.cursors {
             c.committed = offset;
             c.pending = None;
@@ -142,7 +175,8 @@ impl<'a, M: Clone> Ctx<'a, M> {
         }
         let cause = self.note(format!("consumer group reset to offset {offset}"));
         for p in 0..self.core.groups[group.0 as usize].cursors.len() {
-            self.core.pump(self.trace, self.logs, group, p as u16, cause);
+            self.core
+                .pump(self.trace, self.logs, group, p as u16, cause);
         }
     }
 
@@ -150,7 +184,9 @@ impl<'a, M: Clone> Ctx<'a, M> {
     /// nothing more to it until [`Ctx::resume_group`]. A record already in
     /// flight still arrives.
     pub fn pause_group(&mut self, group: GroupId) {
-        let Some(g) = self.core.groups.get_mut(group.0 as usize) else { return };
+        let Some(g) = self.core.groups.get_mut(group.0 as usize) else {
+            return;
+        };
         if !g.paused {
             g.paused = true;
             self.note("consumer group paused");
@@ -160,25 +196,35 @@ impl<'a, M: Clone> Ctx<'a, M> {
     /// Resumes a paused consumer group; delivery continues from its
     /// committed offset.
     pub fn resume_group(&mut self, group: GroupId) {
-        let Some(g) = self.core.groups.get_mut(group.0 as usize) else { return };
+        let Some(g) = self.core.groups.get_mut(group.0 as usize) else {
+            return;
+        };
         if !g.paused {
             return;
         }
         g.paused = false;
         let cause = self.note("consumer group resumed");
         for p in 0..self.core.groups[group.0 as usize].cursors.len() {
-            self.core.pump(self.trace, self.logs, group, p as u16, cause);
+            self.core
+                .pump(self.trace, self.logs, group, p as u16, cause);
         }
     }
 
     /// True when a consumer group is paused.
     pub fn group_paused(&self, group: GroupId) -> bool {
-        self.core.groups.get(group.0 as usize).is_some_and(|g| g.paused)
+        self.core
+            .groups
+            .get(group.0 as usize)
+            .is_some_and(|g| g.paused)
     }
 
     /// A group's committed offset on a partition.
     pub fn committed(&self, group: GroupId, partition: u16) -> u64 {
-        self.core.groups.get(group.0 as usize).and_then(|g| g.cursors.get(partition as usize)).map_or(0, |c| c.committed)
+        self.core
+            .groups
+            .get(group.0 as usize)
+            .and_then(|g| g.cursors.get(partition as usize))
+            .map_or(0, |c| c.committed)
     }
 
     /// The broker's logs (read only).

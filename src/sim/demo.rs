@@ -75,7 +75,8 @@ impl Scenario for Ticker {
         ScenarioInfo {
             id: "ticker",
             title: "Ticker: two services and a broker",
-            summary: "A counter publishes numbered ticks to a topic; a tally consumes them and counts.",
+            summary:
+                "A counter publishes numbered ticks to a topic; a tally consumes them and counts.",
             toggles: vec![
                 ToggleSpec {
                     id: "idempotent",
@@ -152,7 +153,10 @@ impl Scenario for Ticker {
             ],
             edges: vec![(COUNTER, BROKER), (BROKER, TALLY)],
             broker: Some(BROKER),
-            topics: vec![TopicSpec { name: "ticks", partitions: 2 }],
+            topics: vec![TopicSpec {
+                name: "ticks",
+                partitions: 2,
+            }],
             groups: vec![group("tally", TICKS, TALLY, Delivery::AtLeastOnce)],
             link: LinkSettings::default(),
         }
@@ -169,7 +173,9 @@ impl Scenario for Ticker {
     fn on_record(&mut self, ctx: &mut Ctx<'_, Tick>, rec: Record<'_, Tick>) -> Result<(), String> {
         let n = rec.payload.0;
         if self.idempotent && !self.seen.insert(n) {
-            ctx.note(format!("tick #{n} is a duplicate, ignored because already counted"));
+            ctx.note(format!(
+                "tick #{n} is a duplicate, ignored because already counted"
+            ));
             return Ok(());
         }
         self.seen.insert(n);
@@ -197,7 +203,14 @@ impl Scenario for Ticker {
     fn on_toggle(&mut self, ctx: &mut Ctx<'_, Tick>, id: &str, on: bool) {
         match id {
             "idempotent" => self.idempotent = on,
-            "at_most_once" => ctx.set_delivery(TALLY_GROUP, if on { Delivery::AtMostOnce } else { Delivery::AtLeastOnce }),
+            "at_most_once" => ctx.set_delivery(
+                TALLY_GROUP,
+                if on {
+                    Delivery::AtMostOnce
+                } else {
+                    Delivery::AtLeastOnce
+                },
+            ),
             "running" => {
                 self.running = on;
                 if let Some(t) = self.timer.take() {
@@ -246,8 +259,18 @@ impl Scenario for Ticker {
 
     fn checks(&self, _env: &Env<'_, Tick>) -> Vec<Option<String>> {
         vec![
-            (self.tally != self.published).then(|| format!("tally is {} but {} ticks were published", self.tally, self.published)),
-            (self.tally > self.published).then(|| format!("tally {} exceeds the {} ticks published", self.tally, self.published)),
+            (self.tally != self.published).then(|| {
+                format!(
+                    "tally is {} but {} ticks were published",
+                    self.tally, self.published
+                )
+            }),
+            (self.tally > self.published).then(|| {
+                format!(
+                    "tally {} exceeds the {} ticks published",
+                    self.tally, self.published
+                )
+            }),
         ]
     }
 

@@ -232,11 +232,19 @@ pub trait Playground {
 
 impl<S: Scenario> Sim<S> {
     fn name(&self, n: NodeId) -> &'static str {
-        self.world().topo.nodes.get(n.index()).map_or("?", |s| s.name)
+        self.world()
+            .topo
+            .nodes
+            .get(n.index())
+            .map_or("?", |s| s.name)
     }
 
     fn topic_name(&self, t: super::types::TopicId) -> &'static str {
-        self.world().topo.topics.get(t.0 as usize).map_or("?", |s| s.name)
+        self.world()
+            .topo
+            .topics
+            .get(t.0 as usize)
+            .map_or("?", |s| s.name)
     }
 
     /// A message in words.
@@ -244,7 +252,11 @@ impl<S: Scenario> Sim<S> {
         let m = &self.world().model;
         match w {
             Wire::App(p) => m.describe(p),
-            Wire::Publish { topic, payload, .. } => format!("publish to {}: {}", self.topic_name(*topic), m.describe(payload)),
+            Wire::Publish { topic, payload, .. } => format!(
+                "publish to {}: {}",
+                self.topic_name(*topic),
+                m.describe(payload)
+            ),
             Wire::PublishAck { offset, .. } => format!("publish confirmed at offset {offset}"),
             Wire::Deliver {
                 topic,
@@ -254,10 +266,26 @@ impl<S: Scenario> Sim<S> {
                 payload,
                 ..
             } => {
-                let again = if *attempt > 1 { format!(", attempt {attempt}") } else { String::new() };
-                format!("{}[{partition}]@{offset}{again}: {}", self.topic_name(*topic), m.describe(payload))
+                let again = if *attempt > 1 {
+                    format!(", attempt {attempt}")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{}[{partition}]@{offset}{again}: {}",
+                    self.topic_name(*topic),
+                    m.describe(payload)
+                )
             }
-            Wire::Ack { partition, offset, ok, .. } => format!("{} for [{partition}]@{offset}", if *ok { "ack" } else { "nack" }),
+            Wire::Ack {
+                partition,
+                offset,
+                ok,
+                ..
+            } => format!(
+                "{} for [{partition}]@{offset}",
+                if *ok { "ack" } else { "nack" }
+            ),
         }
     }
 
@@ -266,10 +294,14 @@ impl<S: Scenario> Sim<S> {
         let n = |x: &NodeId| self.name(*x);
         match c {
             Command::Partition { a, b } => format!("cut the link between {} and {}", n(a), n(b)),
-            Command::PartitionOneway { from, to } => format!("cut the link from {} to {} (one way)", n(from), n(to)),
+            Command::PartitionOneway { from, to } => {
+                format!("cut the link from {} to {} (one way)", n(from), n(to))
+            }
             Command::Heal { a, b } => format!("healed the link between {} and {}", n(a), n(b)),
             Command::Hold { from, to } => format!("held messages from {} to {}", n(from), n(to)),
-            Command::Release { from, to } => format!("released messages from {} to {}", n(from), n(to)),
+            Command::Release { from, to } => {
+                format!("released messages from {} to {}", n(from), n(to))
+            }
             Command::SetLink { from, to, settings } => format!(
                 "set {} → {} to {} ms ± {} ms, {}% drop, {}% duplicate",
                 n(from),
@@ -284,14 +316,30 @@ impl<S: Scenario> Sim<S> {
             Command::DropMessage { msg } => format!("dropped message {}", msg.0),
             Command::DuplicateMessage { msg } => format!("duplicated message {}", msg.0),
             Command::Toggle { id, on } => {
-                let label = self.world().info.toggles.iter().find(|t| t.id == id).map_or(id.as_str(), |t| t.label);
+                let label = self
+                    .world()
+                    .info
+                    .toggles
+                    .iter()
+                    .find(|t| t.id == id)
+                    .map_or(id.as_str(), |t| t.label);
                 format!("turned {} {}", label, if *on { "on" } else { "off" })
             }
             Command::Set { id, value } => {
                 let s = self.world().info.settings.iter().find(|s| s.id == id);
-                format!("set {} to {value}{}", s.map_or(id.as_str(), |s| s.label), s.map_or("", |s| s.unit))
+                format!(
+                    "set {} to {value}{}",
+                    s.map_or(id.as_str(), |s| s.label),
+                    s.map_or("", |s| s.unit)
+                )
             }
-            Command::Action { id } => self.world().info.actions.iter().find(|a| a.id == id).map_or(id.clone(), |a| a.label.to_lowercase()),
+            Command::Action { id } => self
+                .world()
+                .info
+                .actions
+                .iter()
+                .find(|a| a.id == id)
+                .map_or(id.clone(), |a| a.label.to_lowercase()),
         }
     }
 
@@ -308,14 +356,22 @@ impl<S: Scenario> Sim<S> {
             _ => String::new(),
         };
         let rec = match &e.detail {
-            Detail::Record { topic, partition, offset } => format!("{}[{partition}]@{offset}", self.topic_name(*topic)),
+            Detail::Record {
+                topic,
+                partition,
+                offset,
+            } => format!("{}[{partition}]@{offset}", self.topic_name(*topic)),
             _ => String::new(),
         };
         match &e.kind {
             TraceKind::Send => format!("{node} sent {wire} to {peer}"),
             TraceKind::Deliver => format!("{node} received {wire} from {peer}"),
             TraceKind::Drop(r) => {
-                let (from, to) = if *r == super::trace::DropReason::ReceiverDown { (peer, node) } else { (node, peer) };
+                let (from, to) = if *r == super::trace::DropReason::ReceiverDown {
+                    (peer, node)
+                } else {
+                    (node, peer)
+                };
                 if wire.is_empty() {
                     format!("a message from {from} to {to} was lost: {}", r.words())
                 } else {
@@ -327,11 +383,15 @@ impl<S: Scenario> Sim<S> {
             TraceKind::Release => format!("a held message from {node} to {peer} moves again"),
             TraceKind::Append => format!("{node} appended {rec} (published by {peer})"),
             TraceKind::Consume { ok: true } => format!("{node} processed {rec}"),
-            TraceKind::Consume { ok: false } => format!("{node} failed to process a record: {text}"),
+            TraceKind::Consume { ok: false } => {
+                format!("{node} failed to process a record: {text}")
+            }
             TraceKind::Commit => format!("{node} committed {peer}'s offset: next is {rec}"),
             TraceKind::Redeliver => format!("{node} redelivers {rec} to {peer}"),
             TraceKind::Retry => format!("{node} will retry {peer}: {text}"),
-            TraceKind::DeadLetter => format!("{node} moved {rec} to the dead-letter log after repeated failures in {peer}"),
+            TraceKind::DeadLetter => format!(
+                "{node} moved {rec} to the dead-letter log after repeated failures in {peer}"
+            ),
             TraceKind::AckTimeout => format!("{node} got no ack from {peer} for {rec} in time"),
             TraceKind::Timer => {
                 if text.is_empty() {
@@ -388,7 +448,11 @@ impl<S: Scenario> Sim<S> {
                     x: n.x,
                     y: n.y,
                     status,
-                    summary: if status == NodeStatus::Up { model.summary(id) } else { "down".into() },
+                    summary: if status == NodeStatus::Up {
+                        model.summary(id)
+                    } else {
+                        "down".into()
+                    },
                     crashable: n.crashable,
                 }
             })
@@ -458,8 +522,12 @@ impl<S: Scenario> Sim<S> {
                         None => format!("{}: converged", v.name),
                     }
                 } else {
-                    let stale = staleness.map_or(String::new(), |s| format!(", stale {}", fmt_secs(s)));
-                    format!("{}: diverged, {} of {} {} behind{stale}", v.name, v.differing, v.total, v.unit)
+                    let stale =
+                        staleness.map_or(String::new(), |s| format!(", stale {}", fmt_secs(s)));
+                    format!(
+                        "{}: diverged, {} of {} {} behind{stale}",
+                        v.name, v.differing, v.total, v.unit
+                    )
                 };
                 ViewFrame {
                     name: v.name,
@@ -554,13 +622,23 @@ impl<S: Scenario> Playground for Sim<S> {
         self.world().trace.get(id).map(|e| self.log_line(e))
     }
     fn explain(&self, id: EventId) -> Vec<LogLine> {
-        self.world().trace.causes(id).into_iter().map(|e| self.log_line(e)).collect()
+        self.world()
+            .trace
+            .causes(id)
+            .into_iter()
+            .map(|e| self.log_line(e))
+            .collect()
     }
     fn series(&self) -> Vec<SeriesPoint> {
         Sim::series(self).to_vec()
     }
     fn trace_json(&self) -> String {
-        let lines: Vec<LogLine> = self.world().trace.events().map(|e| self.log_line(e)).collect();
+        let lines: Vec<LogLine> = self
+            .world()
+            .trace
+            .events()
+            .map(|e| self.log_line(e))
+            .collect();
         serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into())
     }
 }

@@ -35,16 +35,27 @@ impl LinkSettings {
     /// Checks the settings are within the ranges the UI and share links accept.
     pub fn validate(&self) -> Result<(), String> {
         if self.latency > Self::MAX_LATENCY {
-            return Err(format!("latency {} ms is above the maximum of {} ms", self.latency, Self::MAX_LATENCY));
+            return Err(format!(
+                "latency {} ms is above the maximum of {} ms",
+                self.latency,
+                Self::MAX_LATENCY
+            ));
         }
         if self.jitter > Self::MAX_LATENCY {
-            return Err(format!("jitter {} ms is above the maximum of {} ms", self.jitter, Self::MAX_LATENCY));
+            return Err(format!(
+                "jitter {} ms is above the maximum of {} ms",
+                self.jitter,
+                Self::MAX_LATENCY
+            ));
         }
         if self.drop_permille > 1000 {
             return Err(format!("drop odds {}‰ are above 1000‰", self.drop_permille));
         }
         if self.dup_permille > 1000 {
-            return Err(format!("duplicate odds {}‰ are above 1000‰", self.dup_permille));
+            return Err(format!(
+                "duplicate odds {}‰ are above 1000‰",
+                self.dup_permille
+            ));
         }
         Ok(())
     }

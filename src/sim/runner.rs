@@ -160,8 +160,13 @@ impl<S: Scenario> Sim<S> {
         let mut sim = Self::new(scenario, seed);
         validate_order(&script)?;
         for (i, e) in script.iter().enumerate() {
-            if !matches!(e.cmd, Command::DropMessage { .. } | Command::DuplicateMessage { .. }) {
-                sim.world.validate(&e.cmd).map_err(|m| format!("script[{i}].{m}"))?;
+            if !matches!(
+                e.cmd,
+                Command::DropMessage { .. } | Command::DuplicateMessage { .. }
+            ) {
+                sim.world
+                    .validate(&e.cmd)
+                    .map_err(|m| format!("script[{i}].{m}"))?;
             }
         }
         sim.script = script;
@@ -259,7 +264,12 @@ impl<S: Scenario> Sim<S> {
     /// it). Returns false when nothing is left to happen.
     pub fn step(&mut self) -> bool {
         while let Some(e) = self.next_script_ready() {
-            if self.world.core.next_event_time().is_some_and(|et| e.at > et) {
+            if self
+                .world
+                .core
+                .next_event_time()
+                .is_some_and(|et| e.at > et)
+            {
                 break;
             }
             self.apply_next_script();
@@ -340,7 +350,11 @@ impl<S: Scenario> Sim<S> {
             self.run_until(t);
             return;
         }
-        let idx = self.snapshots.iter().rposition(|s| s.core.now <= t).unwrap_or(0);
+        let idx = self
+            .snapshots
+            .iter()
+            .rposition(|s| s.core.now <= t)
+            .unwrap_or(0);
         let s = &self.snapshots[idx];
         self.world.core = s.core.clone();
         self.world.model = s.model.clone();
@@ -375,7 +389,10 @@ impl<S: Scenario> Sim<S> {
         self.track.views.resize(views.len(), ViewTrack::default());
         for (i, v) in views.into_iter().enumerate() {
             let tr = &mut self.track.views[i];
-            let changed = tr.last.as_ref().is_none_or(|l| l.differing != v.differing || l.lag_since != v.lag_since);
+            let changed = tr
+                .last
+                .as_ref()
+                .is_none_or(|l| l.differing != v.differing || l.lag_since != v.lag_since);
             if !changed {
                 continue;
             }
@@ -414,9 +431,19 @@ impl<S: Scenario> Sim<S> {
                             event: cause,
                             reason: reason.clone(),
                         });
-                        let node = cause.and_then(|c| self.world.trace.get(c)).map_or(NodeId(0), |e| e.node);
+                        let node = cause
+                            .and_then(|c| self.world.trace.get(c))
+                            .map_or(NodeId(0), |e| e.node);
                         let text = format!("check \"{}\" violated: {reason}", specs[i].name);
-                        self.world.core.record(&mut self.world.trace, TraceKind::Violation, node, None, None, cause, Detail::Text(text));
+                        self.world.core.record(
+                            &mut self.world.trace,
+                            TraceKind::Violation,
+                            node,
+                            None,
+                            None,
+                            cause,
+                            Detail::Text(text),
+                        );
                     }
                     tr.reason = Some(reason);
                 }
@@ -436,17 +463,25 @@ impl<S: Scenario> Sim<S> {
             .map(|(i, spec)| {
                 let tr = self.track.checks.get(i).cloned().unwrap_or_default();
                 match (spec.kind, tr.false_since, tr.reason) {
-                    (CheckKind::Always, _, _) if tr.first_violation.is_some() => CheckStatus::Violated(tr.first_violation.expect("checked")),
+                    (CheckKind::Always, _, _) if tr.first_violation.is_some() => {
+                        CheckStatus::Violated(tr.first_violation.expect("checked"))
+                    }
                     (_, None, _) | (_, _, None) => CheckStatus::Holds,
-                    (CheckKind::Always, Some((since, _)), Some(reason)) => CheckStatus::Pending { since, reason },
-                    (CheckKind::Eventually, Some((since, event)), Some(reason)) => match self.track.settled_since {
-                        Some(settled) if now >= settled.max(since) + settle => CheckStatus::Violated(Violation {
-                            at: settled.max(since) + settle,
-                            event,
-                            reason,
-                        }),
-                        _ => CheckStatus::Pending { since, reason },
-                    },
+                    (CheckKind::Always, Some((since, _)), Some(reason)) => {
+                        CheckStatus::Pending { since, reason }
+                    }
+                    (CheckKind::Eventually, Some((since, event)), Some(reason)) => {
+                        match self.track.settled_since {
+                            Some(settled) if now >= settled.max(since) + settle => {
+                                CheckStatus::Violated(Violation {
+                                    at: settled.max(since) + settle,
+                                    event,
+                                    reason,
+                                })
+                            }
+                            _ => CheckStatus::Pending { since, reason },
+                        }
+                    }
                 }
             })
             .collect()

@@ -60,7 +60,10 @@ pub struct Topology {
 impl Topology {
     /// The node called `name`, if any.
     pub fn node(&self, name: &str) -> Option<NodeId> {
-        self.nodes.iter().position(|n| n.name.eq_ignore_ascii_case(name)).map(|i| NodeId(i as u16))
+        self.nodes
+            .iter()
+            .position(|n| n.name.eq_ignore_ascii_case(name))
+            .map(|i| NodeId(i as u16))
     }
 }
 
@@ -269,7 +272,11 @@ pub trait Scenario: Clone + 'static {
 
     /// A broker record arrived at `ctx.node()`. `Err` means processing
     /// failed (the broker retries or dead-letters it).
-    fn on_record(&mut self, ctx: &mut Ctx<'_, Self::Msg>, rec: Record<'_, Self::Msg>) -> Result<(), String> {
+    fn on_record(
+        &mut self,
+        ctx: &mut Ctx<'_, Self::Msg>,
+        rec: Record<'_, Self::Msg>,
+    ) -> Result<(), String> {
         let _ = (ctx, rec);
         Ok(())
     }

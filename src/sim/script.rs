@@ -98,7 +98,10 @@ impl Command {
     /// True for commands that inject or repair a fault (they reset the
     /// "time to converge after the last fault" clock).
     pub fn is_fault(&self) -> bool {
-        !matches!(self, Command::Toggle { .. } | Command::Set { .. } | Command::Action { .. })
+        !matches!(
+            self,
+            Command::Toggle { .. } | Command::Set { .. } | Command::Action { .. }
+        )
     }
 }
 
@@ -120,7 +123,11 @@ pub struct ScriptEntry {
 impl ScriptEntry {
     /// An entry for a hand-written script: `cmd` at time `at`.
     pub fn at(at: Time, cmd: Command) -> Self {
-        ScriptEntry { at, after: None, cmd }
+        ScriptEntry {
+            at,
+            after: None,
+            cmd,
+        }
     }
 }
 
@@ -128,11 +135,21 @@ impl ScriptEntry {
 pub fn validate_order(script: &[ScriptEntry]) -> Result<(), String> {
     for (i, w) in script.windows(2).enumerate() {
         if w[1].at < w[0].at {
-            return Err(format!("script[{}].at: {} ms comes before the previous entry's {} ms", i + 1, w[1].at, w[0].at));
+            return Err(format!(
+                "script[{}].at: {} ms comes before the previous entry's {} ms",
+                i + 1,
+                w[1].at,
+                w[0].at
+            ));
         }
         if let (Some(a), Some(b)) = (w[0].after, w[1].after) {
             if b < a {
-                return Err(format!("script[{}].after: event count {} is below the previous entry's {}", i + 1, b, a));
+                return Err(format!(
+                    "script[{}].after: event count {} is below the previous entry's {}",
+                    i + 1,
+                    b,
+                    a
+                ));
             }
         }
     }

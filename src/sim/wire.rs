@@ -95,7 +95,9 @@ impl<M> Wire<M> {
     /// The scenario payload, if this message carries one.
     pub fn payload(&self) -> Option<&M> {
         match self {
-            Wire::App(m) | Wire::Publish { payload: m, .. } | Wire::Deliver { payload: m, .. } => Some(m),
+            Wire::App(m) | Wire::Publish { payload: m, .. } | Wire::Deliver { payload: m, .. } => {
+                Some(m)
+            }
             _ => None,
         }
     }

@@ -68,7 +68,9 @@ impl<S: Scenario> World<S> {
     /// already dropped) are skipped and do not count as events.
     pub fn step(&mut self) -> bool {
         loop {
-            let Some(slot) = self.core.queue.pop() else { return false };
+            let Some(slot) = self.core.queue.pop() else {
+                return false;
+            };
             self.core.now = self.core.now.max(slot.at);
             self.core.touched = false;
             if self.process(slot.what) {
@@ -96,7 +98,9 @@ impl<S: Scenario> World<S> {
         match what {
             Queued::Deliver { msg, epoch } => self.deliver(msg, epoch),
             Queued::Timer(id) => {
-                let Some(t) = self.core.timers.get(&id).cloned() else { return false };
+                let Some(t) = self.core.timers.get(&id).cloned() else {
+                    return false;
+                };
                 if !self.core.is_up(t.node) {
                     return false;
                 }
@@ -106,13 +110,33 @@ impl<S: Scenario> World<S> {
                         self.core.timers.remove(&id);
                     }
                 }
-                let ev = self.core.record(&mut self.trace, TraceKind::Timer, t.node, None, None, t.cause, Detail::None);
+                let ev = self.core.record(
+                    &mut self.trace,
+                    TraceKind::Timer,
+                    t.node,
+                    None,
+                    None,
+                    t.cause,
+                    Detail::None,
+                );
                 let (mut ctx, model) = self.ctx(t.node, Some(ev));
                 model.on_timer(&mut ctx, id, t.tag);
                 true
             }
-            Queued::AckTimeout { group, partition, gen } => self.core.broker_ack_timeout(&mut self.trace, &self.logs, group, partition, gen),
-            Queued::Retry { group, partition, gen } => self.core.broker_retry(&mut self.trace, &self.logs, group, partition, gen),
+            Queued::AckTimeout {
+                group,
+                partition,
+                gen,
+            } => self
+                .core
+                .broker_ack_timeout(&mut self.trace, &self.logs, group, partition, gen),
+            Queued::Retry {
+                group,
+                partition,
+                gen,
+            } => self
+                .core
+                .broker_retry(&mut self.trace, &self.logs, group, partition, gen),
             Queued::Restarted { node, gen } => {
                 let rt = &mut self.core.nodes[node.index()];
                 if rt.gen != gen || rt.status != NodeStatus::Restarting {
@@ -120,7 +144,15 @@ impl<S: Scenario> World<S> {
                 }
                 rt.status = NodeStatus::Up;
                 rt.since = self.core.now;
-                let ev = self.core.record(&mut self.trace, TraceKind::Recovered, node, None, None, None, Detail::None);
+                let ev = self.core.record(
+                    &mut self.trace,
+                    TraceKind::Recovered,
+                    node,
+                    None,
+                    None,
+                    None,
+                    Detail::None,
+                );
                 if Some(node) == self.core.broker {
                     self.core.pump_all(&mut self.trace, &self.logs, ev);
                 }
@@ -132,7 +164,9 @@ impl<S: Scenario> World<S> {
     }
 
     fn deliver(&mut self, id: super::types::MsgId, epoch: u32) -> bool {
-        let Some(f) = self.core.flight.get(&id) else { return false };
+        let Some(f) = self.core.flight.get(&id) else {
+            return false;
+        };
         if f.epoch != epoch || f.held.is_some() {
             return false;
         }
@@ -141,7 +175,8 @@ impl<S: Scenario> World<S> {
             return true;
         }
         if !self.core.is_up(f.to) {
-            self.core.lose(&mut self.trace, id, DropReason::ReceiverDown, None);
+            self.core
+                .lose(&mut self.trace, id, DropReason::ReceiverDown, None);
             return true;
         }
         let f = self.core.flight.remove(&id).expect("checked above");
@@ -167,8 +202,22 @@ impl<S: Scenario> World<S> {
                 let (mut ctx, model) = self.ctx(to, Some(ev));
                 model.on_message(&mut ctx, from, m);
             }
-            Wire::Publish { topic, key, confirm, payload } => {
-                self.core.broker_append(&mut self.trace, &mut self.logs, ev, from, topic, key, confirm, payload);
+            Wire::Publish {
+                topic,
+                key,
+                confirm,
+                payload,
+            } => {
+                self.core.broker_append(
+                    &mut self.trace,
+                    &mut self.logs,
+                    ev,
+                    from,
+                    topic,
+                    key,
+                    confirm,
+                    payload,
+                );
             }
             Wire::PublishAck { token, offset } => {
                 let (mut ctx, model) = self.ctx(to, Some(ev));
@@ -196,14 +245,50 @@ impl<S: Scenario> World<S> {
                 let res = model.on_record(&mut ctx, rec);
                 let ok = res.is_ok();
                 let detail = match res {
-                    Ok(()) => Detail::Record { topic, partition, offset },
+                    Ok(()) => Detail::Record {
+                        topic,
+                        partition,
+                        offset,
+                    },
                     Err(why) => Detail::Text(why),
                 };
-                let done = self.core.record(&mut self.trace, TraceKind::Consume { ok }, to, Some(from), None, Some(ev), detail);
-                self.core.transmit(&mut self.trace, to, from, Wire::Ack { group, partition, offset, ok }, Some(done));
+                let done = self.core.record(
+                    &mut self.trace,
+                    TraceKind::Consume { ok },
+                    to,
+                    Some(from),
+                    None,
+                    Some(ev),
+                    detail,
+                );
+                self.core.transmit(
+                    &mut self.trace,
+                    to,
+                    from,
+                    Wire::Ack {
+                        group,
+                        partition,
+                        offset,
+                        ok,
+                    },
+                    Some(done),
+                );
             }
-            Wire::Ack { group, partition, offset, ok } => {
-                self.core.broker_ack(&mut self.trace, &mut self.logs, ev, group, partition, offset, ok);
+            Wire::Ack {
+                group,
+                partition,
+                offset,
+                ok,
+            } => {
+                self.core.broker_ack(
+                    &mut self.trace,
+                    &mut self.logs,
+                    ev,
+                    group,
+                    partition,
+                    offset,
+                    ok,
+                );
             }
         }
         true
@@ -213,7 +298,11 @@ impl<S: Scenario> World<S> {
         if n.index() < self.topo.nodes.len() {
             Ok(())
         } else {
-            Err(format!("{field}: there is no service number {} (this scenario has {})", n.0, self.topo.nodes.len()))
+            Err(format!(
+                "{field}: there is no service number {} (this scenario has {})",
+                n.0,
+                self.topo.nodes.len()
+            ))
         }
     }
 
@@ -221,7 +310,10 @@ impl<S: Scenario> World<S> {
         self.node_ok(a, "from")?;
         self.node_ok(b, "to")?;
         if a == b {
-            return Err(format!("a link needs two different services, got {} twice", self.topo.nodes[a.index()].name));
+            return Err(format!(
+                "a link needs two different services, got {} twice",
+                self.topo.nodes[a.index()].name
+            ));
         }
         Ok(())
     }
@@ -231,7 +323,9 @@ impl<S: Scenario> World<S> {
     pub fn validate(&self, cmd: &Command) -> Result<(), String> {
         match cmd {
             Command::Partition { a, b } | Command::Heal { a, b } => self.pair_ok(*a, *b),
-            Command::PartitionOneway { from, to } | Command::Hold { from, to } | Command::Release { from, to } => self.pair_ok(*from, *to),
+            Command::PartitionOneway { from, to }
+            | Command::Hold { from, to }
+            | Command::Release { from, to } => self.pair_ok(*from, *to),
             Command::SetLink { from, to, settings } => {
                 self.pair_ok(*from, *to)?;
                 settings.validate()
@@ -242,19 +336,31 @@ impl<S: Scenario> World<S> {
                 if self.info.toggles.iter().any(|t| t.id == id) {
                     Ok(())
                 } else {
-                    Err(format!("toggle: \"{id}\" is not an option of {}", self.info.id))
+                    Err(format!(
+                        "toggle: \"{id}\" is not an option of {}",
+                        self.info.id
+                    ))
                 }
             }
             Command::Set { id, value } => match self.info.settings.iter().find(|s| s.id == id) {
-                None => Err(format!("setting: \"{id}\" is not a setting of {}", self.info.id)),
-                Some(s) if *value < s.min || *value > s.max => Err(format!("setting {id}: {value} is outside {}..={}", s.min, s.max)),
+                None => Err(format!(
+                    "setting: \"{id}\" is not a setting of {}",
+                    self.info.id
+                )),
+                Some(s) if *value < s.min || *value > s.max => Err(format!(
+                    "setting {id}: {value} is outside {}..={}",
+                    s.min, s.max
+                )),
                 Some(_) => Ok(()),
             },
             Command::Action { id } => {
                 if self.info.actions.iter().any(|a| a.id == id) {
                     Ok(())
                 } else {
-                    Err(format!("action: \"{id}\" is not an action of {}", self.info.id))
+                    Err(format!(
+                        "action: \"{id}\" is not an action of {}",
+                        self.info.id
+                    ))
                 }
             }
         }
@@ -266,11 +372,24 @@ impl<S: Scenario> World<S> {
         let at = match cmd {
             Command::Crash { node } | Command::Restart { node } => *node,
             Command::Partition { a, .. } | Command::Heal { a, .. } => *a,
-            Command::PartitionOneway { from, .. } | Command::Hold { from, .. } | Command::Release { from, .. } | Command::SetLink { from, .. } => *from,
-            Command::DropMessage { msg } | Command::DuplicateMessage { msg } => self.core.flight.get(msg).map_or(NodeId(0), |f| f.from),
+            Command::PartitionOneway { from, .. }
+            | Command::Hold { from, .. }
+            | Command::Release { from, .. }
+            | Command::SetLink { from, .. } => *from,
+            Command::DropMessage { msg } | Command::DuplicateMessage { msg } => {
+                self.core.flight.get(msg).map_or(NodeId(0), |f| f.from)
+            }
             _ => NodeId(0),
         };
-        let ev = self.core.record(&mut self.trace, TraceKind::Command, at, None, None, None, Detail::Command(cmd.clone()));
+        let ev = self.core.record(
+            &mut self.trace,
+            TraceKind::Command,
+            at,
+            None,
+            None,
+            None,
+            Detail::Command(cmd.clone()),
+        );
         if cmd.is_fault() {
             self.core.last_fault = Some(self.core.now);
         }
@@ -287,7 +406,9 @@ impl<S: Scenario> World<S> {
             }
             Command::Hold { from, to } => self.core.hold(tr, *from, *to, ev),
             Command::Release { from, to } => self.core.heal(tr, *from, *to, ev),
-            Command::SetLink { from, to, settings } => self.core.net.set_settings(*from, *to, *settings),
+            Command::SetLink { from, to, settings } => {
+                self.core.net.set_settings(*from, *to, *settings)
+            }
             Command::Crash { node } => {
                 let rt = &mut self.core.nodes[node.index()];
                 if rt.status == NodeStatus::Up || rt.status == NodeStatus::Restarting {
@@ -298,7 +419,15 @@ impl<S: Scenario> World<S> {
                     if Some(*node) == self.core.broker {
                         self.core.broker_crashed();
                     }
-                    self.core.record(tr, TraceKind::Crash, *node, None, None, Some(ev), Detail::None);
+                    self.core.record(
+                        tr,
+                        TraceKind::Crash,
+                        *node,
+                        None,
+                        None,
+                        Some(ev),
+                        Detail::None,
+                    );
                     self.core.touched = true;
                     self.model.on_crash(*node);
                 }
@@ -311,8 +440,17 @@ impl<S: Scenario> World<S> {
                     rt.gen += 1;
                     let gen = rt.gen;
                     let at = self.core.now + self.core.restart_delay;
-                    self.core.schedule(at, Queued::Restarted { node: *node, gen });
-                    self.core.record(tr, TraceKind::Restart, *node, None, None, Some(ev), Detail::None);
+                    self.core
+                        .schedule(at, Queued::Restarted { node: *node, gen });
+                    self.core.record(
+                        tr,
+                        TraceKind::Restart,
+                        *node,
+                        None,
+                        None,
+                        Some(ev),
+                        Detail::None,
+                    );
                 }
             }
             Command::DropMessage { msg } => self.core.lose(tr, *msg, DropReason::Manual, Some(ev)),
