@@ -108,7 +108,33 @@ fn seek_cost() {
     );
 }
 
+fn pattern_seek_cost() {
+    use converge::patterns::PatternId;
+    for p in PatternId::ALL {
+        let mut run = p.start(42);
+        let start = Instant::now();
+        run.run_until(600_000);
+        let sim_ms = start.elapsed().as_secs_f64() * 1e3;
+        let targets: Vec<Time> = (0..50).map(|i| (i * 7_919_u64 * 13) % 600_000).collect();
+        let start = Instant::now();
+        let mut worst = 0.0f64;
+        for &t in &targets {
+            let s = Instant::now();
+            run.seek(t);
+            black_box(run.frame());
+            worst = worst.max(s.elapsed().as_secs_f64() * 1e3);
+        }
+        let per = start.elapsed().as_secs_f64() * 1e3 / targets.len() as f64;
+        println!(
+            "{:>16}: 10 virtual minutes in {sim_ms:.0} ms ({} events); seek + frame: {per:.2} ms average, {worst:.2} ms worst",
+            p.slug(),
+            run.processed()
+        );
+    }
+}
+
 fn main() {
     throughput();
     seek_cost();
+    pattern_seek_cost();
 }

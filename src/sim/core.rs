@@ -2,6 +2,7 @@
 //! nodes, network, messages in flight, timers and the broker's cursors.
 //! It is cheap to clone, which is what a snapshot is.
 
+use super::flights::Flights;
 use super::broker::{BrokerConfig, Cursor, GroupState, TopicSpec};
 use super::net::{LinkState, Network};
 use super::rng::SimRng;
@@ -166,8 +167,8 @@ pub struct Core<M> {
     pub nodes: Vec<NodeRt>,
     /// Links.
     pub net: Network,
-    /// Messages on links, by id (ordered, so iteration is deterministic).
-    pub flight: BTreeMap<MsgId, InFlight<M>>,
+    /// Messages on links, by id (iterated in id order).
+    pub flight: Flights<M>,
     pub(crate) next_msg: u64,
     pub(crate) timers: BTreeMap<TimerId, TimerRt>,
     pub(crate) next_timer: u64,
@@ -207,7 +208,7 @@ impl<M: Clone> Core<M> {
             queue: BinaryHeap::new(),
             nodes: vec![node; n],
             net: Network::new(n, topo.link),
-            flight: BTreeMap::new(),
+            flight: Flights::default(),
             next_msg: 0,
             timers: BTreeMap::new(),
             next_timer: 0,

@@ -29,6 +29,7 @@ pub mod broker;
 pub mod core;
 pub mod ctx;
 pub mod demo;
+pub mod flights;
 pub mod frame;
 pub mod net;
 pub mod rng;

@@ -1,0 +1,99 @@
+//! Messages on links, keyed by [`MsgId`]. Ids are handed out in increasing
+//! order, so the set lives in a ring indexed by `id - base`: insert,
+//! lookup and removal are O(1) and iteration is in id order (deterministic).
+
+use super::core::InFlight;
+use super::types::MsgId;
+use std::collections::VecDeque;
+
+/// Messages in flight.
+#[derive(Clone, Debug)]
+pub struct Flights<M> {
+    base: u64,
+    slots: VecDeque<Option<InFlight<M>>>,
+    len: usize,
+}
+
+impl<M> Default for Flights<M> {
+    fn default() -> Self {
+        Flights {
+            base: 0,
+            slots: VecDeque::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<M> Flights<M> {
+    fn slot(&self, id: &MsgId) -> Option<usize> {
+        let i = id.0.checked_sub(self.base)? as usize;
+        (i < self.slots.len()).then_some(i)
+    }
+
+    /// The message with this id, if still on a link.
+    pub fn get(&self, id: &MsgId) -> Option<&InFlight<M>> {
+        self.slots.get(self.slot(id)?)?.as_ref()
+    }
+
+    /// The message with this id, mutably.
+    pub fn get_mut(&mut self, id: &MsgId) -> Option<&mut InFlight<M>> {
+        let i = self.slot(id)?;
+        self.slots.get_mut(i)?.as_mut()
+    }
+
+    /// True when the message is still on a link.
+    pub fn contains_key(&self, id: &MsgId) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Adds a message. Ids must not go below ones already removed from the
+    /// front (the engine only inserts freshly allocated ids).
+    pub fn insert(&mut self, id: MsgId, f: InFlight<M>) {
+        if self.slots.is_empty() {
+            self.base = id.0;
+        }
+        let Some(i) = id.0.checked_sub(self.base) else {
+            debug_assert!(false, "message id {} below the ring's base {}", id.0, self.base);
+            return;
+        };
+        let i = i as usize;
+        while self.slots.len() <= i {
+            self.slots.push_back(None);
+        }
+        if self.slots[i].replace(f).is_none() {
+            self.len += 1;
+        }
+    }
+
+    /// Takes a message off its link.
+    pub fn remove(&mut self, id: &MsgId) -> Option<InFlight<M>> {
+        let i = self.slot(id)?;
+        let f = self.slots[i].take()?;
+        self.len -= 1;
+        while matches!(self.slots.front(), Some(None)) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        Some(f)
+    }
+
+    /// Messages in id order.
+    pub fn values(&self) -> impl Iterator<Item = &InFlight<M>> {
+        self.slots.iter().flatten()
+    }
+
+    /// Ids in order.
+    pub fn keys(&self) -> impl Iterator<Item = &MsgId> {
+        self.values().map(|f| &f.id)
+    }
+
+    /// How many messages are on links.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no message is on a link.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
