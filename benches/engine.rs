@@ -109,8 +109,8 @@ fn seek_cost() {
 }
 
 fn pattern_seek_cost() {
-    use converge::patterns::PatternId;
-    for p in PatternId::ALL {
+    use converge::patterns::Pattern;
+    for p in Pattern::all() {
         let mut run = p.start(42);
         let start = Instant::now();
         run.run_until(600_000);

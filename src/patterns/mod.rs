@@ -11,52 +11,166 @@ pub mod saga;
 
 use crate::sim::{Playground, Sim};
 
-/// The patterns, in tab order.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PatternId {
-    /// Event-based consistency (smart power grid).
+/// One of the eventual-consistency patterns, in tab order.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pattern {
+    /// Services publish events; consumers update their own copies.
+    #[default]
     EventDriven,
-    /// Background sync (source and warehouse).
+    /// A scheduled job copies changes from a source to a replica.
     BackgroundSync,
-    /// Sagas (order, payment, inventory, shipping).
+    /// A multi-step transaction made of local steps plus compensations.
     Saga,
-    /// CQRS (write model, projections, read models).
+    /// Command Query Responsibility Segregation: separate write and read models.
     Cqrs,
 }
 
-impl PatternId {
-    /// All patterns in tab order.
-    pub const ALL: [PatternId; 4] = [
-        PatternId::EventDriven,
-        PatternId::BackgroundSync,
-        PatternId::Saga,
-        PatternId::Cqrs,
-    ];
+impl Pattern {
+    /// Every pattern, in tab order.
+    ///
+    /// ```
+    /// use converge::patterns::Pattern;
+    /// assert_eq!(Pattern::all()[0], Pattern::EventDriven);
+    /// assert_eq!(Pattern::all().len(), 4);
+    /// ```
+    pub const fn all() -> [Pattern; 4] {
+        [
+            Pattern::EventDriven,
+            Pattern::BackgroundSync,
+            Pattern::Saga,
+            Pattern::Cqrs,
+        ]
+    }
 
-    /// Stable id used in URLs and scenario files.
-    pub fn slug(self) -> &'static str {
+    /// Position of this pattern in [`Pattern::all`] (its tab index).
+    pub const fn index(self) -> usize {
         match self {
-            PatternId::EventDriven => "event-driven",
-            PatternId::BackgroundSync => "background-sync",
-            PatternId::Saga => "saga",
-            PatternId::Cqrs => "cqrs",
+            Pattern::EventDriven => 0,
+            Pattern::BackgroundSync => 1,
+            Pattern::Saga => 2,
+            Pattern::Cqrs => 3,
         }
     }
 
-    /// The pattern with this slug.
-    pub fn from_slug(s: &str) -> Option<PatternId> {
-        PatternId::ALL.into_iter().find(|p| p.slug() == s)
+    /// The tab label a person reads.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Pattern::EventDriven => "Event-based",
+            Pattern::BackgroundSync => "Background sync",
+            Pattern::Saga => "Saga",
+            Pattern::Cqrs => "CQRS",
+        }
+    }
+
+    /// A stable, URL- and id-safe identifier (lowercase ASCII and dashes).
+    ///
+    /// ```
+    /// use converge::patterns::Pattern;
+    /// assert_eq!(Pattern::BackgroundSync.slug(), "background-sync");
+    /// ```
+    pub const fn slug(self) -> &'static str {
+        match self {
+            Pattern::EventDriven => "event-driven",
+            Pattern::BackgroundSync => "background-sync",
+            Pattern::Saga => "saga",
+            Pattern::Cqrs => "cqrs",
+        }
+    }
+
+    /// The pattern whose [`slug`](Pattern::slug) is `slug`, if any.
+    ///
+    /// ```
+    /// use converge::patterns::Pattern;
+    /// assert_eq!(Pattern::from_slug("saga"), Some(Pattern::Saga));
+    /// assert_eq!(Pattern::from_slug("2pc"), None);
+    /// ```
+    pub fn from_slug(slug: &str) -> Option<Pattern> {
+        Pattern::all().into_iter().find(|p| p.slug() == slug)
+    }
+
+    /// The next pattern in tab order, wrapping from the last to the first.
+    pub const fn next(self) -> Pattern {
+        let all = Pattern::all();
+        all[(self.index() + 1) % all.len()]
+    }
+
+    /// The previous pattern in tab order, wrapping from the first to the last.
+    pub const fn prev(self) -> Pattern {
+        let all = Pattern::all();
+        all[(self.index() + all.len() - 1) % all.len()]
+    }
+
+    /// The first pattern in tab order.
+    pub const fn first() -> Pattern {
+        Pattern::all()[0]
+    }
+
+    /// The last pattern in tab order.
+    pub const fn last() -> Pattern {
+        let all = Pattern::all();
+        all[all.len() - 1]
+    }
+
+    /// A short slogan shown under the pattern's name.
+    pub const fn tagline(self) -> &'static str {
+        match self {
+            Pattern::EventDriven => "Publish what changed; let everyone else catch up.",
+            Pattern::BackgroundSync => {
+                "Copy changes on a schedule; the copy trails by up to an interval."
+            }
+            Pattern::Saga => "Many local steps, with compensations when one fails.",
+            Pattern::Cqrs => "Write to one model, read from projections of it.",
+        }
+    }
+
+    /// A one-paragraph, plain-words description of the pattern.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Pattern::EventDriven => {
+                "When a service changes its data, it publishes an event saying what \
+                 happened, and the services that care keep their own copies up to date \
+                 by reacting to those events. Nobody waits for everyone to agree, so for \
+                 a while different services can disagree. Once the last event has been \
+                 delivered and handled, they all hold the same state again."
+            }
+            Pattern::BackgroundSync => {
+                "A scheduled job copies what changed in one store (the source of truth) \
+                 to another (a reporting warehouse or a replica), every few seconds, in \
+                 batches. Between runs the copy is stale; a run that skips a row, or a \
+                 job that crashes half way, can leave it wrong until the next good run. \
+                 How the job finds what changed decides whether it ever catches up."
+            }
+            Pattern::Saga => {
+                "A business transaction that spans several services, such as placing an \
+                 order, is split into a sequence of local steps that each commit on their \
+                 own. If a later step fails, the saga runs compensating actions that undo \
+                 the earlier steps, so the system returns to a consistent state without a \
+                 global lock or a distributed transaction."
+            }
+            Pattern::Cqrs => {
+                "Commands that change data go to a write model that validates and records \
+                 them, while queries are answered from separate read models (projections) \
+                 built from those recorded changes. The read side trails the write side \
+                 slightly, so a query made right after a write can see stale data until \
+                 its projection catches up."
+            }
+        }
+    }
+
+    /// The DOM id of this pattern's tab button.
+    pub fn tab_id(self) -> String {
+        format!("tab-{}", self.slug())
     }
 
     /// A fresh run of this pattern.
     pub fn start(self, seed: u64) -> Box<dyn Playground> {
         match self {
-            PatternId::EventDriven => Box::new(Sim::new(event_driven::PowerGrid::default(), seed)),
-            PatternId::BackgroundSync => {
+            Pattern::EventDriven => Box::new(Sim::new(event_driven::PowerGrid::default(), seed)),
+            Pattern::BackgroundSync => {
                 Box::new(Sim::new(background_sync::BackgroundSync::default(), seed))
             }
-            PatternId::Saga => Box::new(Sim::new(saga::Saga::default(), seed)),
-            PatternId::Cqrs => Box::new(Sim::new(cqrs::Cqrs::default(), seed)),
+            Pattern::Saga => Box::new(Sim::new(saga::Saga::default(), seed)),
+            Pattern::Cqrs => Box::new(Sim::new(cqrs::Cqrs::default(), seed)),
         }
     }
 
@@ -68,18 +182,40 @@ impl PatternId {
         script: Vec<crate::sim::ScriptEntry>,
     ) -> Result<Box<dyn Playground>, String> {
         Ok(match self {
-            PatternId::EventDriven => Box::new(Sim::with_script(
+            Pattern::EventDriven => Box::new(Sim::with_script(
                 event_driven::PowerGrid::default(),
                 seed,
                 script,
             )?),
-            PatternId::BackgroundSync => Box::new(Sim::with_script(
+            Pattern::BackgroundSync => Box::new(Sim::with_script(
                 background_sync::BackgroundSync::default(),
                 seed,
                 script,
             )?),
-            PatternId::Saga => Box::new(Sim::with_script(saga::Saga::default(), seed, script)?),
-            PatternId::Cqrs => Box::new(Sim::with_script(cqrs::Cqrs::default(), seed, script)?),
+            Pattern::Saga => Box::new(Sim::with_script(saga::Saga::default(), seed, script)?),
+            Pattern::Cqrs => Box::new(Sim::with_script(cqrs::Cqrs::default(), seed, script)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pattern;
+
+    #[test]
+    fn index_matches_position_in_all() {
+        for (i, p) in Pattern::all().into_iter().enumerate() {
+            assert_eq!(p.index(), i, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn next_and_prev_wrap_and_are_inverse() {
+        assert_eq!(Pattern::last().next(), Pattern::first());
+        assert_eq!(Pattern::first().prev(), Pattern::last());
+        for p in Pattern::all() {
+            assert_eq!(p.next().prev(), p);
+            assert_eq!(p.prev().next(), p);
+        }
     }
 }

@@ -2,8 +2,8 @@
 //! nodes, network, messages in flight, timers and the broker's cursors.
 //! It is cheap to clone, which is what a snapshot is.
 
-use super::flights::Flights;
 use super::broker::{BrokerConfig, Cursor, GroupState, TopicSpec};
+use super::flights::Flights;
 use super::net::{LinkState, Network};
 use super::rng::SimRng;
 use super::scenario::Topology;

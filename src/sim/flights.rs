@@ -53,7 +53,11 @@ impl<M> Flights<M> {
             self.base = id.0;
         }
         let Some(i) = id.0.checked_sub(self.base) else {
-            debug_assert!(false, "message id {} below the ring's base {}", id.0, self.base);
+            debug_assert!(
+                false,
+                "message id {} below the ring's base {}",
+                id.0, self.base
+            );
             return;
         };
         let i = i as usize;

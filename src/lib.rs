@@ -1,0 +1,20 @@
+//! # Converge
+//!
+//! A browser playground that teaches eventual-consistency patterns
+//! (event-based, background sync, saga and CQRS) by simulating distributed
+//! services and letting you watch their state diverge and converge.
+//!
+//! The crate compiles to WebAssembly for the app (see `index.html` and
+//! `Trunk.toml`) and natively for tests.
+//!
+//! ## Modules
+//!
+//! - [`patterns`]: the four patterns as scenarios on the engine.
+//! - [`sim`]: the deterministic simulation engine (nodes, messages, virtual
+//!   time, faults).
+//! - [`ui`]: the Leptos user interface: the app shell, the pattern tabs and
+//!   the stage.
+
+pub mod patterns;
+pub mod sim;
+pub mod ui;

@@ -1,0 +1,3 @@
+fn main() {
+    converge::ui::mount();
+}
