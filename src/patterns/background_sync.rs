@@ -18,9 +18,9 @@ use crate::sim::scenario::{
     Table, ToggleSpec, ViewStatus,
 };
 use crate::sim::types::fmt_secs;
+use crate::sim::vecmap::VecMap;
 use crate::sim::{Ctx, Env, EventId, LinkSettings, NodeId, Scenario, Time, TimerId, Topology};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The source store (customer accounts, edited by the workload).
 pub const SOURCE: NodeId = NodeId(0);
@@ -273,7 +273,7 @@ pub struct BackgroundSync {
 
     // Bookkeeping for views and checks.
     diverged_since: Vec<Option<Time>>,
-    missed: BTreeMap<u16, (Time, u64)>,
+    missed: VecMap<u16, (Time, u64)>,
     lost: Option<String>,
     lost_count: u64,
 }
@@ -320,7 +320,7 @@ impl Default for BackgroundSync {
             run: None,
             tick: None,
             diverged_since: vec![None; n],
-            missed: BTreeMap::new(),
+            missed: VecMap::new(),
             lost: None,
             lost_count: 0,
         }
@@ -685,7 +685,7 @@ impl BackgroundSync {
                 };
                 let from = (after as usize).min(log.len());
                 let to = (from + limit).min(log.len());
-                let mut changed: BTreeMap<u16, RowImage> = BTreeMap::new();
+                let mut changed: VecMap<u16, RowImage> = VecMap::new();
                 for e in &log[from..to] {
                     if e.origin == side {
                         changed.insert(e.id, rows[(e.id - 1) as usize].image(e.id));
@@ -873,7 +873,7 @@ impl BackgroundSync {
             .as_mut()
             .map(|r| std::mem::take(&mut r.src_page))
             .unwrap_or_default();
-        let mut from_wh: BTreeMap<u16, RowImage> = wh_page.into_iter().map(|r| (r.id, r)).collect();
+        let mut from_wh: VecMap<u16, RowImage> = wh_page.into_iter().map(|r| (r.id, r)).collect();
         let (mut to_wh, mut to_src) = (Vec::new(), Vec::new());
         for s in src_page {
             match from_wh.remove(&s.id) {

@@ -38,6 +38,7 @@ pub mod scenario;
 pub mod script;
 pub mod trace;
 pub mod types;
+pub mod vecmap;
 pub mod wire;
 pub mod world;
 
