@@ -661,7 +661,7 @@ impl BackgroundSync {
                     .map(|a| rows[(a - 1) as usize].image(a))
                     .filter(|r| r.stamp > after && r.stamp <= upto)
                     .collect();
-                hits.sort_by_key(|r| (r.stamp, r.id));
+                crate::sim::sort::sort_by_key(&mut hits, |r| (r.stamp, r.id));
                 let more = hits.len() > limit;
                 hits.truncate(limit);
                 let next = hits.last().map_or(after, |r| r.stamp);
@@ -815,7 +815,7 @@ impl BackgroundSync {
             .collect();
         all.push(a.balance);
         all.push(b.balance);
-        all.sort_unstable();
+        crate::sim::sort::sort_by(&mut all, i64::cmp);
         all.dedup();
         let (s, w) = if a.origin == Side::Source {
             (a, b)

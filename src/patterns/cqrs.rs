@@ -679,7 +679,9 @@ impl Cqrs {
         let mut accounts: Vec<u8> = (1..=ACCOUNTS).collect();
         let leaderboard = node == LEADERBOARD;
         if leaderboard {
-            accounts.sort_by_key(|a| (std::cmp::Reverse(p.balance(*a)), *a));
+            crate::sim::sort::sort_by_key(&mut accounts, |a| {
+                (std::cmp::Reverse(p.balance(*a)), *a)
+            });
         }
         let rows = accounts
             .iter()

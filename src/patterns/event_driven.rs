@@ -995,7 +995,7 @@ impl Scenario for PowerGrid {
                 ],
             })
             .collect();
-        unsent.sort_by(|a, b| a.key.cmp(&b.key));
+        crate::sim::sort::sort_by(&mut unsent, |a, b| a.key.cmp(&b.key));
         out.push(Table {
             title: "Meter: events not yet published".into(),
             node: METER,

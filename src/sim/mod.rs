@@ -36,6 +36,7 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod script;
+pub mod sort;
 pub mod trace;
 pub mod types;
 pub mod vecmap;
