@@ -18,9 +18,9 @@ use crate::sim::scenario::{
     Table, ToggleSpec, ViewStatus,
 };
 use crate::sim::types::fmt_secs;
+use crate::sim::vecmap::VecMap;
 use crate::sim::{Ctx, Env, EventId, LinkSettings, NodeId, Scenario, Time, TimerId, Topology};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The source store (customer accounts, edited by the workload).
 pub const SOURCE: NodeId = NodeId(0);
@@ -273,7 +273,7 @@ pub struct BackgroundSync {
 
     // Bookkeeping for views and checks.
     diverged_since: Vec<Option<Time>>,
-    missed: BTreeMap<u16, (Time, u64)>,
+    missed: VecMap<u16, (Time, u64)>,
     lost: Option<String>,
     lost_count: u64,
 }
@@ -320,7 +320,7 @@ impl Default for BackgroundSync {
             run: None,
             tick: None,
             diverged_since: vec![None; n],
-            missed: BTreeMap::new(),
+            missed: VecMap::new(),
             lost: None,
             lost_count: 0,
         }
@@ -661,7 +661,7 @@ impl BackgroundSync {
                     .map(|a| rows[(a - 1) as usize].image(a))
                     .filter(|r| r.stamp > after && r.stamp <= upto)
                     .collect();
-                hits.sort_by_key(|r| (r.stamp, r.id));
+                crate::sim::sort::sort_by_key(&mut hits, |r| (r.stamp, r.id));
                 let more = hits.len() > limit;
                 hits.truncate(limit);
                 let next = hits.last().map_or(after, |r| r.stamp);
@@ -685,7 +685,7 @@ impl BackgroundSync {
                 };
                 let from = (after as usize).min(log.len());
                 let to = (from + limit).min(log.len());
-                let mut changed: BTreeMap<u16, RowImage> = BTreeMap::new();
+                let mut changed: VecMap<u16, RowImage> = VecMap::new();
                 for e in &log[from..to] {
                     if e.origin == side {
                         changed.insert(e.id, rows[(e.id - 1) as usize].image(e.id));
@@ -815,7 +815,7 @@ impl BackgroundSync {
             .collect();
         all.push(a.balance);
         all.push(b.balance);
-        all.sort_unstable();
+        crate::sim::sort::sort_by(&mut all, i64::cmp);
         all.dedup();
         let (s, w) = if a.origin == Side::Source {
             (a, b)
@@ -873,7 +873,7 @@ impl BackgroundSync {
             .as_mut()
             .map(|r| std::mem::take(&mut r.src_page))
             .unwrap_or_default();
-        let mut from_wh: BTreeMap<u16, RowImage> = wh_page.into_iter().map(|r| (r.id, r)).collect();
+        let mut from_wh: VecMap<u16, RowImage> = wh_page.into_iter().map(|r| (r.id, r)).collect();
         let (mut to_wh, mut to_src) = (Vec::new(), Vec::new());
         for s in src_page {
             match from_wh.remove(&s.id) {

@@ -14,13 +14,13 @@ use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, SettingSpec, Table,
     ToggleSpec, ViewStatus,
 };
+use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::{
     Ctx, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, ScenarioInfo, Time,
     TimerId, TopicId, Topology,
 };
 use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The simulated client: issues commands, then queries.
 pub const CLIENT: NodeId = NodeId(0);
@@ -165,13 +165,13 @@ pub struct Account {
 #[derive(Clone, Debug, PartialEq)]
 pub struct WriteModel {
     /// Accounts by number.
-    pub accounts: BTreeMap<u8, Account>,
+    pub accounts: VecMap<u8, Account>,
     /// Events accepted so far.
     pub version: u64,
     /// Events not yet confirmed by the log, with when they were last published.
-    pub outbox: BTreeMap<u64, (AccountEvent, Time)>,
+    pub outbox: VecMap<u64, (AccountEvent, Time)>,
     /// Replies to commands already handled (idempotency by command id).
-    pub handled: BTreeMap<u64, Msg>,
+    pub handled: VecMap<u64, Msg>,
     /// Poison records published.
     pub poisons: u64,
     timer: Option<TimerId>,
@@ -181,11 +181,11 @@ pub struct WriteModel {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Projection {
     /// Balance per account, with the write that set it.
-    pub balances: BTreeMap<u8, (i64, Option<EventId>)>,
+    pub balances: VecMap<u8, (i64, Option<EventId>)>,
     /// Every version at or below this one has been applied.
     pub watermark: u64,
     /// Versions above the watermark already applied.
-    pub applied: BTreeSet<u64>,
+    pub applied: VecSet<u64>,
     /// Events received and not yet applied (durable: the checkpoint has moved past them).
     pub inbox: Vec<AccountEvent>,
     /// Events applied, duplicates included.
@@ -206,7 +206,7 @@ impl Projection {
                 .map(|a| (a, (OPENING_BALANCE, None)))
                 .collect(),
             watermark: 0,
-            applied: BTreeSet::new(),
+            applied: VecSet::new(),
             inbox: Vec::new(),
             events_applied: 0,
             stopped: false,
@@ -255,13 +255,13 @@ pub struct Client {
     /// Queries sent.
     pub queries: u64,
     /// What the client shows per account.
-    pub shown: BTreeMap<u8, Shown>,
+    pub shown: VecMap<u8, Shown>,
     /// The version of the client's own latest accepted write per account.
-    pub my_writes: BTreeMap<u8, u64>,
+    pub my_writes: VecMap<u8, u64>,
     /// Commands awaiting a reply: account and optimistic change shown.
-    pub pending: BTreeMap<u64, (u8, i64)>,
+    pub pending: VecMap<u64, (u8, i64)>,
     /// Queries awaiting an answer: account, version it must include, read-your-writes on.
-    pub asked: BTreeMap<u64, (u8, u64, bool)>,
+    pub asked: VecMap<u64, (u8, u64, bool)>,
     /// Reads that missed the client's own write.
     pub stale_reads: u64,
     /// Reads that included it.
@@ -281,11 +281,11 @@ pub struct LogFold {
     /// Records of the log already folded.
     pub upto: usize,
     /// Balance per account.
-    pub balances: BTreeMap<u8, i64>,
+    pub balances: VecMap<u8, i64>,
     /// Versions seen.
-    pub versions: BTreeSet<u64>,
+    pub versions: VecSet<u64>,
     /// When each version was first appended.
-    pub appended_at: BTreeMap<u64, Time>,
+    pub appended_at: VecMap<u64, Time>,
 }
 
 impl LogFold {
@@ -340,7 +340,7 @@ pub struct Cqrs {
     /// The client.
     pub client: Client,
     /// Reads the query side is waiting on (volatile): query id → account, version, timer.
-    pub waiting: BTreeMap<u64, (u8, Option<u64>, Option<TimerId>)>,
+    pub waiting: VecMap<u64, (u8, Option<u64>, Option<TimerId>)>,
     /// Fold of the event log (a cache of a pure function of the log).
     fold: RefCell<LogFold>,
     workload_timer: Option<TimerId>,
@@ -371,15 +371,15 @@ impl Default for Cqrs {
                     })
                     .collect(),
                 version: 0,
-                outbox: BTreeMap::new(),
-                handled: BTreeMap::new(),
+                outbox: VecMap::new(),
+                handled: VecMap::new(),
                 poisons: 0,
                 timer: None,
             },
             balances: Projection::new(),
             leaderboard: Projection::new(),
             client: Client::default(),
-            waiting: BTreeMap::new(),
+            waiting: VecMap::new(),
             fold: RefCell::new(LogFold::default()),
             workload_timer: None,
         }
@@ -679,7 +679,9 @@ impl Cqrs {
         let mut accounts: Vec<u8> = (1..=ACCOUNTS).collect();
         let leaderboard = node == LEADERBOARD;
         if leaderboard {
-            accounts.sort_by_key(|a| (std::cmp::Reverse(p.balance(*a)), *a));
+            crate::sim::sort::sort_by_key(&mut accounts, |a| {
+                (std::cmp::Reverse(p.balance(*a)), *a)
+            });
         }
         let rows = accounts
             .iter()

@@ -19,12 +19,12 @@ use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, ScenarioInfo,
     SettingSpec, Table, ToggleSpec, ViewStatus,
 };
+use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::{
     Ctx, Delivery, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, Time, TimerId,
     TopicId, Topology,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The Meter service: stores readings (source of truth) and publishes them.
 pub const METER: NodeId = NodeId(0);
@@ -145,10 +145,10 @@ pub struct PowerGrid {
     // Meter service, durable: readings, outbox, id counter.
     meters: Vec<MeterRow>,
     next_id: u64,
-    outbox_rows: BTreeMap<u64, Reading>,
+    outbox_rows: VecMap<u64, Reading>,
     // Meter service, volatile: dual writes waiting to publish, relay rows in flight, timers.
-    pending: BTreeMap<u64, Reading>,
-    in_flight: BTreeMap<u64, Time>,
+    pending: VecMap<u64, Reading>,
+    in_flight: VecMap<u64, Time>,
     workload_timer: Option<TimerId>,
     relay_timer: Option<TimerId>,
     /// Readings lost by the last crash (bookkeeping, to explain them on restart).
@@ -159,13 +159,13 @@ pub struct PowerGrid {
     truth_customer: Vec<u64>,
     truth_zone_energy: Vec<u64>,
     truth_zone_load: Vec<u64>,
-    unbilled: BTreeMap<u64, Time>,
-    unanalysed: BTreeMap<u64, Time>,
+    unbilled: VecMap<u64, Time>,
+    unanalysed: VecMap<u64, Time>,
 
     // Billing, durable.
     billed: Vec<u64>,
     billed_event: Vec<Option<EventId>>,
-    billed_ids: BTreeSet<u64>,
+    billed_ids: VecSet<u64>,
     double_billed: Option<(u64, u16)>,
     double_count: u64,
 
@@ -175,8 +175,8 @@ pub struct PowerGrid {
     zone_event: Vec<Option<EventId>>,
 
     // Analytics, durable inbox and totals; volatile timer.
-    inbox: BTreeMap<u64, Reading>,
-    analysed_ids: BTreeSet<u64>,
+    inbox: VecMap<u64, Reading>,
+    analysed_ids: VecSet<u64>,
     analytics_zone: Vec<u64>,
     analytics_event: Vec<Option<EventId>>,
     analytics_timer: Option<TimerId>,
@@ -197,9 +197,9 @@ impl Default for PowerGrid {
             tariff: 30,
             meters: vec![MeterRow::default(); METERS as usize],
             next_id: 0,
-            outbox_rows: BTreeMap::new(),
-            pending: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            outbox_rows: VecMap::new(),
+            pending: VecMap::new(),
+            in_flight: VecMap::new(),
             workload_timer: None,
             relay_timer: None,
             lost_in_crash: Vec::new(),
@@ -207,18 +207,18 @@ impl Default for PowerGrid {
             truth_customer: vec![0; CUSTOMERS as usize],
             truth_zone_energy: vec![0; ZONES as usize],
             truth_zone_load: vec![0; ZONES as usize],
-            unbilled: BTreeMap::new(),
-            unanalysed: BTreeMap::new(),
+            unbilled: VecMap::new(),
+            unanalysed: VecMap::new(),
             billed: vec![0; CUSTOMERS as usize],
             billed_event: vec![None; CUSTOMERS as usize],
-            billed_ids: BTreeSet::new(),
+            billed_ids: VecSet::new(),
             double_billed: None,
             double_count: 0,
             load: vec![LoadEntry::default(); METERS as usize],
             zone_load: vec![0; ZONES as usize],
             zone_event: vec![None; ZONES as usize],
-            inbox: BTreeMap::new(),
-            analysed_ids: BTreeSet::new(),
+            inbox: VecMap::new(),
+            analysed_ids: VecSet::new(),
             analytics_zone: vec![0; ZONES as usize],
             analytics_event: vec![None; ZONES as usize],
             analytics_timer: None,
@@ -372,7 +372,7 @@ impl PowerGrid {
             return;
         }
         let now = ctx.now();
-        let mut busy = BTreeSet::new();
+        let mut busy = VecSet::new();
         let rows: Vec<Reading> = self.outbox_rows.values().cloned().collect();
         for r in rows {
             if busy.contains(&r.meter) {
@@ -722,7 +722,7 @@ impl Scenario for PowerGrid {
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Reading>, _timer: TimerId, tag: u64) {
         match (ctx.node(), tag) {
             (METER, TAG_WORKLOAD) => {
-                let mut picked = BTreeSet::new();
+                let mut picked = VecSet::new();
                 let want = self.per_tick.min(METERS);
                 while picked.len() < want as usize {
                     picked.insert(ctx.rng().between(1, METERS as u64) as u16);
@@ -995,7 +995,7 @@ impl Scenario for PowerGrid {
                 ],
             })
             .collect();
-        unsent.sort_by(|a, b| a.key.cmp(&b.key));
+        crate::sim::sort::sort_by(&mut unsent, |a, b| a.key.cmp(&b.key));
         out.push(Table {
             title: "Meter: events not yet published".into(),
             node: METER,

@@ -27,12 +27,12 @@ use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, SettingSpec, Table,
     ToggleSpec, ViewStatus,
 };
+use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::{
     Ctx, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, ScenarioInfo, Time,
     TimerId, TopicId, Topology,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Customers placing orders (a simulated client).
 pub const CUSTOMERS: NodeId = NodeId(0);
@@ -415,9 +415,9 @@ impl SagaRecord {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ledger {
     /// Sagas by id.
-    pub sagas: BTreeMap<u64, SagaRecord>,
+    pub sagas: VecMap<u64, SagaRecord>,
     /// Sagas not yet COMPLETED or COMPENSATED.
-    pub open: BTreeSet<u64>,
+    pub open: VecSet<u64>,
     /// The first time a step or compensation ran twice for one saga.
     pub twice: Option<String>,
 }
@@ -529,11 +529,11 @@ pub struct SagaLog {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Orchestrator {
     /// Saga log (durable).
-    pub log: BTreeMap<u64, SagaLog>,
+    pub log: VecMap<u64, SagaLog>,
     /// Sagas whose log is not final (durable, derived from the log).
-    pub open: BTreeSet<u64>,
+    pub open: VecSet<u64>,
     /// Step timeout or retry timer per saga (volatile).
-    timers: BTreeMap<u64, TimerId>,
+    timers: VecMap<u64, TimerId>,
 }
 
 /// A remembered outcome, for idempotency.
@@ -549,9 +549,9 @@ pub enum Outcome {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceBook {
     /// Idempotency table: outcome per saga and operation (durable).
-    pub seen: BTreeMap<(u64, Op), Outcome>,
+    pub seen: VecMap<(u64, Op), Outcome>,
     /// Compensations that failed and must be retried, choreographed style (durable).
-    pub retry: BTreeMap<(u64, Op), OrderInfo>,
+    pub retry: VecMap<(u64, Op), OrderInfo>,
     /// Retry timer (volatile).
     retry_timer: Option<TimerId>,
 }
@@ -680,7 +680,7 @@ pub struct Reports {
     /// Rows read whose saga was still running (dirty reads).
     pub dirty_reads: u64,
     /// Orders read dirty at least once.
-    pub dirty_orders: BTreeSet<u64>,
+    pub dirty_orders: VecSet<u64>,
     /// The write of the last report.
     pub event: Option<EventId>,
     timer: Option<TimerId>,
@@ -714,15 +714,15 @@ pub struct Saga {
     /// Orders placed so far (the customers' durable counter).
     pub placed: u64,
     /// The Order service's data.
-    pub orders: BTreeMap<u64, OrderRow>,
+    pub orders: VecMap<u64, OrderRow>,
     /// The Payment service's data.
-    pub charges: BTreeMap<u64, Charge>,
+    pub charges: VecMap<u64, Charge>,
     /// The Inventory service's stock, by item index.
     pub stock: Vec<StockRow>,
     /// The Inventory service's reservations.
-    pub reservations: BTreeMap<u64, Reservation>,
+    pub reservations: VecMap<u64, Reservation>,
     /// The Shipping service's data.
-    pub shipments: BTreeMap<u64, Shipment>,
+    pub shipments: VecMap<u64, Shipment>,
     /// Idempotency tables and retries of Order, Payment, Inventory, Shipping.
     pub books: [ServiceBook; 4],
     /// The orchestrator.
@@ -749,8 +749,8 @@ impl Default for Saga {
             step_timeout: 1_000,
             report_every: 1_500,
             placed: 0,
-            orders: BTreeMap::new(),
-            charges: BTreeMap::new(),
+            orders: VecMap::new(),
+            charges: VecMap::new(),
             stock: ITEMS
                 .iter()
                 .map(|i| StockRow {
@@ -761,8 +761,8 @@ impl Default for Saga {
                     event: None,
                 })
                 .collect(),
-            reservations: BTreeMap::new(),
-            shipments: BTreeMap::new(),
+            reservations: VecMap::new(),
+            shipments: VecMap::new(),
             books: Default::default(),
             orchestrator: Orchestrator::default(),
             reports: Reports::default(),

@@ -9,10 +9,11 @@ use super::rng::SimRng;
 use super::scenario::Topology;
 use super::trace::{Detail, DropReason, Trace, TraceEvent, TraceKind};
 use super::types::{EventId, GroupId, MsgId, NodeId, Time, TimerId};
+use super::vecmap::VecMap;
 use super::wire::Wire;
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 /// A node's lifecycle.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
@@ -170,7 +171,7 @@ pub struct Core<M> {
     /// Messages on links, by id (iterated in id order).
     pub flight: Flights<M>,
     pub(crate) next_msg: u64,
-    pub(crate) timers: BTreeMap<TimerId, TimerRt>,
+    pub(crate) timers: VecMap<TimerId, TimerRt>,
     pub(crate) next_timer: u64,
     /// Consumer groups.
     pub groups: Vec<GroupState>,
@@ -210,7 +211,7 @@ impl<M: Clone> Core<M> {
             net: Network::new(n, topo.link),
             flight: Flights::default(),
             next_msg: 0,
-            timers: BTreeMap::new(),
+            timers: VecMap::new(),
             next_timer: 0,
             groups: topo
                 .groups

@@ -5,8 +5,10 @@
 
 use super::core::{Counters, NodeStatus};
 use super::net::{LinkSettings, LinkState};
-use super::runner::{CheckStatus, SeriesPoint, Sim};
-use super::scenario::{CheckKind, NodeRole, Scenario, ScenarioInfo, Table, Topology};
+use super::runner::{CheckStatus, SeriesPoint, Sim, ViewTrack};
+use super::scenario::{
+    CheckKind, CheckSpec, NodeRole, Scenario, ScenarioInfo, Table, Topology, ViewStatus,
+};
 use super::script::{Command, ScriptEntry};
 use super::trace::{Detail, TraceEvent, TraceKind};
 use super::types::{fmt_secs, EventId, MsgId, NodeId, Time};
@@ -230,40 +232,58 @@ pub trait Playground {
     fn trace_json(&self) -> String;
 }
 
-impl<S: Scenario> Sim<S> {
-    fn name(&self, n: NodeId) -> &'static str {
-        self.world()
-            .topo
-            .nodes
-            .get(n.index())
-            .map_or("?", |s| s.name)
+/// The scenario-independent half of turning events into words: node,
+/// topic, toggle and setting names. Not generic, so the sentence building
+/// below exists once in the wasm instead of once per scenario.
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    topo: &'a Topology,
+    info: &'a ScenarioInfo,
+}
+
+/// The facts of a [`Detail`] that sentences use, without the payload type.
+enum Facts<'a> {
+    None,
+    Record(super::types::TopicId, u16, u64),
+    Command(&'a Command),
+    Text(&'a str),
+}
+
+/// `permille` as a percentage with at most one decimal ("12.5", "3", "0"),
+/// as `permille as f32 / 10.0` would print, without float formatting.
+fn percent(permille: u16) -> String {
+    let (whole, tenth) = (permille / 10, permille % 10);
+    if tenth == 0 {
+        format!("{whole}")
+    } else {
+        format!("{whole}.{tenth}")
+    }
+}
+
+impl Names<'_> {
+    fn name(self, n: NodeId) -> &'static str {
+        self.topo.nodes.get(n.index()).map_or("?", |s| s.name)
     }
 
-    fn topic_name(&self, t: super::types::TopicId) -> &'static str {
-        self.world()
-            .topo
-            .topics
-            .get(t.0 as usize)
-            .map_or("?", |s| s.name)
+    fn topic_name(self, t: super::types::TopicId) -> &'static str {
+        self.topo.topics.get(t.0 as usize).map_or("?", |s| s.name)
     }
 
-    /// A message in words.
-    pub fn describe_wire(&self, w: &Wire<S::Msg>) -> String {
-        let m = &self.world().model;
+    /// A message in words, given its payload in words (`w` carries no
+    /// payload; `App` messages are just their payload's words).
+    #[inline(never)]
+    fn wire(self, w: &Wire<()>, payload: String) -> String {
         match w {
-            Wire::App(p) => m.describe(p),
-            Wire::Publish { topic, payload, .. } => format!(
-                "publish to {}: {}",
-                self.topic_name(*topic),
-                m.describe(payload)
-            ),
+            Wire::App(()) => payload,
+            Wire::Publish { topic, .. } => {
+                format!("publish to {}: {payload}", self.topic_name(*topic))
+            }
             Wire::PublishAck { offset, .. } => format!("publish confirmed at offset {offset}"),
             Wire::Deliver {
                 topic,
                 partition,
                 offset,
                 attempt,
-                payload,
                 ..
             } => {
                 let again = if *attempt > 1 {
@@ -272,9 +292,8 @@ impl<S: Scenario> Sim<S> {
                     String::new()
                 };
                 format!(
-                    "{}[{partition}]@{offset}{again}: {}",
-                    self.topic_name(*topic),
-                    m.describe(payload)
+                    "{}[{partition}]@{offset}{again}: {payload}",
+                    self.topic_name(*topic)
                 )
             }
             Wire::Ack {
@@ -290,7 +309,8 @@ impl<S: Scenario> Sim<S> {
     }
 
     /// A command in words.
-    pub fn describe_command(&self, c: &Command) -> String {
+    #[inline(never)]
+    fn command(self, c: &Command) -> String {
         let n = |x: &NodeId| self.name(*x);
         match c {
             Command::Partition { a, b } => format!("cut the link between {} and {}", n(a), n(b)),
@@ -308,8 +328,8 @@ impl<S: Scenario> Sim<S> {
                 n(to),
                 settings.latency,
                 settings.jitter,
-                settings.drop_permille as f32 / 10.0,
-                settings.dup_permille as f32 / 10.0
+                percent(settings.drop_permille),
+                percent(settings.dup_permille)
             ),
             Command::Crash { node } => format!("crashed {}", n(node)),
             Command::Restart { node } => format!("restarted {}", n(node)),
@@ -317,7 +337,6 @@ impl<S: Scenario> Sim<S> {
             Command::DuplicateMessage { msg } => format!("duplicated message {}", msg.0),
             Command::Toggle { id, on } => {
                 let label = self
-                    .world()
                     .info
                     .toggles
                     .iter()
@@ -326,7 +345,7 @@ impl<S: Scenario> Sim<S> {
                 format!("turned {} {}", label, if *on { "on" } else { "off" })
             }
             Command::Set { id, value } => {
-                let s = self.world().info.settings.iter().find(|s| s.id == id);
+                let s = self.info.settings.iter().find(|s| s.id == id);
                 format!(
                     "set {} to {value}{}",
                     s.map_or(id.as_str(), |s| s.label),
@@ -334,7 +353,6 @@ impl<S: Scenario> Sim<S> {
                 )
             }
             Command::Action { id } => self
-                .world()
                 .info
                 .actions
                 .iter()
@@ -343,27 +361,29 @@ impl<S: Scenario> Sim<S> {
         }
     }
 
-    /// An event in words.
-    pub fn sentence(&self, e: &TraceEvent<S::Msg>) -> String {
-        let node = self.name(e.node);
-        let peer = e.peer.map_or("?", |p| self.name(p));
-        let wire = match &e.detail {
-            Detail::Wire { wire, .. } => self.describe_wire(wire),
+    /// An event in words, given its message (if any) in words.
+    #[inline(never)]
+    fn sentence(
+        self,
+        kind: &TraceKind,
+        node: NodeId,
+        peer: Option<NodeId>,
+        wire: String,
+        facts: Facts<'_>,
+    ) -> String {
+        let node = self.name(node);
+        let peer = peer.map_or("?", |p| self.name(p));
+        let text = match facts {
+            Facts::Text(t) => t,
+            _ => "",
+        };
+        let rec = match facts {
+            Facts::Record(topic, partition, offset) => {
+                format!("{}[{partition}]@{offset}", self.topic_name(topic))
+            }
             _ => String::new(),
         };
-        let text = match &e.detail {
-            Detail::Text(t) => t.clone(),
-            _ => String::new(),
-        };
-        let rec = match &e.detail {
-            Detail::Record {
-                topic,
-                partition,
-                offset,
-            } => format!("{}[{partition}]@{offset}", self.topic_name(*topic)),
-            _ => String::new(),
-        };
-        match &e.kind {
+        match kind {
             TraceKind::Send => format!("{node} sent {wire} to {peer}"),
             TraceKind::Deliver => format!("{node} received {wire} from {peer}"),
             TraceKind::Drop(r) => {
@@ -404,13 +424,150 @@ impl<S: Scenario> Sim<S> {
             TraceKind::Restart => format!("{node} is restarting"),
             TraceKind::Recovered => format!("{node} recovered from its durable state"),
             TraceKind::Write => format!("{node} wrote {text}"),
-            TraceKind::Command => match &e.detail {
-                Detail::Command(c) => format!("You {}", self.describe_command(c)),
+            TraceKind::Command => match facts {
+                Facts::Command(c) => format!("You {}", self.command(c)),
                 _ => "You acted".to_string(),
             },
             TraceKind::Note => format!("{node}: {text}"),
-            TraceKind::Violation => text,
+            TraceKind::Violation => text.to_string(),
         }
+    }
+}
+
+/// The nodes as drawn; `summary` gives an up node's key state.
+#[inline(never)]
+fn node_frames(
+    topo: &Topology,
+    nodes: &[super::core::NodeRt],
+    summary: &dyn Fn(NodeId) -> String,
+) -> Vec<NodeFrame> {
+    topo.nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let id = NodeId(i as u16);
+            let status = nodes[i].status;
+            NodeFrame {
+                id,
+                name: n.name,
+                role: n.role,
+                x: n.x,
+                y: n.y,
+                status,
+                summary: if status == NodeStatus::Up {
+                    summary(id)
+                } else {
+                    "down".into()
+                },
+                crashable: n.crashable,
+            }
+        })
+        .collect()
+}
+
+/// Both directions of every drawn edge.
+#[inline(never)]
+fn link_frames(topo: &Topology, net: &super::net::Network) -> Vec<LinkFrame> {
+    let mut links = Vec::new();
+    for &(a, b) in &topo.edges {
+        for (from, to) in [(a, b), (b, a)] {
+            let l = net.link(from, to);
+            links.push(LinkFrame {
+                from,
+                to,
+                state: l.state,
+                settings: l.settings,
+            });
+        }
+    }
+    links
+}
+
+/// The replicas and read models as the meter shows them.
+#[inline(never)]
+fn view_frames(views: Vec<ViewStatus>, tracks: &[ViewTrack], now: Time) -> Vec<ViewFrame> {
+    views
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let converged_in = tracks.get(i).and_then(|t| t.converged_in);
+            let staleness = v.lag_since.map(|l| now.saturating_sub(l));
+            let sentence = if v.differing == 0 {
+                match converged_in {
+                    Some(d) => format!("{}: converged (last in {})", v.name, fmt_secs(d)),
+                    None => format!("{}: converged", v.name),
+                }
+            } else {
+                let stale = staleness.map_or(String::new(), |s| format!(", stale {}", fmt_secs(s)));
+                format!(
+                    "{}: diverged, {} of {} {} behind{stale}",
+                    v.name, v.differing, v.total, v.unit
+                )
+            };
+            ViewFrame {
+                name: v.name,
+                node: v.node,
+                differing: v.differing,
+                total: v.total,
+                unit: v.unit,
+                staleness,
+                converged_in,
+                sentence,
+            }
+        })
+        .collect()
+}
+
+/// The checks as the meter shows them.
+#[inline(never)]
+fn check_frames(specs: &[CheckSpec], status: Vec<CheckStatus>) -> Vec<CheckFrame> {
+    specs
+        .iter()
+        .zip(status)
+        .map(|(c, status)| CheckFrame {
+            name: c.name,
+            kind: c.kind,
+            help: c.help,
+            status,
+        })
+        .collect()
+}
+
+impl<S: Scenario> Sim<S> {
+    fn names(&self) -> Names<'_> {
+        Names {
+            topo: &self.world().topo,
+            info: &self.world().info,
+        }
+    }
+
+    /// A message in words.
+    pub fn describe_wire(&self, w: &Wire<S::Msg>) -> String {
+        let payload = w
+            .payload()
+            .map_or(String::new(), |p| self.world().model.describe(p));
+        self.names().wire(&w.shape(), payload)
+    }
+
+    /// A command in words.
+    pub fn describe_command(&self, c: &Command) -> String {
+        self.names().command(c)
+    }
+
+    /// An event in words.
+    pub fn sentence(&self, e: &TraceEvent<S::Msg>) -> String {
+        let (wire, facts) = match &e.detail {
+            Detail::None => (String::new(), Facts::None),
+            Detail::Wire { wire, .. } => (self.describe_wire(wire), Facts::None),
+            Detail::Record {
+                topic,
+                partition,
+                offset,
+            } => (String::new(), Facts::Record(*topic, *partition, *offset)),
+            Detail::Command(c) => (String::new(), Facts::Command(c)),
+            Detail::Text(t) => (String::new(), Facts::Text(t)),
+        };
+        self.names().sentence(&e.kind, e.node, e.peer, wire, facts)
     }
 
     fn log_line(&self, e: &TraceEvent<S::Msg>) -> LogLine {
@@ -433,42 +590,8 @@ impl<S: Scenario> Sim<S> {
         let now = self.now();
         let env = w.env();
         let model = &w.model;
-        let nodes = w
-            .topo
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let id = NodeId(i as u16);
-                let status = w.core.nodes[i].status;
-                NodeFrame {
-                    id,
-                    name: n.name,
-                    role: n.role,
-                    x: n.x,
-                    y: n.y,
-                    status,
-                    summary: if status == NodeStatus::Up {
-                        model.summary(id)
-                    } else {
-                        "down".into()
-                    },
-                    crashable: n.crashable,
-                }
-            })
-            .collect();
-        let mut links = Vec::new();
-        for &(a, b) in &w.topo.edges {
-            for (from, to) in [(a, b), (b, a)] {
-                let l = w.core.net.link(from, to);
-                links.push(LinkFrame {
-                    from,
-                    to,
-                    state: l.state,
-                    settings: l.settings,
-                });
-            }
-        }
+        let nodes = node_frames(&w.topo, &w.core.nodes, &|id| model.summary(id));
+        let links = link_frames(&w.topo, &w.core.net);
         let flights = w
             .core
             .flight
@@ -509,50 +632,8 @@ impl<S: Scenario> Sim<S> {
                 });
             }
         }
-        let views = model
-            .views(&env)
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let converged_in = self.view_tracks().get(i).and_then(|t| t.converged_in);
-                let staleness = v.lag_since.map(|l| now.saturating_sub(l));
-                let sentence = if v.differing == 0 {
-                    match converged_in {
-                        Some(d) => format!("{}: converged (last in {})", v.name, fmt_secs(d)),
-                        None => format!("{}: converged", v.name),
-                    }
-                } else {
-                    let stale =
-                        staleness.map_or(String::new(), |s| format!(", stale {}", fmt_secs(s)));
-                    format!(
-                        "{}: diverged, {} of {} {} behind{stale}",
-                        v.name, v.differing, v.total, v.unit
-                    )
-                };
-                ViewFrame {
-                    name: v.name,
-                    node: v.node,
-                    differing: v.differing,
-                    total: v.total,
-                    unit: v.unit,
-                    staleness,
-                    converged_in,
-                    sentence,
-                }
-            })
-            .collect();
-        let checks = w
-            .info
-            .checks
-            .iter()
-            .zip(self.check_status())
-            .map(|(c, status)| CheckFrame {
-                name: c.name,
-                kind: c.kind,
-                help: c.help,
-                status,
-            })
-            .collect();
+        let views = view_frames(model.views(&env), self.view_tracks(), now);
+        let checks = check_frames(&w.info.checks, self.check_status());
         Frame {
             time: now,
             horizon: self.horizon(),
@@ -640,5 +721,15 @@ impl<S: Scenario> Playground for Sim<S> {
             .map(|e| self.log_line(e))
             .collect();
         serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_prints_like_f32() {
+        for p in 0..=1000u16 {
+            assert_eq!(super::percent(p), format!("{}", p as f32 / 10.0));
+        }
     }
 }

@@ -36,8 +36,10 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod script;
+pub mod sort;
 pub mod trace;
 pub mod types;
+pub mod vecmap;
 pub mod wire;
 pub mod world;
 

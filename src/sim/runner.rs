@@ -4,7 +4,7 @@
 
 use super::broker::Logs;
 use super::core::Core;
-use super::scenario::{CheckKind, Scenario, ViewStatus};
+use super::scenario::{CheckKind, CheckSpec, Scenario, ViewStatus};
 use super::script::{validate_order, Command, ScriptEntry};
 use super::trace::{Detail, TraceKind};
 use super::types::{EventId, NodeId, Time};
@@ -386,105 +386,43 @@ impl<S: Scenario> Sim<S> {
         let env = self.world.env();
         let views = self.world.model.views(&env);
         let checks = self.world.model.checks(&env);
-        self.track.views.resize(views.len(), ViewTrack::default());
-        for (i, v) in views.into_iter().enumerate() {
-            let tr = &mut self.track.views[i];
-            let changed = tr
-                .last
-                .as_ref()
-                .is_none_or(|l| l.differing != v.differing || l.lag_since != v.lag_since);
-            if !changed {
-                continue;
-            }
-            let was = tr.last.as_ref().map_or(0, |l| l.differing);
-            if was == 0 && v.differing > 0 {
-                tr.diverged_since = Some(now);
-            } else if was > 0 && v.differing == 0 {
-                tr.converged_at = Some(now);
-                tr.converged_in = tr.diverged_since.map(|d| now - d);
-            }
-            self.series.push(SeriesPoint {
-                time: now,
-                view: i as u16,
-                differing: v.differing,
-                lag_since: v.lag_since,
-            });
-            tr.last = Some(v);
-        }
         let info = self.world.info.clone();
-        let specs = &info.checks;
-        self.track.checks.resize(specs.len(), CheckTrack::default());
-        for (i, res) in checks.into_iter().enumerate().take(specs.len()) {
-            let tr = &mut self.track.checks[i];
-            match res {
-                None => {
-                    tr.false_since = None;
-                    tr.reason = None;
-                }
-                Some(reason) => {
-                    if tr.false_since.is_none() {
-                        tr.false_since = Some((now, cause));
-                    }
-                    if specs[i].kind == CheckKind::Always && tr.first_violation.is_none() {
-                        tr.first_violation = Some(Violation {
-                            at: now,
-                            event: cause,
-                            reason: reason.clone(),
-                        });
-                        let node = cause
-                            .and_then(|c| self.world.trace.get(c))
-                            .map_or(NodeId(0), |e| e.node);
-                        let text = format!("check \"{}\" violated: {reason}", specs[i].name);
-                        self.world.core.record(
-                            &mut self.world.trace,
-                            TraceKind::Violation,
-                            node,
-                            None,
-                            None,
-                            cause,
-                            Detail::Text(text),
-                        );
-                    }
-                    tr.reason = Some(reason);
-                }
-            }
+        let violated = track_observations(
+            &mut self.track,
+            &mut self.series,
+            now,
+            cause,
+            views,
+            checks,
+            &info.checks,
+        );
+        if violated.is_empty() {
+            return;
+        }
+        let node = cause
+            .and_then(|c| self.world.trace.get(c))
+            .map_or(NodeId(0), |e| e.node);
+        for text in violated {
+            self.world.core.record(
+                &mut self.world.trace,
+                TraceKind::Violation,
+                node,
+                None,
+                None,
+                cause,
+                Detail::Text(text),
+            );
         }
     }
 
     /// The status of every check now, in the scenario's order.
     pub fn check_status(&self) -> Vec<CheckStatus> {
-        let now = self.now();
-        let settle = self.world.model.settle_time();
-        self.world
-            .info
-            .checks
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                let tr = self.track.checks.get(i).cloned().unwrap_or_default();
-                match (spec.kind, tr.false_since, tr.reason) {
-                    (CheckKind::Always, _, _) if tr.first_violation.is_some() => {
-                        CheckStatus::Violated(tr.first_violation.expect("checked"))
-                    }
-                    (_, None, _) | (_, _, None) => CheckStatus::Holds,
-                    (CheckKind::Always, Some((since, _)), Some(reason)) => {
-                        CheckStatus::Pending { since, reason }
-                    }
-                    (CheckKind::Eventually, Some((since, event)), Some(reason)) => {
-                        match self.track.settled_since {
-                            Some(settled) if now >= settled.max(since) + settle => {
-                                CheckStatus::Violated(Violation {
-                                    at: settled.max(since) + settle,
-                                    event,
-                                    reason,
-                                })
-                            }
-                            _ => CheckStatus::Pending { since, reason },
-                        }
-                    }
-                }
-            })
-            .collect()
+        check_status(
+            &self.world.info.checks,
+            &self.track,
+            self.now(),
+            self.world.model.settle_time(),
+        )
     }
 
     /// How each view has been doing (latest status, last convergence).
@@ -497,4 +435,109 @@ impl<S: Scenario> Sim<S> {
     pub fn snapshot_count(&self) -> usize {
         self.snapshots.len()
     }
+}
+
+/// The scenario-independent part of [`Sim::observe`]: folds the views' and
+/// checks' latest results into `track` and `series`, and returns the
+/// texts of the `always` checks violated for the first time (to record as
+/// trace events, in order). Not generic, so it exists once in the wasm.
+#[inline(never)]
+fn track_observations(
+    track: &mut Tracking,
+    series: &mut Vec<SeriesPoint>,
+    now: Time,
+    cause: Option<EventId>,
+    views: Vec<ViewStatus>,
+    checks: Vec<Option<String>>,
+    specs: &[CheckSpec],
+) -> Vec<String> {
+    track.views.resize(views.len(), ViewTrack::default());
+    for (i, v) in views.into_iter().enumerate() {
+        let tr = &mut track.views[i];
+        let changed = tr
+            .last
+            .as_ref()
+            .is_none_or(|l| l.differing != v.differing || l.lag_since != v.lag_since);
+        if !changed {
+            continue;
+        }
+        let was = tr.last.as_ref().map_or(0, |l| l.differing);
+        if was == 0 && v.differing > 0 {
+            tr.diverged_since = Some(now);
+        } else if was > 0 && v.differing == 0 {
+            tr.converged_at = Some(now);
+            tr.converged_in = tr.diverged_since.map(|d| now - d);
+        }
+        series.push(SeriesPoint {
+            time: now,
+            view: i as u16,
+            differing: v.differing,
+            lag_since: v.lag_since,
+        });
+        tr.last = Some(v);
+    }
+    let mut violated = Vec::new();
+    track.checks.resize(specs.len(), CheckTrack::default());
+    for (i, res) in checks.into_iter().enumerate().take(specs.len()) {
+        let tr = &mut track.checks[i];
+        match res {
+            None => {
+                tr.false_since = None;
+                tr.reason = None;
+            }
+            Some(reason) => {
+                if tr.false_since.is_none() {
+                    tr.false_since = Some((now, cause));
+                }
+                if specs[i].kind == CheckKind::Always && tr.first_violation.is_none() {
+                    tr.first_violation = Some(Violation {
+                        at: now,
+                        event: cause,
+                        reason: reason.clone(),
+                    });
+                    violated.push(format!("check \"{}\" violated: {reason}", specs[i].name));
+                }
+                tr.reason = Some(reason);
+            }
+        }
+    }
+    violated
+}
+
+/// The status of every check now (see [`Sim::check_status`]); not generic.
+#[inline(never)]
+fn check_status(
+    specs: &[CheckSpec],
+    track: &Tracking,
+    now: Time,
+    settle: Time,
+) -> Vec<CheckStatus> {
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let tr = track.checks.get(i).cloned().unwrap_or_default();
+            match (spec.kind, tr.false_since, tr.reason) {
+                (CheckKind::Always, _, _) if tr.first_violation.is_some() => {
+                    CheckStatus::Violated(tr.first_violation.expect("checked"))
+                }
+                (_, None, _) | (_, _, None) => CheckStatus::Holds,
+                (CheckKind::Always, Some((since, _)), Some(reason)) => {
+                    CheckStatus::Pending { since, reason }
+                }
+                (CheckKind::Eventually, Some((since, event)), Some(reason)) => {
+                    match track.settled_since {
+                        Some(settled) if now >= settled.max(since) + settle => {
+                            CheckStatus::Violated(Violation {
+                                at: settled.max(since) + settle,
+                                event,
+                                reason,
+                            })
+                        }
+                        _ => CheckStatus::Pending { since, reason },
+                    }
+                }
+            }
+        })
+        .collect()
 }

@@ -92,6 +92,54 @@ impl<M> Wire<M> {
         }
     }
 
+    /// The same message without its payload (for words that do not need
+    /// the scenario's type).
+    pub fn shape(&self) -> Wire<()> {
+        match *self {
+            Wire::App(_) => Wire::App(()),
+            Wire::Publish {
+                topic,
+                key,
+                confirm,
+                ..
+            } => Wire::Publish {
+                topic,
+                key,
+                confirm,
+                payload: (),
+            },
+            Wire::PublishAck { token, offset } => Wire::PublishAck { token, offset },
+            Wire::Deliver {
+                group,
+                topic,
+                partition,
+                offset,
+                attempt,
+                key,
+                ..
+            } => Wire::Deliver {
+                group,
+                topic,
+                partition,
+                offset,
+                attempt,
+                key,
+                payload: (),
+            },
+            Wire::Ack {
+                group,
+                partition,
+                offset,
+                ok,
+            } => Wire::Ack {
+                group,
+                partition,
+                offset,
+                ok,
+            },
+        }
+    }
+
     /// The scenario payload, if this message carries one.
     pub fn payload(&self) -> Option<&M> {
         match self {

@@ -294,76 +294,10 @@ impl<S: Scenario> World<S> {
         true
     }
 
-    fn node_ok(&self, n: NodeId, field: &str) -> Result<(), String> {
-        if n.index() < self.topo.nodes.len() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{field}: there is no service number {} (this scenario has {})",
-                n.0,
-                self.topo.nodes.len()
-            ))
-        }
-    }
-
-    fn pair_ok(&self, a: NodeId, b: NodeId) -> Result<(), String> {
-        self.node_ok(a, "from")?;
-        self.node_ok(b, "to")?;
-        if a == b {
-            return Err(format!(
-                "a link needs two different services, got {} twice",
-                self.topo.nodes[a.index()].name
-            ));
-        }
-        Ok(())
-    }
-
     /// Checks a command makes sense for this scenario, with a message that
     /// names what is wrong.
     pub fn validate(&self, cmd: &Command) -> Result<(), String> {
-        match cmd {
-            Command::Partition { a, b } | Command::Heal { a, b } => self.pair_ok(*a, *b),
-            Command::PartitionOneway { from, to }
-            | Command::Hold { from, to }
-            | Command::Release { from, to } => self.pair_ok(*from, *to),
-            Command::SetLink { from, to, settings } => {
-                self.pair_ok(*from, *to)?;
-                settings.validate()
-            }
-            Command::Crash { node } | Command::Restart { node } => self.node_ok(*node, "node"),
-            Command::DropMessage { .. } | Command::DuplicateMessage { .. } => Ok(()),
-            Command::Toggle { id, .. } => {
-                if self.info.toggles.iter().any(|t| t.id == id) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "toggle: \"{id}\" is not an option of {}",
-                        self.info.id
-                    ))
-                }
-            }
-            Command::Set { id, value } => match self.info.settings.iter().find(|s| s.id == id) {
-                None => Err(format!(
-                    "setting: \"{id}\" is not a setting of {}",
-                    self.info.id
-                )),
-                Some(s) if *value < s.min || *value > s.max => Err(format!(
-                    "setting {id}: {value} is outside {}..={}",
-                    s.min, s.max
-                )),
-                Some(_) => Ok(()),
-            },
-            Command::Action { id } => {
-                if self.info.actions.iter().any(|a| a.id == id) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "action: \"{id}\" is not an action of {}",
-                        self.info.id
-                    ))
-                }
-            }
-        }
+        validate(&self.topo, &self.info, cmd)
     }
 
     /// Applies a command now. Returns the trace event that records it.
@@ -471,5 +405,68 @@ impl<S: Scenario> World<S> {
             }
         }
         Ok(ev)
+    }
+}
+
+fn node_ok(topo: &Topology, n: NodeId, field: &str) -> Result<(), String> {
+    if n.index() < topo.nodes.len() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field}: there is no service number {} (this scenario has {})",
+            n.0,
+            topo.nodes.len()
+        ))
+    }
+}
+
+fn pair_ok(topo: &Topology, a: NodeId, b: NodeId) -> Result<(), String> {
+    node_ok(topo, a, "from")?;
+    node_ok(topo, b, "to")?;
+    if a == b {
+        return Err(format!(
+            "a link needs two different services, got {} twice",
+            topo.nodes[a.index()].name
+        ));
+    }
+    Ok(())
+}
+
+/// [`World::validate`], without the scenario's type.
+#[inline(never)]
+fn validate(topo: &Topology, info: &ScenarioInfo, cmd: &Command) -> Result<(), String> {
+    match cmd {
+        Command::Partition { a, b } | Command::Heal { a, b } => pair_ok(topo, *a, *b),
+        Command::PartitionOneway { from, to }
+        | Command::Hold { from, to }
+        | Command::Release { from, to } => pair_ok(topo, *from, *to),
+        Command::SetLink { from, to, settings } => {
+            pair_ok(topo, *from, *to)?;
+            settings.validate()
+        }
+        Command::Crash { node } | Command::Restart { node } => node_ok(topo, *node, "node"),
+        Command::DropMessage { .. } | Command::DuplicateMessage { .. } => Ok(()),
+        Command::Toggle { id, .. } => {
+            if info.toggles.iter().any(|t| t.id == id) {
+                Ok(())
+            } else {
+                Err(format!("toggle: \"{id}\" is not an option of {}", info.id))
+            }
+        }
+        Command::Set { id, value } => match info.settings.iter().find(|s| s.id == id) {
+            None => Err(format!("setting: \"{id}\" is not a setting of {}", info.id)),
+            Some(s) if *value < s.min || *value > s.max => Err(format!(
+                "setting {id}: {value} is outside {}..={}",
+                s.min, s.max
+            )),
+            Some(_) => Ok(()),
+        },
+        Command::Action { id } => {
+            if info.actions.iter().any(|a| a.id == id) {
+                Ok(())
+            } else {
+                Err(format!("action: \"{id}\" is not an action of {}", info.id))
+            }
+        }
     }
 }

@@ -1,0 +1,461 @@
+//! Small ordered maps and sets backed by a sorted `Vec`.
+//!
+//! [`VecMap`] and [`VecSet`] keep their entries sorted by key, so they
+//! iterate in key order exactly like `BTreeMap` / `BTreeSet` (determinism
+//! is kept), but each instantiation compiles to a binary search plus a
+//! `Vec` insert or remove instead of a whole B-tree. The patterns use many
+//! different key/value types, so this saves a lot of wasm. Lookups are
+//! O(log n); inserts and removes are O(n) moves, which is cheap for the
+//! tens to thousands of entries the scenarios hold (and inserts of growing
+//! keys, the common case, append at the end).
+
+use std::fmt;
+use std::iter::Map;
+use std::ops::{Bound, Index, RangeBounds};
+use std::slice;
+
+/// The entries of a [`VecMap`] in key order.
+pub type Iter<'a, K, V> = Map<slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+/// The entries of a [`VecMap`] in key order, values mutable.
+pub type IterMut<'a, K, V> =
+    Map<slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> (&'a K, &'a mut V)>;
+/// The keys of a [`VecMap`] in order.
+pub type Keys<'a, K, V> = Map<slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> &'a K>;
+/// The values of a [`VecMap`] in key order.
+pub type Values<'a, K, V> = Map<slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> &'a V>;
+/// The values of a [`VecMap`] in key order, mutable.
+pub type ValuesMut<'a, K, V> = Map<slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> &'a mut V>;
+/// The values of a [`VecMap`] in key order, by value.
+pub type IntoValues<K, V> = Map<std::vec::IntoIter<(K, V)>, fn((K, V)) -> V>;
+/// The keys of a [`VecMap`] in order, by value.
+pub type IntoKeys<K, V> = Map<std::vec::IntoIter<(K, V)>, fn((K, V)) -> K>;
+
+/// A map kept sorted by key in a `Vec`: a small, drop-in stand-in for the
+/// parts of `BTreeMap` the engine and patterns use.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VecMap<K, V> {
+    entries: Vec<(K, V)>,
+}
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for VecMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.entries.iter().map(|(k, v)| (k, v)))
+            .finish()
+    }
+}
+
+/// The first index whose key is not below `start` (or above, if excluded),
+/// and the end index for `end`, for a slice sorted by `key`.
+fn bounds<T, K: Ord, R: RangeBounds<K>>(
+    items: &[T],
+    key: impl Fn(&T) -> &K,
+    range: &R,
+) -> (usize, usize) {
+    let lo = match range.start_bound() {
+        Bound::Included(s) => items.partition_point(|t| key(t) < s),
+        Bound::Excluded(s) => items.partition_point(|t| key(t) <= s),
+        Bound::Unbounded => 0,
+    };
+    let hi = match range.end_bound() {
+        Bound::Included(e) => items.partition_point(|t| key(t) <= e),
+        Bound::Excluded(e) => items.partition_point(|t| key(t) < e),
+        Bound::Unbounded => items.len(),
+    };
+    (lo, hi.max(lo))
+}
+
+impl<K, V> VecMap<K, V> {
+    /// An empty map.
+    pub const fn new() -> Self {
+        VecMap {
+            entries: Vec::new(),
+        }
+    }
+
+    /// How many entries the map holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the map holds no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// The entries in key order.
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The entries in key order, values mutable.
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// The values in key order.
+    pub fn values(&self) -> Values<'_, K, V> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// The values in key order, mutable.
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+
+    /// The values in key order, by value.
+    pub fn into_values(self) -> IntoValues<K, V> {
+        self.entries.into_iter().map(|(_, v)| v)
+    }
+
+    /// The keys in order, by value.
+    pub fn into_keys(self) -> IntoKeys<K, V> {
+        self.entries.into_iter().map(|(k, _)| k)
+    }
+
+    /// The entry with the smallest key.
+    pub fn first_key_value(&self) -> Option<(&K, &V)> {
+        self.entries.first().map(|(k, v)| (k, v))
+    }
+
+    /// The entry with the largest key.
+    pub fn last_key_value(&self) -> Option<(&K, &V)> {
+        self.entries.last().map(|(k, v)| (k, v))
+    }
+
+    /// Keeps only the entries for which `keep` returns true, in key order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| k.cmp(key))
+    }
+
+    /// The value for `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.find(key).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// The value for `key`, mutable.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        match self.find(key) {
+            Ok(i) => Some(&mut self.entries[i].1),
+            Err(_) => None,
+        }
+    }
+
+    /// Whether the map holds `key`.
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Sets `key` to `value`, returning the value it replaced.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        match self.find(key) {
+            Ok(i) => Some(self.entries.remove(i).1),
+            Err(_) => None,
+        }
+    }
+
+    /// The slot for `key`, to read or fill in place.
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        let slot = self.find(&key);
+        Entry {
+            map: self,
+            slot,
+            key,
+        }
+    }
+
+    /// The entries whose keys fall in `range`, in key order.
+    pub fn range<R: RangeBounds<K>>(&self, range: R) -> Iter<'_, K, V> {
+        let (lo, hi) = bounds(&self.entries, |(k, _)| k, &range);
+        self.entries[lo..hi].iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// A slot in a [`VecMap`], from [`VecMap::entry`].
+pub struct Entry<'a, K, V> {
+    map: &'a mut VecMap<K, V>,
+    slot: Result<usize, usize>,
+    key: K,
+}
+
+impl<'a, K, V> Entry<'a, K, V> {
+    /// The value, inserting `value` first if the key is absent.
+    pub fn or_insert(self, value: V) -> &'a mut V {
+        self.or_insert_with(|| value)
+    }
+
+    /// The value, inserting `make()` first if the key is absent.
+    pub fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        let i = match self.slot {
+            Ok(i) => i,
+            Err(i) => {
+                self.map.entries.insert(i, (self.key, make()));
+                i
+            }
+        };
+        &mut self.map.entries[i].1
+    }
+
+    /// The value, inserting `V::default()` first if the key is absent.
+    pub fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
+    }
+}
+
+impl<K: Ord, V> Index<&K> for VecMap<K, V> {
+    type Output = V;
+
+    fn index(&self, key: &K) -> &V {
+        self.get(key).expect("no entry found for key")
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut map = VecMap::new();
+        map.extend(iter);
+        map
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// A set kept sorted in a `Vec`: a small, drop-in stand-in for the parts
+/// of `BTreeSet` the engine and patterns use.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VecSet<T> {
+    items: Vec<T>,
+}
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet { items: Vec::new() }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for VecSet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.items.iter()).finish()
+    }
+}
+
+impl<T> VecSet<T> {
+    /// An empty set.
+    pub const fn new() -> Self {
+        VecSet { items: Vec::new() }
+    }
+
+    /// How many items the set holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the set holds no items.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Removes every item.
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
+    /// The items in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    /// The smallest item.
+    pub fn first(&self) -> Option<&T> {
+        self.items.first()
+    }
+
+    /// The largest item.
+    pub fn last(&self) -> Option<&T> {
+        self.items.last()
+    }
+
+    /// Keeps only the items for which `keep` returns true.
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.items.retain(keep);
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    /// Whether the set holds `item`.
+    pub fn contains(&self, item: &T) -> bool {
+        self.items.binary_search(item).is_ok()
+    }
+
+    /// Adds `item`; false if it was already there.
+    pub fn insert(&mut self, item: T) -> bool {
+        match self.items.binary_search(&item) {
+            Ok(_) => false,
+            Err(i) => {
+                self.items.insert(i, item);
+                true
+            }
+        }
+    }
+
+    /// Removes `item`; false if it was not there.
+    pub fn remove(&mut self, item: &T) -> bool {
+        match self.items.binary_search(item) {
+            Ok(i) => {
+                self.items.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The items that fall in `range`, in order.
+    pub fn range<R: RangeBounds<T>>(&self, range: R) -> std::slice::Iter<'_, T> {
+        let (lo, hi) = bounds(&self.items, |t| t, &range);
+        self.items[lo..hi].iter()
+    }
+}
+
+impl<T: Ord> FromIterator<T> for VecSet<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut set = VecSet::new();
+        set.extend(iter);
+        set
+    }
+}
+
+impl<T: Ord> Extend<T> for VecSet<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for item in iter {
+            self.insert(item);
+        }
+    }
+}
+
+impl<T> IntoIterator for VecSet<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a VecSet<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    #[test]
+    fn map_matches_btreemap() {
+        let mut a = VecMap::new();
+        let mut b = BTreeMap::new();
+        let mut x: u64 = 7;
+        for _ in 0..2000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let k = (x >> 33) % 97;
+            match x % 5 {
+                0 => assert_eq!(a.remove(&k), b.remove(&k)),
+                1 => *a.entry(k).or_insert(0) += 1,
+                _ => assert_eq!(a.insert(k, x), b.insert(k, x)),
+            }
+            if x % 5 == 1 {
+                *b.entry(k).or_insert(0) += 1;
+            }
+            assert_eq!(a.len(), b.len());
+        }
+        assert!(a.iter().eq(b.iter()));
+        assert!(a.range(10..50).eq(b.range(10..50)));
+        assert!(a.range(..=20).eq(b.range(..=20)));
+        assert_eq!(a.first_key_value(), b.first_key_value());
+        assert_eq!(a.last_key_value(), b.last_key_value());
+    }
+
+    #[test]
+    fn set_matches_btreeset() {
+        let mut a = VecSet::new();
+        let mut b = BTreeSet::new();
+        for k in [5u8, 3, 9, 3, 1, 9, 7] {
+            assert_eq!(a.insert(k), b.insert(k));
+        }
+        assert_eq!(a.remove(&3), b.remove(&3));
+        assert_eq!(a.remove(&3), b.remove(&3));
+        assert!(a.iter().eq(b.iter()));
+        assert!(a.range(2..8).eq(b.range(2..8)));
+        assert_eq!(a.first(), b.first());
+        assert_eq!(a.last(), b.last());
+    }
+}
