@@ -745,3 +745,32 @@ proptest! {
         prop_assert_eq!(redelivers, 0);
     }
 }
+
+#[test]
+fn cancelled_timers_do_not_drag_the_clock_or_the_script_past_their_time() {
+    // Stop the workload (its timer is cancelled but stays queued) and ask
+    // for a crash at 2.05 s: nothing else is due, so the clock must stop at
+    // the requested times, not jump to the next real event.
+    let script = vec![
+        ScriptEntry::at(
+            1_000,
+            Command::Toggle {
+                id: "running".into(),
+                on: false,
+            },
+        ),
+        ScriptEntry::at(2_050, Command::Crash { node: TALLY }),
+    ];
+    let mut sim = Sim::with_script(Ticker::default(), 1, script).unwrap();
+    sim.run_until(1_400);
+    assert_eq!(sim.now(), 1_400);
+    sim.run_until(2_100);
+    assert_eq!(sim.now(), 2_100);
+    let crash = sim
+        .world()
+        .trace
+        .events()
+        .find(|e| e.kind == TraceKind::Crash)
+        .expect("crashed");
+    assert_eq!(crash.time, 2_050, "the crash happens when the script says");
+}

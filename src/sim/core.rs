@@ -247,6 +247,50 @@ impl<M: Clone> Core<M> {
         self.queue.peek().map(|s| s.at)
     }
 
+    /// True when a scheduled event still means something (a timer not
+    /// cancelled, a message still on its link and not rescheduled, …).
+    fn is_live(&self, what: &Queued) -> bool {
+        match *what {
+            Queued::Deliver { msg, epoch } => self
+                .flight
+                .get(&msg)
+                .is_some_and(|f| f.epoch == epoch && f.held.is_none()),
+            Queued::Timer(id) => self.timers.get(&id).is_some_and(|t| self.is_up(t.node)),
+            Queued::AckTimeout {
+                group,
+                partition,
+                gen,
+            } => {
+                let c = &self.groups[group.0 as usize].cursors[partition as usize];
+                c.gen == gen && c.pending.is_some() && self.broker.is_some_and(|b| self.is_up(b))
+            }
+            Queued::Retry {
+                group,
+                partition,
+                gen,
+            } => {
+                let c = &self.groups[group.0 as usize].cursors[partition as usize];
+                c.gen == gen && c.backing_off
+            }
+            Queued::Restarted { node, gen } => {
+                let rt = &self.nodes[node.index()];
+                rt.gen == gen && rt.status == NodeStatus::Restarting
+            }
+        }
+    }
+
+    /// Drops void events from the front of the queue, so that
+    /// [`Core::next_event_time`] is the time of the next event that will
+    /// really happen.
+    pub fn purge(&mut self) {
+        while let Some(top) = self.queue.peek() {
+            if self.is_live(&top.what) {
+                return;
+            }
+            self.queue.pop();
+        }
+    }
+
     /// True when a link is cut or held, or a node is down.
     pub fn fault_active(&self) -> bool {
         self.net.any_fault() || self.nodes.iter().any(|n| n.status != NodeStatus::Up)

@@ -242,6 +242,9 @@ impl<S: Scenario> Sim<S> {
     /// then sets the clock to `t`.
     pub fn run_until(&mut self, t: Time) {
         loop {
+            // Void events (cancelled timers, dropped messages) must not make
+            // the next real event look due, nor hold back a script entry.
+            self.world.core.purge();
             if let Some(e) = self.next_script_ready() {
                 if e.at <= t {
                     self.apply_next_script();
@@ -263,6 +266,7 @@ impl<S: Scenario> Sim<S> {
     /// Processes exactly one event (after any script entries due before
     /// it). Returns false when nothing is left to happen.
     pub fn step(&mut self) -> bool {
+        self.world.core.purge();
         while let Some(e) = self.next_script_ready() {
             if self
                 .world
@@ -273,6 +277,7 @@ impl<S: Scenario> Sim<S> {
                 break;
             }
             self.apply_next_script();
+            self.world.core.purge();
         }
         let did = self.step_world();
         self.horizon = self.horizon.max(self.world.core.now);

@@ -68,6 +68,7 @@ impl<S: Scenario> World<S> {
     /// already dropped) are skipped and do not count as events.
     pub fn step(&mut self) -> bool {
         loop {
+            self.core.purge();
             let Some(slot) = self.core.queue.pop() else {
                 return false;
             };
