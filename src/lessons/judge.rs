@@ -62,17 +62,6 @@ impl Op {
             Op::Gt => a > b,
         }
     }
-
-    fn symbol(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "≤",
-            Op::Eq => "=",
-            Op::Ne => "≠",
-            Op::Ge => "≥",
-            Op::Gt => ">",
-        }
-    }
 }
 
 /// A claim evaluated on the run: whether it holds, and what was read.

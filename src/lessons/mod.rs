@@ -26,7 +26,7 @@ mod event_driven;
 mod judge;
 mod saga;
 
-pub use judge::{judge, Finding, Metric, Op, Outcome};
+pub use judge::{evaluate, judge, Finding, Metric, Op, Outcome};
 
 use crate::patterns::Pattern;
 use crate::sim::{Command, LinkSettings, NodeId, ScriptEntry, Time};
