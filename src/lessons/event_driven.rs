@@ -127,7 +127,7 @@ pub(super) fn lesson() -> Lesson {
                        and be delivered to each consumer. Until then the consumers disagree with the Meter.\n\n\
                        Here nothing is broken. Three meters report every second, and at 1 s all 24 report at once; we \
                        stop the run 100 ms later.",
-                watch: "The meter on the right: each service's row says converged or diverged, and for how long it has been stale.",
+                watch: "The consistency meter: each service's row says converged or diverged, and for how long it has been stale.",
                 setup: vec![at(1_000, action("burst"))],
                 run_for: 1_100,
                 seed: None,

@@ -150,7 +150,7 @@ impl Lesson {
             }
             self.pattern
                 .replay(self.seed_of(i), s.setup.clone())
-                .map_err(|e| at(e))?;
+                .map_err(&at)?;
             if let Some(p) = &s.predict {
                 if !(2..=4).contains(&p.choices.len()) {
                     return Err(at(format!("{} choices, expected 2 to 4", p.choices.len())));

@@ -312,9 +312,6 @@ pub fn LessonPane() -> impl IntoView {
             {question}
             <p class="lesson-hint" id="lesson-run-hint">{run_hint}</p>
             <div class="lesson-actions">
-                <button type="button" class="lesson-back" disabled={i == 0} on:click=move |_| go(i.saturating_sub(1))>
-                    "Back"
-                </button>
                 <button
                     type="button"
                     class="lesson-run"
@@ -323,6 +320,9 @@ pub fn LessonPane() -> impl IntoView {
                     on:click=move |_| run_step()
                 >
                     {run_label}
+                </button>
+                <button type="button" class="lesson-back" disabled={i == 0} on:click=move |_| go(i.saturating_sub(1))>
+                    "Back"
                 </button>
                 <button type="button" class="lesson-next" disabled={i + 1 >= n} on:click=move |_| go(i + 1)>
                     "Next"
