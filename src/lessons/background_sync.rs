@@ -122,7 +122,7 @@ pub(super) fn lesson() -> Lesson {
                 title: "A crash half way through a run",
                 body: "This job copies everything in each run (a full copy), 2 rows per batch, every 5 s. With checkpoints on, it \
                        saves its position after each batch. Edits stop at 4 s; the job crashes at 6.3 s, in the middle of its \
-                       second run, and restarts at 7 s.",
+                       first run, and restarts at 7 s.",
                 watch: "The Sync job's notes in the event log when it comes back, and the Warehouse's row in the meter.",
                 setup: vec![
                     at(0, toggle("checkpoint", true)),
@@ -173,7 +173,7 @@ pub(super) fn lesson() -> Lesson {
                 title: "Both sides take writes",
                 body: "With two-way sync the warehouse accepts edits too, and the job copies changes in both directions. At 0.7 s \
                        account 3 is changed at the source and in the warehouse at the same moment, to different balances. The \
-                       job's conflict rule is “last writer wins”: the newer timestamp is kept.",
+                       job's conflict rule is “last writer wins”: it keeps one version, chosen by its updated_at timestamp.",
                 watch: "Account 3 in both tables, and the check “no update silently lost”.",
                 setup: vec![
                     at(0, toggle("workload", false)),
