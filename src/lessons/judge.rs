@@ -187,7 +187,7 @@ fn eval(obs: &Observed<'_>, claim: &Judge) -> Finding {
             let converged = v.differing == 0;
             Finding {
                 holds: converged == matches!(claim, Judge::ViewConverged(_)),
-                text: format!("at {}, {}", fmt_secs(obs.frame.time), v.sentence),
+                text: v.sentence.clone(),
             }
         }
         Judge::Logged(words) => match obs.log().iter().find(|l| l.text.contains(words)) {

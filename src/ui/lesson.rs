@@ -53,6 +53,7 @@ pub fn LessonPane() -> impl IntoView {
     // Where an observation step's play is: 0 not started, 1 playing, 2 done.
     let played = RwSignal::new(0u8);
     let heading = NodeRef::<html::H3>::new();
+    let verdict_slot = NodeRef::<html::Div>::new();
 
     // A share link may open a step (1-based). When it also carries a
     // script, the run it reproduces is kept; otherwise the step is set up.
@@ -140,6 +141,12 @@ pub fn LessonPane() -> impl IntoView {
                 if apply_step(run, &l, i, step.run_for) {
                     let outcome = run.with(|sim| lessons::judge(sim, p));
                     verdict.set(Some(Verdict { picked, outcome }));
+                    // Bring the verdict into view without moving focus.
+                    request_animation_frame(move || {
+                        if let Some(slot) = verdict_slot.get_untracked() {
+                            slot.scroll_into_view_with_bool(false);
+                        }
+                    });
                 }
             }
             None => {
@@ -328,7 +335,7 @@ pub fn LessonPane() -> impl IntoView {
                     "Next"
                 </button>
             </div>
-            <div class="lesson-verdict-slot" role="status" aria-live="polite">{verdict_view}</div>
+            <div class="lesson-verdict-slot" role="status" aria-live="polite" node_ref=verdict_slot>{verdict_view}</div>
         }
     };
 

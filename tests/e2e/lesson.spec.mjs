@@ -34,7 +34,7 @@ export async function aPredictionIsJudgedRightAndWrongByTheRun({ newPage, baseUR
   assert.match(wrongText, /Billing and the Load balancer are up to date; only Analytics is behind/);
   assert.match(wrongText, /Billing: converged/, 'quotes the meter');
   assert.match(wrongText, /Analytics: diverged/);
-  assert.match(wrongText, /Your answer: .*Billing: converged/);
+  assert.match(wrongText, /Your answer: Billing: converged/);
   await page.screenshot({ path: join(shotDir, 'lesson-wrong.png') });
 
   // The right answer, same run: judged right.
@@ -45,7 +45,9 @@ export async function aPredictionIsJudgedRightAndWrongByTheRun({ newPage, baseUR
   await verdict.getByText('Right.').waitFor();
   assert.match(await verdict.textContent(), /Billing: converged/);
   assert.equal(await pane.locator('.lesson-badge').count(), 1, 'one choice is marked as what the run shows');
+  assert.ok(await verdict.isVisible(), 'the verdict is scrolled into view');
   await page.screenshot({ path: join(shotDir, 'lesson-right.png') });
+  await pane.screenshot({ path: join(shotDir, 'lesson-pane-right.png') });
 }
 
 export async function nextBackAndKeyboardWalkTheSteps({ newPage, baseURL, shotDir }) {
