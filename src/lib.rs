@@ -9,12 +9,14 @@
 //!
 //! ## Modules
 //!
+//! - [`lessons`]: the guided lessons, one per pattern, as data.
 //! - [`patterns`]: the four patterns as scenarios on the engine.
 //! - [`sim`]: the deterministic simulation engine (nodes, messages, virtual
 //!   time, faults).
 //! - [`ui`]: the Leptos user interface: the app shell, the pattern tabs and
 //!   the stage.
 
+pub mod lessons;
 pub mod patterns;
 pub mod sim;
 pub mod ui;

@@ -1,9 +1,351 @@
-//! The guided lesson for the current pattern. (Placeholder until it is built.)
+//! The guided lesson for the current pattern, shown in the side panel.
+//!
+//! Closed, the pane offers to start the pattern's lesson. Open, it shows
+//! step n of m: the step's words, what to watch and, on prediction steps,
+//! a question to answer before pressing Run. Run replays the step's
+//! script on a fresh run for `run_for` and judges every choice on the
+//! simulation ([`lessons::judge`]); the verdict quotes what the run shows.
+//!
+//! The open step lives in [`Run::lesson`] (0-based) so share links can
+//! carry it; [`Startup::lesson_step`] (1-based) opens a step at start.
+//! Switching to another pattern closes the lesson.
 
+use super::run::{use_run, Notice, Run};
+use super::startup::Startup;
+use crate::lessons::{self, Lesson, Outcome};
+use crate::sim::Time;
+use leptos::html;
 use leptos::prelude::*;
+
+/// A judged prediction: what the learner picked and what the run showed.
+#[derive(Clone, Debug, PartialEq)]
+struct Verdict {
+    picked: usize,
+    outcome: Outcome,
+}
+
+/// Replaces the run with a fresh run of step `i`'s script, paused at 0.
+fn apply_step(run: Run, lesson: &Lesson, i: usize, at: Time) -> bool {
+    let Some(step) = lesson.steps.get(i) else {
+        return false;
+    };
+    run.set_playing(false);
+    match run.load(lesson.pattern, lesson.seed_of(i), step.setup.clone(), at) {
+        Ok(()) => true,
+        Err(e) => {
+            run.notice.set(Some(Notice::error(format!(
+                "This lesson step could not start: {e}"
+            ))));
+            false
+        }
+    }
+}
 
 /// The guided lesson for the current pattern.
 #[component]
 pub fn LessonPane() -> impl IntoView {
-    view! { <div class="slot slot-lesson"></div> }
+    let run = use_run();
+    let lesson = Memo::new(move |_| lessons::for_pattern(run.pattern.get()));
+    let choice = RwSignal::new(None::<usize>);
+    let verdict = RwSignal::new(None::<Verdict>);
+    // Observation steps play until their `run_for`, then pause there.
+    let stop_at = StoredValue::new(None::<Time>);
+    // Where an observation step's play is: 0 not started, 1 playing, 2 done.
+    let played = RwSignal::new(0u8);
+    let heading = NodeRef::<html::H3>::new();
+    let verdict_slot = NodeRef::<html::Div>::new();
+
+    // A share link may open a step (1-based). When it also carries a
+    // script, the run it reproduces is kept; otherwise the step is set up.
+    if let Some(start) = use_context::<Startup>() {
+        if let Some(n) = start.lesson_step {
+            let l = lesson.get_untracked();
+            let i = n.clamp(1, l.steps.len()) - 1;
+            run.lesson.set(Some(i));
+            if start.script.is_empty() {
+                apply_step(run, &l, i, 0);
+            }
+        }
+    }
+
+    // Another pattern: the open lesson no longer matches the run.
+    Effect::watch(
+        move || run.pattern.get(),
+        move |now, before, _| {
+            if before.is_some_and(|b| b != now) {
+                run.lesson.set(None);
+                choice.set(None);
+                verdict.set(None);
+                stop_at.set_value(None);
+            }
+        },
+        false,
+    );
+
+    Effect::new(move |_| {
+        let t = run.frame.with(|f| f.time);
+        if let Some(stop) = stop_at.get_value() {
+            if !run.playing.get_untracked() {
+                // Paused by hand: the learner has taken over.
+                stop_at.set_value(None);
+                played.set(0);
+            } else if t >= stop {
+                stop_at.set_value(None);
+                played.set(2);
+                run.set_playing(false);
+                if t > stop {
+                    run.seek(stop);
+                }
+            }
+        }
+    });
+
+    let go = move |i: usize| {
+        let l = lesson.get_untracked();
+        if i >= l.steps.len() {
+            return;
+        }
+        choice.set(None);
+        verdict.set(None);
+        stop_at.set_value(None);
+        played.set(0);
+        run.lesson.set(Some(i));
+        apply_step(run, &l, i, 0);
+        request_animation_frame(move || {
+            if let Some(h) = heading.get_untracked() {
+                let _ = h.focus();
+            }
+        });
+    };
+
+    let close = move || {
+        run.lesson.set(None);
+        choice.set(None);
+        verdict.set(None);
+        stop_at.set_value(None);
+    };
+
+    let run_step = move || {
+        let Some(i) = run.lesson.get_untracked() else {
+            return;
+        };
+        let l = lesson.get_untracked();
+        let Some(step) = l.steps.get(i) else {
+            return;
+        };
+        match &step.predict {
+            Some(p) => {
+                let Some(picked) = choice.get_untracked() else {
+                    return;
+                };
+                if apply_step(run, &l, i, step.run_for) {
+                    let outcome = run.with(|sim| lessons::judge(sim, p));
+                    verdict.set(Some(Verdict { picked, outcome }));
+                    // Bring the verdict into view without moving focus.
+                    request_animation_frame(move || {
+                        if let Some(slot) = verdict_slot.get_untracked() {
+                            slot.scroll_into_view_with_bool(false);
+                        }
+                    });
+                }
+            }
+            None => {
+                if apply_step(run, &l, i, 0) {
+                    stop_at.set_value(Some(step.run_for));
+                    played.set(1);
+                    run.set_playing(true);
+                }
+            }
+        }
+    };
+
+    let closed = move || {
+        let l = lesson.get();
+        let questions = l.steps.iter().filter(|s| s.predict.is_some()).count();
+        view! {
+            <p class="lesson-title">{l.title}</p>
+            <p class="lesson-intro">
+                {format!(
+                    "{} steps, {} of them ask you to predict what happens before the simulation shows you.",
+                    l.steps.len(),
+                    questions
+                )}
+            </p>
+            <button type="button" class="lesson-start" on:click=move |_| go(0)>"Start lesson"</button>
+        }
+    };
+
+    let open = move |i: usize| {
+        let l = lesson.get();
+        let n = l.steps.len();
+        let step = l.steps.get(i).cloned().unwrap_or_default();
+        let body = step
+            .body
+            .split("\n\n")
+            .map(|p| view! { <p>{p.to_string()}</p> })
+            .collect_view();
+        let has_question = step.predict.is_some();
+        let question = step.predict.clone().map(|p| {
+            let choices = p
+                .choices
+                .iter()
+                .enumerate()
+                .map(|(k, c)| {
+                    let confirmed = move || {
+                        verdict.with(|v| v.as_ref().is_some_and(|v| v.outcome.answer() == Some(k)))
+                    };
+                    let text = c.text;
+                    view! {
+                        <li class="lesson-choice" class:lesson-choice-confirmed=confirmed>
+                            <label>
+                                <input
+                                    type="radio"
+                                    name="lesson-choice"
+                                    value=k.to_string()
+                                    prop:checked=move || choice.get() == Some(k)
+                                    on:change=move |_| {
+                                        choice.set(Some(k));
+                                        verdict.set(None);
+                                    }
+                                />
+                                <span>{text}</span>
+                                {move || confirmed().then(|| view! {
+                                    <span class="lesson-badge">"what the run shows"</span>
+                                })}
+                            </label>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <fieldset class="lesson-question">
+                    <legend>{p.question}</legend>
+                    <ul class="lesson-choices">{choices}</ul>
+                </fieldset>
+            }
+        });
+        let run_label = if has_question {
+            "Run and check"
+        } else {
+            "Play this step"
+        };
+        let length = crate::sim::types::fmt_secs(step.run_for);
+        let run_hint = move || {
+            if has_question {
+                if choice.get().is_none() {
+                    "Pick an answer, then run the step to see if you were right.".to_string()
+                } else {
+                    format!("The run lasts {length} of simulated time.")
+                }
+            } else {
+                match played.get() {
+                    1 => format!("Playing until {length}\u{2026}"),
+                    2 => format!(
+                        "The step ran to {length}. Drag the timeline to look again, or go on."
+                    ),
+                    _ => format!("Plays {length} of simulated time, then pauses."),
+                }
+            }
+        };
+        let explain = step.predict.as_ref().map_or("", |p| p.explain);
+        let choice_texts: Vec<&'static str> = step
+            .predict
+            .as_ref()
+            .map(|p| p.choices.iter().map(|c| c.text).collect())
+            .unwrap_or_default();
+        let verdict_view = move || {
+            verdict.get().map(|v| {
+                let answer = v.outcome.answer();
+                let right = answer == Some(v.picked);
+                let (class, head) = match answer {
+                    Some(_) if right => ("lesson-verdict lesson-right", "\u{2713} Right."),
+                    Some(_) => ("lesson-verdict lesson-wrong", "\u{2717} Not this time."),
+                    None => ("lesson-verdict lesson-unsettled", "The run did not settle the question."),
+                };
+                let at = crate::sim::types::fmt_secs(v.outcome.at);
+                let shows = answer.map(|a| {
+                    let text = choice_texts.get(a).copied().unwrap_or("");
+                    let evidence = v.outcome.findings.get(a).map(|f| f.text.clone()).unwrap_or_default();
+                    view! {
+                        <p>
+                            {format!("After {at}, the simulation shows: \u{201c}{text}\u{201d}. ")}
+                        </p>
+                        <p class="lesson-evidence">{evidence}</p>
+                    }
+                });
+                let yours = (!right).then(|| {
+                    let evidence = v
+                        .outcome
+                        .findings
+                        .get(v.picked)
+                        .map(|f| f.text.clone())
+                        .unwrap_or_default();
+                    view! { <p class="lesson-evidence lesson-yours">{format!("Your answer: {evidence}")}</p> }
+                });
+                view! {
+                    <div class=class>
+                        <p class="lesson-verdict-head">{head}</p>
+                        {shows}
+                        {yours}
+                        <p class="lesson-explain">{explain}</p>
+                    </div>
+                }
+            })
+        };
+        let progress = (0..n)
+            .map(|k| {
+                let class = if k < i {
+                    "lesson-dot lesson-dot-done"
+                } else if k == i {
+                    "lesson-dot lesson-dot-now"
+                } else {
+                    "lesson-dot"
+                };
+                view! { <li class=class></li> }
+            })
+            .collect_view();
+        view! {
+            <div class="lesson-head">
+                <p class="lesson-title">{l.title}</p>
+                <p class="lesson-progress" id="lesson-progress">{format!("Step {} of {n}", i + 1)}</p>
+                <button type="button" class="lesson-close" aria-label="Close lesson" on:click=move |_| close()>
+                    "\u{d7}"
+                </button>
+            </div>
+            <ol class="lesson-dots" aria-hidden="true">{progress}</ol>
+            <h3 class="lesson-step-title" tabindex="-1" node_ref=heading>{step.title}</h3>
+            <div class="lesson-body">{body}</div>
+            <p class="lesson-watch"><strong>"Watch: "</strong>{step.watch}</p>
+            {question}
+            <p class="lesson-hint" id="lesson-run-hint">{run_hint}</p>
+            <div class="lesson-actions">
+                <button
+                    type="button"
+                    class="lesson-run"
+                    disabled=move || has_question && choice.get().is_none()
+                    aria-describedby="lesson-run-hint"
+                    on:click=move |_| run_step()
+                >
+                    {run_label}
+                </button>
+                <button type="button" class="lesson-back" disabled={i == 0} on:click=move |_| go(i.saturating_sub(1))>
+                    "Back"
+                </button>
+                <button type="button" class="lesson-next" disabled={i + 1 >= n} on:click=move |_| go(i + 1)>
+                    "Next"
+                </button>
+            </div>
+            <div class="lesson-verdict-slot" role="status" aria-live="polite" node_ref=verdict_slot>{verdict_view}</div>
+        }
+    };
+
+    view! {
+        <section class="lesson" aria-labelledby="lesson-heading" data-lesson-open=move || run.lesson.get().is_some().to_string()>
+            <h2 class="lesson-heading" id="lesson-heading">"Guided lesson"</h2>
+            {move || match run.lesson.get() {
+                Some(i) if i < lesson.with(|l| l.steps.len()) => open(i).into_any(),
+                _ => closed().into_any(),
+            }}
+        </section>
+    }
 }

@@ -1,0 +1,372 @@
+//! Judging a prediction on the simulation: every choice's claim is
+//! evaluated on the run as it is now, and each evaluation says in words
+//! what it read (a check's reason, a view's status, a table cell, a log
+//! line), so the verdict can quote the run.
+
+use super::{Judge, Prediction};
+use crate::sim::scenario::Table;
+use crate::sim::types::fmt_secs;
+use crate::sim::{CheckStatus, Frame, LogLine, Playground, Time};
+use std::cell::OnceCell;
+
+/// A measurement of the run, for [`Judge::Compare`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Metric {
+    /// A fixed number.
+    Value(f64),
+    /// The number in a table cell: the table whose title starts with
+    /// `table`, the row whose key is `row`, the column headed `column`
+    /// ("$120" reads as 120, "v7" as 7, "3.1 kWh" as 3.1).
+    Cell {
+        /// Start of the table's title ("Billing").
+        table: &'static str,
+        /// The row's key ("customer-3", "dirty reads").
+        row: &'static str,
+        /// The column header ("billed", "count").
+        column: &'static str,
+    },
+    /// How many entities of the named view differ from the truth now.
+    Differing(&'static str),
+    /// The worst staleness (ms) the named view reached during the run.
+    PeakStaleness(&'static str),
+    /// One of the engine's counters: `sent`, `delivered`, `dropped`,
+    /// `duplicated`, `redelivered`, `retried`, `dead_lettered`, `appended`.
+    Counter(&'static str),
+}
+
+/// How two metrics compare.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Less than.
+    Lt,
+    /// At most.
+    Le,
+    /// Equal.
+    Eq,
+    /// Not equal.
+    Ne,
+    /// At least.
+    Ge,
+    /// More than.
+    Gt,
+}
+
+impl Op {
+    fn test(self, a: f64, b: f64) -> bool {
+        match self {
+            Op::Lt => a < b,
+            Op::Le => a <= b,
+            Op::Eq => a == b,
+            Op::Ne => a != b,
+            Op::Ge => a >= b,
+            Op::Gt => a > b,
+        }
+    }
+}
+
+/// A claim evaluated on the run: whether it holds, and what was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Whether the claim holds.
+    pub holds: bool,
+    /// What the run shows, in words, quoting the simulation.
+    pub text: String,
+}
+
+/// The run's answer to a prediction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Indexes of the choices whose claims hold.
+    pub confirmed: Vec<usize>,
+    /// For each choice, what the run shows about its claim.
+    pub findings: Vec<Finding>,
+    /// Virtual time at which it was judged.
+    pub at: Time,
+}
+
+impl Outcome {
+    /// The one choice the run confirms, if exactly one is.
+    pub fn answer(&self) -> Option<usize> {
+        match self.confirmed.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the claims read, gathered once per judgement.
+struct Observed<'a> {
+    p: &'a dyn Playground,
+    frame: Frame,
+    log: OnceCell<Vec<LogLine>>,
+    tables: OnceCell<Vec<Table>>,
+}
+
+impl Observed<'_> {
+    fn log(&self) -> &[LogLine] {
+        self.log.get_or_init(|| self.p.log(usize::MAX))
+    }
+
+    fn tables(&self) -> &[Table] {
+        self.tables.get_or_init(|| self.p.tables())
+    }
+}
+
+/// Judges `prediction` on the run `p` as it is now (run it for the step's
+/// `run_for` first).
+pub fn judge(p: &dyn Playground, prediction: &Prediction) -> Outcome {
+    let obs = Observed {
+        p,
+        frame: p.frame(),
+        log: OnceCell::new(),
+        tables: OnceCell::new(),
+    };
+    let findings: Vec<Finding> = prediction
+        .choices
+        .iter()
+        .map(|c| eval(&obs, &c.judge))
+        .collect();
+    let confirmed = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.holds)
+        .map(|(i, _)| i)
+        .collect();
+    Outcome {
+        confirmed,
+        findings,
+        at: obs.frame.time,
+    }
+}
+
+/// Evaluates one claim on the run `p` as it is now.
+pub fn evaluate(p: &dyn Playground, claim: &Judge) -> Finding {
+    let obs = Observed {
+        p,
+        frame: p.frame(),
+        log: OnceCell::new(),
+        tables: OnceCell::new(),
+    };
+    eval(&obs, claim)
+}
+
+fn eval(obs: &Observed<'_>, claim: &Judge) -> Finding {
+    match claim {
+        Judge::CheckHolds(name) | Judge::CheckViolated(name) => {
+            let Some(c) = obs.frame.checks.iter().find(|c| c.name == *name) else {
+                return missing(format!("there is no check named “{name}”"));
+            };
+            let (state, text) = match &c.status {
+                CheckStatus::Holds => (0, format!("the check “{name}” holds")),
+                CheckStatus::Pending { since, reason } => (
+                    1,
+                    format!(
+                        "the check “{name}” has been false since {} and may still come true: {reason}",
+                        fmt_secs(*since)
+                    ),
+                ),
+                CheckStatus::Violated(v) => (
+                    2,
+                    format!(
+                        "the check “{name}” is violated (at {}): {}",
+                        fmt_secs(v.at),
+                        v.reason
+                    ),
+                ),
+            };
+            let holds = match claim {
+                Judge::CheckHolds(_) => state == 0,
+                _ => state == 2,
+            };
+            Finding { holds, text }
+        }
+        Judge::ViewConverged(name) | Judge::ViewDiverged(name) => {
+            let Some(v) = obs.frame.views.iter().find(|v| v.name == *name) else {
+                return missing(format!("there is no view named “{name}”"));
+            };
+            let converged = v.differing == 0;
+            Finding {
+                holds: converged == matches!(claim, Judge::ViewConverged(_)),
+                text: v.sentence.clone(),
+            }
+        }
+        Judge::Logged(words) => match obs.log().iter().find(|l| l.text.contains(words)) {
+            Some(l) => Finding {
+                holds: true,
+                text: format!("at {}: {}", fmt_secs(l.time), l.text),
+            },
+            None => Finding {
+                holds: false,
+                text: format!("no event of the run says “{words}”"),
+            },
+        },
+        Judge::LoggedInOrder(parts) => {
+            let log = obs.log();
+            let mut from = 0;
+            let mut seen = Vec::new();
+            for words in parts {
+                match log[from..].iter().position(|l| l.text.contains(words)) {
+                    Some(i) => {
+                        let l = &log[from + i];
+                        seen.push(format!("{}: {}", fmt_secs(l.time), l.text));
+                        from += i + 1;
+                    }
+                    None => {
+                        let found_earlier = log.iter().any(|l| l.text.contains(words));
+                        let why = if found_earlier {
+                            format!("“{words}” happened, but not after the events before it")
+                        } else {
+                            format!("no event says “{words}”")
+                        };
+                        seen.push(why);
+                        return Finding {
+                            holds: false,
+                            text: seen.join("; then "),
+                        };
+                    }
+                }
+            }
+            Finding {
+                holds: true,
+                text: seen.join("; then "),
+            }
+        }
+        Judge::Compare { left, op, right } => {
+            let (a, aw) = measure(obs, left);
+            let (b, bw) = measure(obs, right);
+            match (a, b) {
+                (Some(a), Some(b)) => Finding {
+                    holds: op.test(a, b),
+                    text: format!("{aw}, {bw}"),
+                },
+                _ => missing(format!("{aw}, {bw}")),
+            }
+        }
+        Judge::All(claims) => {
+            let fs: Vec<Finding> = claims.iter().map(|c| eval(obs, c)).collect();
+            Finding {
+                holds: fs.iter().all(|f| f.holds),
+                text: fs
+                    .into_iter()
+                    .map(|f| f.text)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }
+        }
+        Judge::Not(c) => {
+            let f = eval(obs, c);
+            Finding {
+                holds: !f.holds,
+                text: f.text,
+            }
+        }
+    }
+}
+
+fn missing(text: String) -> Finding {
+    Finding { holds: false, text }
+}
+
+/// The first number in a cell's text ("$1,20" is not expected; "$120",
+/// "v7", "-3", "3.1 kWh" are).
+pub(crate) fn number_in(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let start = (0..bytes.len()).find(|&i| {
+        bytes[i].is_ascii_digit()
+            || (bytes[i] == b'-' && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit()))
+    })?;
+    let end = (start + 1..bytes.len())
+        .find(|&i| !(bytes[i].is_ascii_digit() || bytes[i] == b'.'))
+        .unwrap_or(bytes.len());
+    text[start..end].trim_end_matches('.').parse().ok()
+}
+
+fn show(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+fn measure(obs: &Observed<'_>, m: &Metric) -> (Option<f64>, String) {
+    match m {
+        Metric::Value(x) => (Some(*x), show(*x)),
+        Metric::Cell { table, row, column } => {
+            let Some(t) = obs.tables().iter().find(|t| t.title.starts_with(table)) else {
+                return (None, format!("no table “{table}”"));
+            };
+            let Some(col) = t.columns.iter().position(|c| c == column) else {
+                return (None, format!("“{}” has no column “{column}”", t.title));
+            };
+            let Some(r) = t.rows.iter().find(|r| r.key == *row) else {
+                return (None, format!("“{}” has no row “{row}”", t.title));
+            };
+            let text = r.cells.get(col).map_or("", |c| c.text.as_str());
+            let words = format!("{} → {row}, {column}: {text}", t.title);
+            (number_in(text), words)
+        }
+        Metric::Differing(name) => match obs.frame.views.iter().find(|v| v.name == *name) {
+            Some(v) => (
+                Some(v.differing as f64),
+                format!("{name}: {} of {} {} differ", v.differing, v.total, v.unit),
+            ),
+            None => (None, format!("no view “{name}”")),
+        },
+        Metric::PeakStaleness(name) => {
+            let Some(i) = obs.frame.views.iter().position(|v| v.name == *name) else {
+                return (None, format!("no view “{name}”"));
+            };
+            let points: Vec<_> = obs
+                .p
+                .series()
+                .into_iter()
+                .filter(|s| s.view as usize == i)
+                .collect();
+            let now = obs.frame.time;
+            let peak = points
+                .iter()
+                .enumerate()
+                .filter_map(|(k, s)| {
+                    let until = points.get(k + 1).map_or(now, |n| n.time);
+                    s.lag_since.map(|l| until.saturating_sub(l))
+                })
+                .max()
+                .unwrap_or(0);
+            (
+                Some(peak as f64),
+                format!("{name} was at most {} stale", fmt_secs(peak)),
+            )
+        }
+        Metric::Counter(name) => {
+            let c = &obs.frame.counters;
+            let v = match *name {
+                "sent" => c.sent,
+                "delivered" => c.delivered,
+                "dropped" => c.dropped,
+                "duplicated" => c.duplicated,
+                "redelivered" => c.redelivered,
+                "retried" => c.retried,
+                "dead_lettered" => c.dead_lettered,
+                "appended" => c.appended,
+                _ => return (None, format!("no counter “{name}”")),
+            };
+            (Some(v as f64), format!("{} {name}", v))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_in;
+
+    #[test]
+    fn numbers_are_read_from_cells() {
+        assert_eq!(number_in("$120"), Some(120.0));
+        assert_eq!(number_in("v7"), Some(7.0));
+        assert_eq!(number_in("3.1 kWh"), Some(3.1));
+        assert_eq!(number_in("-3 left"), Some(-3.0));
+        assert_eq!(number_in("$70 | $120 (conflict)"), Some(70.0));
+        assert_eq!(number_in("none"), None);
+    }
+}

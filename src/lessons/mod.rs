@@ -1,0 +1,240 @@
+//! Guided lessons: one per pattern, written as data.
+//!
+//! A [`Lesson`] is a list of [`Step`]s. Each step starts a **fresh run** of
+//! the lesson's pattern (fixed seed, time 0) with the step's `setup` script
+//! (toggles, settings, faults and workload, through the engine's own
+//! [`Command`]s), tells the learner what to look at, and often asks them to
+//! **predict** what the run will do. The answer is never stored as an
+//! index: each [`Choice`] carries a [`Judge`], a claim about the run that is
+//! evaluated on the simulation after it has run for `run_for`
+//! (see [`judge`]). The choice whose claim the run confirms is the right
+//! one, and the verdict quotes the check, view or metric that confirms it.
+//!
+//! Times in a step's `setup` are milliseconds from the start of that
+//! step's run. Because every step starts a fresh run at 0 ms, they are also
+//! absolute times of that run.
+//!
+//! To add a lesson, write a function returning a [`Lesson`] (see
+//! `event_driven.rs` for a model) and list it in [`all`]; the lesson pane
+//! shows it without any change to components. `tests/lessons.rs` then
+//! checks it: 5 to 8 steps, every script valid, and every prediction
+//! confirmed by exactly one choice, the one [`Prediction::expect`] names.
+
+mod background_sync;
+mod cqrs;
+mod event_driven;
+mod judge;
+mod saga;
+
+pub use judge::{evaluate, judge, Finding, Metric, Op, Outcome};
+
+use crate::patterns::Pattern;
+use crate::sim::{Command, LinkSettings, NodeId, ScriptEntry, Time};
+
+/// A guided lesson for one pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lesson {
+    /// The pattern every step runs.
+    pub pattern: Pattern,
+    /// Title ("Events, duplicates and lost messages").
+    pub title: &'static str,
+    /// The seed of every step's run (unless a step names its own).
+    pub seed: u64,
+    /// The steps, in order (5 to 8).
+    pub steps: Vec<Step>,
+}
+
+/// One step of a lesson.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Step {
+    /// Short title ("A duplicate reaches Billing").
+    pub title: &'static str,
+    /// What is going on, in plain words (paragraphs separated by `\n\n`).
+    pub body: &'static str,
+    /// What to look at on the canvas, the meter or the tables.
+    pub watch: &'static str,
+    /// The script of the step's run: times in ms from the step's start.
+    pub setup: Vec<ScriptEntry>,
+    /// How long the step's run lasts when the learner presses Run.
+    pub run_for: Time,
+    /// A seed for this step only (when the lesson's seed does not show the
+    /// effect); `None` uses [`Lesson::seed`].
+    pub seed: Option<u64>,
+    /// The question to answer before running, if any.
+    pub predict: Option<Prediction>,
+}
+
+/// A multiple-choice question judged by the run itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    /// The question ("What happens to the customers' bills?").
+    pub question: &'static str,
+    /// Two to four answers, each with the claim that makes it right.
+    pub choices: Vec<Choice>,
+    /// Why the run turns out the way it does, shown after the verdict.
+    pub explain: &'static str,
+    /// The choice that `explain` is written for. Only `tests/lessons.rs`
+    /// reads it, to fail when the simulation stops bearing the lesson out;
+    /// the pane always judges from the run.
+    pub expect: usize,
+}
+
+/// One answer to a [`Prediction`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// The answer as the learner reads it.
+    pub text: &'static str,
+    /// What must be true of the run for this answer to be right.
+    pub judge: Judge,
+}
+
+/// A claim about a run, checked on the simulation after it has run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Judge {
+    /// The named check holds now.
+    CheckHolds(&'static str),
+    /// The named check is violated (an `always` check broke, or an
+    /// `eventually` check stayed false after things settled).
+    CheckViolated(&'static str),
+    /// The named view (replica or read model) equals the source of truth.
+    ViewConverged(&'static str),
+    /// The named view differs from the source of truth.
+    ViewDiverged(&'static str),
+    /// Some event's sentence in the log contains this text.
+    Logged(&'static str),
+    /// Events containing these texts happened, in this order.
+    LoggedInOrder(Vec<&'static str>),
+    /// Compares two measurements of the run.
+    Compare {
+        /// Left side.
+        left: Metric,
+        /// How they compare.
+        op: Op,
+        /// Right side.
+        right: Metric,
+    },
+    /// Every claim holds.
+    All(Vec<Judge>),
+    /// The claim does not hold.
+    Not(Box<Judge>),
+}
+
+impl Lesson {
+    /// The seed of step `i`'s run.
+    pub fn seed_of(&self, i: usize) -> u64 {
+        self.steps.get(i).and_then(|s| s.seed).unwrap_or(self.seed)
+    }
+
+    /// Checks the lesson's shape and that every step's script is accepted
+    /// by its pattern; the message names the step and what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        let n = self.steps.len();
+        if !(5..=8).contains(&n) {
+            return Err(format!("{}: {n} steps, expected 5 to 8", self.title));
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            let at = |what: String| format!("{}, step {} ({}): {what}", self.title, i + 1, s.title);
+            if s.title.is_empty() || s.body.is_empty() || s.watch.is_empty() {
+                return Err(at("title, body and watch must not be empty".into()));
+            }
+            if s.run_for == 0 {
+                return Err(at("run_for must be above 0".into()));
+            }
+            if let Some(last) = s.setup.last() {
+                if last.at > s.run_for {
+                    return Err(at(format!(
+                        "the script runs to {} ms, past run_for {} ms",
+                        last.at, s.run_for
+                    )));
+                }
+            }
+            self.pattern
+                .replay(self.seed_of(i), s.setup.clone())
+                .map_err(&at)?;
+            if let Some(p) = &s.predict {
+                if !(2..=4).contains(&p.choices.len()) {
+                    return Err(at(format!("{} choices, expected 2 to 4", p.choices.len())));
+                }
+                if p.expect >= p.choices.len() {
+                    return Err(at(format!("expect {} is not a choice", p.expect)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every lesson, in tab order of their patterns.
+pub fn all() -> Vec<Lesson> {
+    vec![
+        event_driven::lesson(),
+        background_sync::lesson(),
+        saga::lesson(),
+        cqrs::lesson(),
+    ]
+}
+
+/// The lesson for `pattern`.
+pub fn for_pattern(pattern: Pattern) -> Lesson {
+    match pattern {
+        Pattern::EventDriven => event_driven::lesson(),
+        Pattern::BackgroundSync => background_sync::lesson(),
+        Pattern::Saga => saga::lesson(),
+        Pattern::Cqrs => cqrs::lesson(),
+    }
+}
+
+// Small helpers that keep lesson scripts readable.
+
+/// `cmd` at `t` ms from the step's start.
+pub fn at(t: Time, cmd: Command) -> ScriptEntry {
+    ScriptEntry::at(t, cmd)
+}
+
+/// Turns a toggle on or off.
+pub fn toggle(id: &str, on: bool) -> Command {
+    Command::Toggle { id: id.into(), on }
+}
+
+/// Sets a numeric setting.
+pub fn set(id: &str, value: i64) -> Command {
+    Command::Set {
+        id: id.into(),
+        value,
+    }
+}
+
+/// Runs a workload action.
+pub fn action(id: &str) -> Command {
+    Command::Action { id: id.into() }
+}
+
+/// Crashes a node.
+pub fn crash(node: NodeId) -> Command {
+    Command::Crash { node }
+}
+
+/// Restarts a node.
+pub fn restart(node: NodeId) -> Command {
+    Command::Restart { node }
+}
+
+/// Sets the link `from → to`: latency and jitter in ms, drop and duplicate
+/// odds in per mille.
+pub fn link(from: NodeId, to: NodeId, latency: Time, jitter: Time, drop: u16, dup: u16) -> Command {
+    Command::SetLink {
+        from,
+        to,
+        settings: LinkSettings {
+            latency,
+            jitter,
+            drop_permille: drop,
+            dup_permille: dup,
+        },
+    }
+}
+
+/// A choice: its text and the claim that makes it right.
+pub fn choice(text: &'static str, judge: Judge) -> Choice {
+    Choice { text, judge }
+}

@@ -1,0 +1,155 @@
+//! Component tests for the lesson pane, run in a real browser by
+//! `wasm-bindgen-test-runner` (see `.ci/test`). Native `cargo test` skips
+//! this file.
+#![cfg(target_arch = "wasm32")]
+
+use converge::lessons;
+use converge::ui::lesson::LessonPane;
+use converge::ui::run::Run;
+use converge::ui::startup::Startup;
+use converge::ui::Pattern;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos::task::tick;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn host() -> HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    host
+}
+
+/// Mounts the pane alone, with a run (and optionally a startup) provided.
+fn mount(host: &HtmlElement, start: Option<Startup>) -> (Run, impl Drop) {
+    let run = Run::new(Pattern::EventDriven, 42);
+    let handle = mount_to(host.clone(), move || {
+        provide_context(run);
+        if let Some(s) = start.clone() {
+            provide_context(s);
+        }
+        view! { <LessonPane/> }
+    });
+    (run, handle)
+}
+
+fn button(host: &HtmlElement, name: &str) -> HtmlElement {
+    let list = host.query_selector_all("button").unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().unchecked_into::<HtmlElement>())
+        .find(|b| {
+            b.get_attribute("aria-label").as_deref() == Some(name)
+                || b.text_content().unwrap_or_default().trim() == name
+        })
+        .unwrap_or_else(|| panic!("no button {name:?} in {}", host.inner_html()))
+}
+
+fn text(host: &HtmlElement, selector: &str) -> String {
+    host.query_selector(selector)
+        .unwrap()
+        .map(|e| e.text_content().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn radios(host: &HtmlElement) -> Vec<HtmlInputElement> {
+    let list = host.query_selector_all("input[type=radio]").unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().unchecked_into())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn open_walk_answer_and_run_shows_a_verdict_from_the_simulation() {
+    let host = host();
+    let (run, handle) = mount(&host, None);
+    tick().await;
+    assert_eq!(run.lesson.get_untracked(), None);
+    button(&host, "Start lesson").click();
+    tick().await;
+
+    let lesson = lessons::for_pattern(Pattern::EventDriven);
+    assert_eq!(run.lesson.get_untracked(), Some(0));
+    assert_eq!(
+        text(&host, ".lesson-progress"),
+        format!("Step 1 of {}", lesson.steps.len())
+    );
+    assert_eq!(text(&host, "h3"), lesson.steps[0].title);
+    assert_eq!(
+        run.with(|p| p.script().len()),
+        lesson.steps[0].setup.len(),
+        "the step's script is loaded"
+    );
+    let legend = text(&host, "fieldset legend");
+    assert_eq!(legend, lesson.steps[0].predict.as_ref().unwrap().question);
+    let run_button = button(&host, "Run and check");
+    assert!(run_button.has_attribute("disabled"), "no answer yet");
+
+    // Next and Back.
+    button(&host, "Next").click();
+    tick().await;
+    assert_eq!(run.lesson.get_untracked(), Some(1));
+    assert_eq!(text(&host, "h3"), lesson.steps[1].title);
+    button(&host, "Back").click();
+    tick().await;
+    assert_eq!(run.lesson.get_untracked(), Some(0));
+
+    // A wrong answer, judged on the run.
+    radios(&host)[0].click();
+    tick().await;
+    button(&host, "Run and check").click();
+    tick().await;
+    let verdict = text(&host, "[role=status]");
+    assert!(verdict.contains("Not this time."), "{verdict}");
+    assert!(verdict.contains("Billing: converged"), "{verdict}");
+    assert_eq!(run.frame.get_untracked().time, lesson.steps[0].run_for);
+
+    // Another answer clears the verdict; the right one is judged right.
+    radios(&host)[1].click();
+    tick().await;
+    assert_eq!(text(&host, "[role=status]"), "");
+    button(&host, "Run and check").click();
+    tick().await;
+    let verdict = text(&host, "[role=status]");
+    assert!(verdict.contains("Right."), "{verdict}");
+    assert_eq!(
+        host.query_selector_all(".lesson-badge").unwrap().length(),
+        1
+    );
+
+    // Switching pattern closes the lesson; the new pattern offers its own.
+    run.switch(Pattern::Saga);
+    tick().await;
+    assert_eq!(run.lesson.get_untracked(), None);
+    assert!(host.text_content().unwrap().contains("An order as a saga"));
+    button(&host, "Start lesson");
+
+    drop(handle);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_link_opens_the_lesson_at_its_step() {
+    let host = host();
+    let start = Startup {
+        lesson_step: Some(3),
+        ..Startup::default()
+    };
+    let (run, handle) = mount(&host, Some(start));
+    tick().await;
+    let lesson = lessons::for_pattern(Pattern::EventDriven);
+    assert_eq!(run.lesson.get_untracked(), Some(2));
+    assert_eq!(
+        text(&host, ".lesson-progress"),
+        format!("Step 3 of {}", lesson.steps.len())
+    );
+    assert_eq!(run.with(|p| p.script()), lesson.steps[2].setup);
+    button(&host, "Close lesson").click();
+    tick().await;
+    assert_eq!(run.lesson.get_untracked(), None);
+    drop(handle);
+    host.remove();
+}
