@@ -671,12 +671,10 @@ impl Scene {
                     format!("{other} is not \"{FORMAT}\""),
                 ))
             }
-            None => {
-                return Err(ShareError::new(
-                    "format",
-                    format!("missing: this is not a Converge scene file (a trace export cannot be imported)"),
-                ))
-            }
+            None => return Err(ShareError::new(
+                "format",
+                "missing: this is not a Converge scene file (a trace export cannot be imported)",
+            )),
         }
         let version = json_u64(&map, "version")?;
         if version == 0 {

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 /// engine (so every entry has its event count), the playhead at 14 s.
 fn typical() -> (Scene, Box<dyn Playground>) {
     let mut run = Pattern::EventDriven.start(7);
-    let mut act = |run: &mut Box<dyn Playground>, t: u64, cmd: Command| {
+    let act = |run: &mut Box<dyn Playground>, t: u64, cmd: Command| {
         run.run_until(t);
         run.apply(cmd).expect("valid command");
     };
