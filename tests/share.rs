@@ -704,3 +704,92 @@ proptest! {
         let _ = Scene::open_json(&doc.to_string());
     }
 }
+
+/// The two scenes of `tests/e2e/embed-example.html`.
+fn example_scenes() -> [Scene; 2] {
+    let grid = Scene {
+        pattern: Pattern::EventDriven,
+        seed: 11,
+        speed: 1.0,
+        at: 3_000,
+        lesson_step: None,
+        script: vec![
+            ScriptEntry::at(
+                1_000,
+                Command::Toggle {
+                    id: "idempotent".into(),
+                    on: false,
+                },
+            ),
+            ScriptEntry::at(
+                1_500,
+                Command::Partition {
+                    a: NodeId(1),
+                    b: NodeId(2),
+                },
+            ),
+            ScriptEntry::at(
+                6_000,
+                Command::Heal {
+                    a: NodeId(1),
+                    b: NodeId(2),
+                },
+            ),
+        ],
+    };
+    let saga = Scene {
+        pattern: Pattern::Saga,
+        seed: 5,
+        speed: 2.0,
+        at: 0,
+        lesson_step: None,
+        script: vec![
+            ScriptEntry::at(
+                0,
+                Command::Set {
+                    id: "declined".into(),
+                    value: 60,
+                },
+            ),
+            ScriptEntry::at(
+                500,
+                Command::Action {
+                    id: "place_order".into(),
+                },
+            ),
+        ],
+    };
+    [grid, saga]
+}
+
+#[test]
+fn the_embed_example_page_embeds_two_valid_scenes() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/e2e/embed-example.html"
+    ))
+    .expect("the example page exists");
+    let codes: Vec<&str> = page
+        .split("?s=")
+        .skip(1)
+        .map(|rest| rest.split(['&', '"']).next().unwrap_or(""))
+        .collect();
+    let expected: Vec<String> = example_scenes().iter().map(|s| s.to_code()).collect();
+    assert_eq!(
+        codes, expected,
+        "regenerate the example's links from example_scenes()"
+    );
+    for code in codes {
+        Scene::open_code(code).expect("the example's link opens");
+    }
+    assert_eq!(page.matches("&embed").count(), 2);
+    assert_eq!(page.matches("width=\"800\" height=\"500\"").count(), 2);
+}
+
+#[test]
+#[ignore = "prints the example page's links; run with --ignored --nocapture"]
+fn print_example_links() {
+    for s in example_scenes() {
+        println!("?s={}&embed", s.to_code());
+    }
+}
