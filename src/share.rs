@@ -54,9 +54,10 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 pub const MIN_SPEED: f64 = 0.25;
 /// Fastest speed.
 pub const MAX_SPEED: f64 = 16.0;
-/// Latest playhead or script time a scene may name: one hour of virtual
-/// time (opening a link runs the simulation up to its playhead).
-pub const MAX_TIME: Time = 3_600_000;
+/// Latest playhead or script time a scene may name: ten minutes of
+/// virtual time. Opening a link runs the simulation up to its playhead;
+/// the busiest pattern (saga) needs about 2 s natively for ten minutes.
+pub const MAX_TIME: Time = 600_000;
 /// Most script entries a scene may carry.
 pub const MAX_SCRIPT: usize = 2_000;
 /// Longest toggle, setting or action id, in bytes.
@@ -154,7 +155,7 @@ fn check_time(field: &str, t: Time) -> Result<(), ShareError> {
     if t > MAX_TIME {
         return Err(ShareError::new(
             field,
-            format!("{t} ms is beyond the one-hour limit ({MAX_TIME} ms)"),
+            format!("{t} ms is beyond the ten-minute limit ({MAX_TIME} ms)"),
         ));
     }
     Ok(())

@@ -311,7 +311,10 @@ fn link_errors_name_the_field() {
     );
     assert_eq!(s(&|x| x.speed = 32.0), "speed: 32 is outside 0.25..=16");
     assert_eq!(s(&|x| x.speed = 0.1), "speed: 0.1 is outside 0.25..=16");
-    assert!(s(&|x| x.at = MAX_TIME + 1).starts_with("at: 3600001 ms is beyond"));
+    assert_eq!(
+        s(&|x| x.at = MAX_TIME + 1),
+        "at: 600001 ms is beyond the ten-minute limit (600000 ms)"
+    );
     assert_eq!(
         s(&|x| x.lesson_step = Some(0)),
         "lesson_step: 0 is outside 1..=99"
@@ -791,5 +794,35 @@ fn the_embed_example_page_embeds_two_valid_scenes() {
 fn print_example_links() {
     for s in example_scenes() {
         println!("?s={}&embed", s.to_code());
+    }
+}
+
+#[test]
+fn the_readme_scene_file_example_opens() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let section = readme
+        .split("## Scene files")
+        .nth(1)
+        .expect("a Scene files section");
+    let json = section
+        .split("```json")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a json example");
+    let scene = Scene::open_json(json).expect("the README example is a valid scene");
+    assert_eq!(scene.pattern, Pattern::Saga);
+    assert_eq!(scene.lesson_step, Some(2));
+    assert_eq!(scene.script.len(), 4);
+}
+
+#[test]
+#[ignore = "timing: cargo test --release --test share -- --ignored --nocapture"]
+fn opening_a_link_at_the_latest_playhead_takes() {
+    for p in Pattern::all() {
+        let t0 = std::time::Instant::now();
+        let mut run = p.replay(1, Vec::new()).unwrap();
+        run.run_until(MAX_TIME);
+        println!("{p:?}: {:?} to reach {MAX_TIME} ms", t0.elapsed());
     }
 }
