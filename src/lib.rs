@@ -13,10 +13,13 @@
 //! - [`patterns`]: the four patterns as scenarios on the engine.
 //! - [`sim`]: the deterministic simulation engine (nodes, messages, virtual
 //!   time, faults).
+//! - [`share`]: scenes (pattern, seed, script, playhead) as share-link
+//!   codes and JSON scene files, with validation.
 //! - [`ui`]: the Leptos user interface: the app shell, the pattern tabs and
 //!   the stage.
 
 pub mod lessons;
 pub mod patterns;
+pub mod share;
 pub mod sim;
 pub mod ui;

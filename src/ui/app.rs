@@ -13,7 +13,7 @@ use super::log::EventLog;
 use super::meter::Meter;
 use super::panel::ScenarioPanel;
 use super::run::{start_clock, use_run, Notice, NoticeKind, Run};
-use super::share_menu::ShareMenu;
+use super::share_menu::{EmbedBar, ShareMenu};
 use super::spacetime::SpaceTime;
 use super::tables::StateTables;
 use super::timeline::Timeline;
@@ -42,20 +42,24 @@ pub fn App() -> impl IntoView {
         run.notice.set(Some(Notice::error(text)));
     }
     run.speed.set(start.speed);
+    run.lesson
+        .set(start.lesson_step.map(|s| s.saturating_sub(1)));
     run.playing.set(start.embed.autoplay);
     provide_context(run);
     provide_context(start.clone());
     start_clock(run);
     super::keys::install(run);
     let embed = start.embed.enabled;
+    let no_controls = embed && start.embed.no_controls;
 
     view! {
         <div class="app" class:embed=embed data-ready="true">
             {(!embed).then(|| view! { <Header/> })}
+            {embed.then(|| view! { <EmbedBar/> })}
             <main class="app-main">
                 {(!embed).then(|| view! { <PatternTabs/> })}
                 <NoticeBar/>
-                <Stage embed=embed/>
+                <Stage embed=embed no_controls=no_controls/>
             </main>
             {(!embed).then(|| view! { <Footer/> })}
             <Shortcuts/>
@@ -182,7 +186,7 @@ fn PatternTabs() -> impl IntoView {
 
 /// The stage: the tab panel showing the selected pattern's run.
 #[component]
-fn Stage(embed: bool) -> impl IntoView {
+fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
     let run = use_run();
     let selected = run.pattern;
     let intro = move || {
@@ -205,7 +209,7 @@ fn Stage(embed: bool) -> impl IntoView {
             data-pattern=move || selected.get().slug()
         >
             {(!embed).then_some(intro)}
-            <Controls/>
+            {(!no_controls).then(|| view! { <Controls/> })}
             <div class="stage-body">
                 <div class="stage-canvas">
                     <Canvas/>

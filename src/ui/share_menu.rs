@@ -1,9 +1,535 @@
-//! Share link, embed code, export and import. (Placeholder until it is built.)
+//! Sharing: the header's share menu (copy a link that replays this exact
+//! moment, copy embed code, export the scene and the trace as JSON, import
+//! a scene file by picker or drag-and-drop), the embed bar, and the
+//! address bar kept in sync with the run.
+//!
+//! Scenes are encoded by [`crate::share`]; this file only talks to the
+//! browser (clipboard, downloads, files, history).
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use leptos::ev;
+use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
-/// Share link, embed code, export and import.
+use super::run::{use_run, Notice, Run};
+use crate::share::{round_speed, Scene, MAX_SPEED, MIN_SPEED};
+
+/// How often, at most, the address bar is rewritten while the run changes.
+const SYNC_EVERY_MS: f64 = 500.0;
+
+/// The scene the run shows now: pattern, seed, script, playhead, speed and
+/// lesson step.
+pub fn current_scene(run: Run) -> Scene {
+    let (at, script) = run.with(|p| (p.now(), p.script()));
+    Scene {
+        pattern: run.pattern.get_untracked(),
+        seed: run.seed.get_untracked(),
+        speed: round_speed(run.speed.get_untracked().clamp(MIN_SPEED, MAX_SPEED)),
+        at,
+        lesson_step: run
+            .lesson
+            .get_untracked()
+            .and_then(|l| u16::try_from(l + 1).ok()),
+        script,
+    }
+}
+
+/// The app's own address (origin and path, no query).
+fn app_base() -> String {
+    let loc = window().location();
+    let origin = loc.origin().unwrap_or_default();
+    let path = loc.pathname().unwrap_or_else(|_| "/".into());
+    format!("{origin}{path}")
+}
+
+/// The share link of `scene`.
+pub fn share_link(base: &str, scene: &Scene) -> String {
+    format!("{base}?s={}", scene.to_code())
+}
+
+/// The iframe snippet that embeds `scene` (800 × 500).
+pub fn embed_snippet(base: &str, scene: &Scene) -> String {
+    format!(
+        "<iframe src=\"{}&embed\" width=\"800\" height=\"500\" title=\"Converge: {}, seed {}\" \
+         loading=\"lazy\" style=\"border:0\"></iframe>",
+        share_link(base, scene),
+        scene.pattern.label(),
+        scene.seed
+    )
+}
+
+/// A file name for an export (`converge-saga-seed-7.scene.json`).
+fn file_name(scene: &Scene, kind: &str) -> String {
+    format!(
+        "converge-{}-seed-{}.{kind}.json",
+        scene.pattern.slug(),
+        scene.seed
+    )
+}
+
+/// Offers `text` as a download named `name`.
+fn download(name: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let a: web_sys::HtmlAnchorElement = document().create_element("a")?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.set_attribute("hidden", "")?;
+    document()
+        .body()
+        .ok_or_else(|| JsValue::from_str("no body"))?
+        .append_child(&a)?;
+    a.click();
+    a.remove();
+    // Give the browser a moment to start the download before revoking.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
+/// Writes `text` to the clipboard; false when the browser refused or has
+/// no clipboard (an insecure page).
+async fn copy_text(text: &str) -> bool {
+    let nav = window().navigator();
+    let has = js_sys::Reflect::get(&nav, &JsValue::from_str("clipboard"))
+        .map(|c| !c.is_undefined() && !c.is_null())
+        .unwrap_or(false);
+    if !has {
+        return false;
+    }
+    JsFuture::from(nav.clipboard().write_text(text))
+        .await
+        .is_ok()
+}
+
+/// Opens a scene file's text: replaces the run on success; on any error
+/// shows what was wrong and leaves the current run as it was.
+pub fn import_scene(run: Run, name: &str, text: &str) -> Result<(), String> {
+    let fail = |e: String| {
+        let msg = format!("Could not open {name} \u{2014} {e}. Your current run is unchanged.");
+        run.notice.set(Some(Notice::error(msg.clone())));
+        msg
+    };
+    let scene = Scene::open_json(text).map_err(|e| fail(e.to_string()))?;
+    let was_playing = run.playing.get_untracked();
+    run.playing.set(false);
+    if let Err(e) = run.load(scene.pattern, scene.seed, scene.script.clone(), scene.at) {
+        run.playing.set(was_playing);
+        return Err(fail(e));
+    }
+    run.speed.set(scene.speed);
+    run.lesson
+        .set(scene.lesson_step.map(|s| usize::from(s).saturating_sub(1)));
+    run.notice.set(Some(Notice::info(format!(
+        "Opened {name}: {}.",
+        scene.summary()
+    ))));
+    Ok(())
+}
+
+/// Reads the first file of a list and imports it.
+fn import_files(run: Run, files: Option<web_sys::FileList>) {
+    let Some(file) = files.and_then(|f| f.get(0)) else {
+        return;
+    };
+    let name = file.name();
+    spawn_local(async move {
+        let text = JsFuture::from(file.text())
+            .await
+            .ok()
+            .and_then(|v| v.as_string());
+        if !run.alive() {
+            return;
+        }
+        match text {
+            Some(text) => {
+                let _ = import_scene(run, &name, &text);
+            }
+            None => run.notice.set(Some(Notice::error(format!(
+                "Could not read {name}. Your current run is unchanged."
+            )))),
+        }
+    });
+}
+
+/// Keeps the address bar showing the current scene (`?s=…`), rewritten at
+/// most twice a second while the run changes, with `history.replaceState`
+/// (no new history entries).
+pub fn sync_address_bar(run: Run) {
+    let last = Rc::new(Cell::new(f64::NEG_INFINITY));
+    let pending = Rc::new(Cell::new(false));
+    let write = move || {
+        if !run.alive() {
+            return;
+        }
+        let scene = current_scene(run);
+        let fresh = Scene::new(scene.pattern, scene.seed);
+        let search = if scene == fresh && scene.seed == Scene::default().seed {
+            String::new()
+        } else {
+            format!("?s={}", scene.to_code())
+        };
+        let loc = window().location();
+        if loc.search().unwrap_or_default() == search {
+            return;
+        }
+        let path = loc.pathname().unwrap_or_else(|_| "/".into());
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(
+                &JsValue::NULL,
+                "",
+                Some(&format!("{path}{search}")),
+            );
+        }
+    };
+    let now = || window().performance().map_or(0.0, |p| p.now());
+    Effect::new(move |_| {
+        run.version.track();
+        run.lesson.track();
+        run.speed.track();
+        if pending.get() {
+            return;
+        }
+        let t = now();
+        let wait = SYNC_EVERY_MS - (t - last.get());
+        if wait <= 0.0 {
+            last.set(t);
+            write();
+        } else {
+            pending.set(true);
+            let (last, pending) = (last.clone(), pending.clone());
+            gloo_timers::callback::Timeout::new(wait.ceil() as u32, move || {
+                pending.set(false);
+                last.set(now());
+                write();
+            })
+            .forget();
+        }
+    });
+}
+
+/// What the menu's fallback field shows when the clipboard is unavailable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fallback {
+    label: &'static str,
+    text: String,
+}
+
+/// The share menu in the header: "Share" copies a link that replays this
+/// exact moment; the menu beside it copies embed code, exports the scene
+/// or the trace, and imports a scene file (also by dropping a `.json` file
+/// anywhere on the page).
 #[component]
 pub fn ShareMenu() -> impl IntoView {
-    view! { <div class="slot slot-share_menu"></div> }
+    let run = use_run();
+    sync_address_bar(run);
+
+    let open = RwSignal::new(false);
+    let status = RwSignal::new(None::<String>);
+    let fallback = RwSignal::new(None::<Fallback>);
+    let dragging = RwSignal::new(false);
+    let root = NodeRef::<html::Div>::new();
+    let more = NodeRef::<html::Button>::new();
+    let menu = NodeRef::<html::Div>::new();
+    let picker = NodeRef::<html::Input>::new();
+    let fallback_field = NodeRef::<html::Textarea>::new();
+    let status_seq = StoredValue::new(0u32);
+
+    let say = move |text: &str| {
+        status.set(Some(text.to_string()));
+        let seq = status_seq.get_value().wrapping_add(1);
+        status_seq.set_value(seq);
+        gloo_timers::callback::Timeout::new(3_000, move || {
+            if status_seq.try_get_value() == Some(seq) {
+                status.set(None);
+            }
+        })
+        .forget();
+    };
+
+    let copy = move |label: &'static str, done: &'static str, text: String| {
+        spawn_local(async move {
+            if copy_text(&text).await {
+                fallback.set(None);
+                say(done);
+            } else {
+                fallback.set(Some(Fallback { label, text }));
+                say("Copy the selected text with Ctrl+C or \u{2318}C");
+            }
+        });
+    };
+
+    let close_menu = move |focus_button: bool| {
+        open.set(false);
+        if focus_button {
+            if let Some(b) = more.get_untracked() {
+                let _ = b.focus();
+            }
+        }
+    };
+
+    let share = move |_| {
+        let link = share_link(&app_base(), &current_scene(run));
+        copy("Share link", "Link copied", link);
+    };
+    let copy_embed = move |_| {
+        close_menu(true);
+        let code = embed_snippet(&app_base(), &current_scene(run));
+        copy("Embed code", "Embed code copied", code);
+    };
+    let export_scene = move |_| {
+        close_menu(true);
+        let scene = current_scene(run);
+        match download(&file_name(&scene, "scene"), &scene.to_json()) {
+            Ok(()) => say("Scene file saved"),
+            Err(_) => run.notice.set(Some(Notice::error(
+                "The browser refused to save the scene file.",
+            ))),
+        }
+    };
+    let export_trace = move |_| {
+        close_menu(true);
+        let scene = current_scene(run);
+        let trace = run.with(|p| p.trace_json());
+        match download(&file_name(&scene, "trace"), &trace) {
+            Ok(()) => say("Trace saved"),
+            Err(_) => run.notice.set(Some(Notice::error(
+                "The browser refused to save the trace.",
+            ))),
+        }
+    };
+    let import = move |_| {
+        close_menu(true);
+        if let Some(input) = picker.get_untracked() {
+            input.click();
+        }
+    };
+    let on_pick = move |ev: ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        import_files(run, input.files());
+        input.set_value("");
+    };
+
+    // Focus the first item when the menu opens; arrows move between items.
+    Effect::new(move |_| {
+        if open.get() {
+            if let Some(first) = menu
+                .get()
+                .and_then(|m| m.query_selector("[role=menuitem]").ok().flatten())
+            {
+                let _ = first.unchecked_into::<web_sys::HtmlElement>().focus();
+            }
+        }
+    });
+    let on_menu_key = move |ev: ev::KeyboardEvent| {
+        let Some(m) = menu.get_untracked() else {
+            return;
+        };
+        let Ok(list) = m.query_selector_all("[role=menuitem]") else {
+            return;
+        };
+        let items: Vec<web_sys::HtmlElement> = (0..list.length())
+            .filter_map(|i| list.item(i))
+            .map(|n| n.unchecked_into())
+            .collect();
+        let active = document().active_element();
+        let current = items
+            .iter()
+            .position(|i| active.as_ref() == Some(i.unchecked_ref::<web_sys::Element>()));
+        let n = items.len();
+        let target = match ev.key().as_str() {
+            "Escape" => {
+                ev.prevent_default();
+                close_menu(true);
+                return;
+            }
+            "Tab" => {
+                open.set(false);
+                return;
+            }
+            "ArrowDown" => current.map_or(0, |c| (c + 1) % n),
+            "ArrowUp" => current.map_or(n - 1, |c| (c + n - 1) % n),
+            "Home" => 0,
+            "End" => n - 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        if let Some(item) = items.get(target) {
+            let _ = item.focus();
+        }
+    };
+
+    // Close when a click lands outside the menu.
+    let outside = window_event_listener(ev::pointerdown, move |ev| {
+        if !open.get_untracked() {
+            return;
+        }
+        let inside = root.get_untracked().is_some_and(|r| {
+            let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            r.contains(target.as_ref())
+        });
+        if !inside {
+            open.set(false);
+        }
+    });
+
+    // Drag-and-drop a scene file anywhere on the page.
+    let has_files = |ev: &ev::DragEvent| {
+        ev.data_transfer()
+            .map(|d| d.types().includes(&JsValue::from_str("Files"), 0))
+            .unwrap_or(false)
+    };
+    let over = window_event_listener(ev::dragover, move |ev| {
+        if has_files(&ev) {
+            ev.prevent_default();
+            if let Some(d) = ev.data_transfer() {
+                d.set_drop_effect("copy");
+            }
+            if !dragging.get_untracked() {
+                dragging.set(true);
+            }
+        }
+    });
+    let leave = window_event_listener(ev::dragleave, move |ev| {
+        // Leaving the window: no element under the pointer any more.
+        if ev.related_target().is_none() {
+            dragging.set(false);
+        }
+    });
+    let drop = window_event_listener(ev::drop, move |ev| {
+        dragging.set(false);
+        if has_files(&ev) {
+            ev.prevent_default();
+            import_files(run, ev.data_transfer().and_then(|d| d.files()));
+        }
+    });
+    on_cleanup(move || {
+        outside.remove();
+        over.remove();
+        leave.remove();
+        drop.remove();
+    });
+
+    // Select the fallback text so one keystroke copies it.
+    Effect::new(move |_| {
+        if fallback.get().is_some() {
+            if let Some(t) = fallback_field.get() {
+                let _ = t.focus();
+                t.select();
+            }
+        }
+    });
+
+    view! {
+        <div class="share" node_ref=root>
+            <button type="button" class="share-button share-primary" on:click=share
+                title="Copy a link that replays this run and lands on this moment">
+                <svg class="share-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+                    <path d="M6.5 9.5l3-3M7 4.5l1.2-1.2a2.5 2.5 0 013.5 3.5L10.5 8M9 11.5l-1.2 1.2a2.5 2.5 0 01-3.5-3.5L5.5 8"/>
+                </svg>
+                "Share"
+            </button>
+            <button
+                type="button"
+                class="share-button share-more"
+                node_ref=more
+                aria-haspopup="menu"
+                aria-expanded=move || if open.get() { "true" } else { "false" }
+                aria-controls="share-menu"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                "Export \u{b7} Embed"
+                <span class="share-caret" aria-hidden="true">"\u{25be}"</span>
+            </button>
+            <div
+                id="share-menu"
+                class="share-menu"
+                role="menu"
+                aria-label="Export, embed and import"
+                node_ref=menu
+                hidden=move || !open.get()
+                on:keydown=on_menu_key
+            >
+                <button type="button" role="menuitem" tabindex="-1" on:click=copy_embed>
+                    "Copy embed code"
+                    <span class="share-hint">"an 800\u{d7}500 iframe of this scene"</span>
+                </button>
+                <button type="button" role="menuitem" tabindex="-1" on:click=export_scene>
+                    "Export scenario"
+                    <span class="share-hint">"pattern, seed, actions and playhead as JSON"</span>
+                </button>
+                <button type="button" role="menuitem" tabindex="-1" on:click=export_trace>
+                    "Export trace"
+                    <span class="share-hint">"every event with its cause, as JSON"</span>
+                </button>
+                <button type="button" role="menuitem" tabindex="-1" on:click=import>
+                    "Import scenario\u{2026}"
+                    <span class="share-hint">"open a scene file (or drop one on the page)"</span>
+                </button>
+            </div>
+            <input
+                type="file"
+                class="share-picker"
+                accept=".json,application/json"
+                aria-label="Scene file to import"
+                tabindex="-1"
+                hidden=true
+                node_ref=picker
+                on:change=on_pick
+            />
+            <p class="share-status" role="status" aria-live="polite">
+                {move || status.get()}
+            </p>
+            {move || fallback.get().map(|f| view! {
+                <div class="share-fallback" role="group" aria-label=f.label>
+                    <label class="share-fallback-label" for="share-fallback-text">
+                        {format!("{}: copy this text", f.label)}
+                    </label>
+                    <textarea id="share-fallback-text" class="share-fallback-text" readonly=true rows="3"
+                        node_ref=fallback_field
+                        on:keydown=move |ev: ev::KeyboardEvent| if ev.key() == "Escape" {
+                            fallback.set(None);
+                        }
+                    >{f.text.clone()}</textarea>
+                    <button type="button" class="share-button" on:click=move |_| fallback.set(None)>"Done"</button>
+                </div>
+            })}
+            <div class="share-drop" class:share-drop-on=move || dragging.get() aria-hidden="true">
+                <p>"Drop a Converge scene file (.json) to open it"</p>
+            </div>
+        </div>
+    }
+}
+
+/// The embed bar: what is shown and a link that opens the same scene in
+/// the full app (new tab).
+#[component]
+pub fn EmbedBar() -> impl IntoView {
+    let run = use_run();
+    let href = move || {
+        run.version.track();
+        share_link(&app_base(), &current_scene(run))
+    };
+    view! {
+        <div class="embed-bar">
+            <span class="embed-brand">
+                <strong>"Converge"</strong>
+                <span class="embed-pattern">{move || run.pattern.get().label()}</span>
+            </span>
+            <a class="embed-open" href=href target="_blank" rel="noopener"
+                aria-label="Open in Converge (opens in a new tab)">
+                "Open in Converge \u{2197}"
+            </a>
+        </div>
+    }
 }

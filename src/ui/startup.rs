@@ -1,9 +1,12 @@
-//! What the page starts with: the pattern, seed, script and playhead from
-//! the URL (a share link), embed options, and a notice when the link was
-//! bad. (Placeholder until share links are built: always the defaults.)
+//! What the page starts with: the pattern, seed, script, playhead, speed
+//! and lesson step of a share link (`?s=<code>`, see [`crate::share`]),
+//! the embed options (`&embed`, `&autoplay`, `&controls=0`), and a notice
+//! when the link was bad: a malformed, truncated or tampered link opens
+//! the default state with a notice that says what was wrong.
 
 use super::run::DEFAULT_SEED;
 use crate::patterns::Pattern;
+use crate::share::Scene;
 use crate::sim::{ScriptEntry, Time};
 
 /// Embed mode options.
@@ -53,7 +56,81 @@ impl Default for Startup {
     }
 }
 
-/// Reads the page's URL.
+impl Startup {
+    /// The start that shows `scene`.
+    pub fn from_scene(scene: Scene) -> Self {
+        Startup {
+            pattern: scene.pattern,
+            seed: scene.seed,
+            script: scene.script,
+            at: scene.at,
+            speed: scene.speed,
+            lesson_step: scene.lesson_step.map(usize::from),
+            ..Startup::default()
+        }
+    }
+}
+
+/// Reads the page's URL (`window.location.search`).
 pub fn read() -> Startup {
-    Startup::default()
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    from_query(&search)
+}
+
+/// Decodes `%XX` escapes and `+` (form encoding); invalid escapes stay as typed.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = hex {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b == b'+' { b' ' } else { b });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Parses a query string (`?s=…&embed&autoplay&controls=0`) into a start.
+/// Never fails: a bad link gives the defaults plus a notice.
+pub fn from_query(query: &str) -> Startup {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let mut code = None;
+    let mut embed = EmbedOptions::default();
+    let flag = |v: &str| !matches!(v, "0" | "false" | "no" | "off");
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_decode(value);
+        match key {
+            "s" => code = Some(value),
+            "embed" => embed.enabled = flag(&value),
+            "autoplay" => embed.autoplay = flag(&value),
+            "controls" => embed.no_controls = !flag(&value),
+            _ => {}
+        }
+    }
+    let mut start = match code.map(|c| Scene::open_code(&c)) {
+        None => Startup::default(),
+        Some(Ok(scene)) => Startup::from_scene(scene),
+        Some(Err(e)) => Startup {
+            notice: Some(format!(
+                "This share link could not be opened \u{2014} {e}. The playground starts fresh instead."
+            )),
+            ..Startup::default()
+        },
+    };
+    start.embed = embed;
+    start
 }
