@@ -529,7 +529,27 @@ pub fn DivergenceChart() -> impl IntoView {
                 .collect_view()
         })
     };
-    let has_faults = move || model.with(|m| !m.faults.is_empty());
+    let fault_keys = move || {
+        model.with(|m| {
+            FaultKind::ALL
+                .into_iter()
+                .filter(|k| m.faults.iter().any(|f| f.0 == *k))
+                .map(|k| {
+                    let words = match k {
+                        FaultKind::Partition => "link cut",
+                        FaultKind::Crash => "service down",
+                        FaultKind::Hold => "link held",
+                    };
+                    view! {
+                        <li class="ch-legend-item">
+                            <span class=format!("ch-key ch-key-{}", k.slug()) aria-hidden="true"></span>
+                            {words}
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
 
     view! {
         <section class="study-card chart" aria-labelledby="chart-title">
@@ -539,9 +559,7 @@ pub fn DivergenceChart() -> impl IntoView {
             </div>
             <ul class="ch-legend" aria-label="Lines">
                 {legend}
-                <Show when=has_faults>
-                    <li class="ch-legend-item"><span class="ch-legend-fault" aria-hidden="true"></span>"fault active"</li>
-                </Show>
+                {fault_keys}
                 <li class="ch-legend-item"><span class="ch-legend-future" aria-hidden="true"></span>"after the playhead"</li>
             </ul>
             <div

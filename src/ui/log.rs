@@ -106,9 +106,10 @@ pub fn select_event(run: Run, id: EventId, time: Time) {
     run.seek(time);
 }
 
-/// Scrolls `el` into view inside its scrolling `list` (without moving the page).
+/// Scrolls `el` into view inside its scrolling `list` (without moving the
+/// page). The list is positioned, so it is `el`'s offset parent.
 fn reveal(list: &web_sys::HtmlElement, el: &web_sys::HtmlElement) {
-    let top = el.offset_top() - list.offset_top();
+    let top = el.offset_top();
     let bottom = top + el.offset_height();
     let view_top = list.scroll_top();
     let view_bottom = view_top + list.client_height();

@@ -18,8 +18,10 @@ use crate::sim::core::NodeStatus;
 use crate::sim::types::fmt_secs;
 use crate::sim::{EventId, Time};
 
-/// Virtual time the diagram shows (ms).
-pub const WINDOW: Time = 10_000;
+/// Windows of virtual time the learner can pick (ms).
+pub const WINDOWS: [Time; 4] = [2_000, 5_000, 10_000, 30_000];
+/// The window shown at first (ms).
+pub const WINDOW: Time = 5_000;
 /// Most arrows and marks drawn at once.
 pub const MAX_ITEMS: usize = 360;
 /// Most trace events read for one window.
@@ -30,7 +32,11 @@ const PLOT_W: f64 = 620.0;
 const VW: f64 = LABEL_W + PLOT_W + 10.0;
 const TOP: f64 = 22.0;
 const LANE_H: f64 = 34.0;
-const K: f64 = PLOT_W / WINDOW as f64;
+
+/// Chart units per virtual millisecond for a window.
+fn k_of(window: Time) -> f64 {
+    PLOT_W / window.max(1) as f64
+}
 
 fn lane_y(i: usize) -> f64 {
     TOP + 12.0 + i as f64 * LANE_H
@@ -50,7 +56,7 @@ struct Geo {
     y1: f64,
 }
 
-fn geo(a: &Arrow) -> Geo {
+fn geo(a: &Arrow, k: f64) -> Geo {
     let (y0, yt) = (lane_y(a.from), lane_y(a.to));
     let y1 = match a.end {
         ArrowEnd::Delivered => yt,
@@ -58,7 +64,7 @@ fn geo(a: &Arrow) -> Geo {
         ArrowEnd::Dropped { at_receiver: false } => y0 + (yt - y0) * 0.5,
         ArrowEnd::InFlight { fraction, .. } => y0 + (yt - y0) * fraction as f64,
     };
-    let x = |t: Time| t as f64 * K;
+    let x = |t: Time| t as f64 * k;
     let x0 = if a.clipped { x(a.t0) - 6.0 } else { x(a.t0) };
     Geo {
         x0,
@@ -84,6 +90,17 @@ fn head(g: Geo) -> String {
         bx - px,
         by - py
     )
+}
+
+/// Distance between time ticks for a window.
+fn tick_step(window: Time) -> Time {
+    if window > 10_000 {
+        5_000
+    } else if window > 2_000 {
+        1_000
+    } else {
+        500
+    }
 }
 
 /// The event an item selects and the time to seek to.
@@ -125,7 +142,7 @@ impl Item {
 }
 
 /// Reads the window ending at the playhead.
-fn read_diagram(run: Run) -> (Diagram, Vec<String>, Vec<bool>) {
+fn read_diagram(run: Run, window: Time) -> (Diagram, Vec<String>, Vec<bool>) {
     let (now, lanes, down, flights) = run.frame.with_untracked(|f| {
         (
             f.time,
@@ -145,14 +162,15 @@ fn read_diagram(run: Run) -> (Diagram, Vec<String>, Vec<bool>) {
                 .collect::<Vec<_>>(),
         )
     });
-    let start = now.saturating_sub(WINDOW);
+    let start = now.saturating_sub(window);
     let (lines, earlier) = run.with(|s| window_lines(s, start, MAX_LINES));
     let d = build_diagram(&lines, start, now, earlier, &flights, MAX_ITEMS);
     (d, lanes, down)
 }
 
 /// The diagram as a standalone SVG document with inline styles.
-pub fn diagram_svg(d: &Diagram, lanes: &[String]) -> String {
+pub fn diagram_svg(d: &Diagram, lanes: &[String], window: Time) -> String {
+    let k = k_of(window);
     let h = height(lanes.len());
     let start = d.start;
     let mut s = format!(
@@ -176,19 +194,21 @@ pub fn diagram_svg(d: &Diagram, lanes: &[String]) -> String {
         ));
     }
     let ox = LABEL_W;
-    for sec in (start / 1000)..=((start + WINDOW) / 1000) {
-        let x = ox + (sec as f64 * 1000.0 - start as f64) * K;
+    let step = tick_step(window);
+    for t in (start / step..=(start + window) / step).map(|i| i * step) {
+        let x = ox + (t as f64 - start as f64) * k;
         if x < ox - 0.1 {
             continue;
         }
         s.push_str(&format!(
-            "<text x=\"{x:.1}\" y=\"{}\" fill=\"#555f6d\" text-anchor=\"middle\">{sec} s</text>",
-            h - 6.0
+            "<text x=\"{x:.1}\" y=\"{}\" fill=\"#555f6d\" text-anchor=\"middle\">{} s</text>",
+            h - 6.0,
+            t / 1000
         ));
     }
     for a in &d.arrows {
-        let g = geo(a);
-        let shift = ox - start as f64 * K;
+        let g = geo(a, k);
+        let shift = ox - start as f64 * k;
         let g = Geo {
             x0: g.x0 + shift,
             x1: g.x1 + shift,
@@ -219,7 +239,7 @@ pub fn diagram_svg(d: &Diagram, lanes: &[String]) -> String {
         s.push_str("</g>");
     }
     for m in &d.marks {
-        let x = ox + (m.time as f64 - start as f64) * K;
+        let x = ox + (m.time as f64 - start as f64) * k;
         let y = lane_y(m.lane);
         if m.prominent() {
             s.push_str(&format!(
@@ -235,7 +255,7 @@ pub fn diagram_svg(d: &Diagram, lanes: &[String]) -> String {
             ));
         }
     }
-    let px = ox + (d.end as f64 - start as f64) * K;
+    let px = ox + (d.end as f64 - start as f64) * k;
     s.push_str(&format!(
         "<line x1=\"{px:.1}\" x2=\"{px:.1}\" y1=\"{}\" y2=\"{}\" stroke=\"#1a1f29\" stroke-width=\"1.5\"/></svg>",
         TOP - 8.0,
@@ -249,9 +269,10 @@ pub fn diagram_svg(d: &Diagram, lanes: &[String]) -> String {
 pub fn SpaceTime() -> impl IntoView {
     let run = use_run();
     let version = throttled_version(run, 100);
+    let window = RwSignal::new(WINDOW);
     let data = Memo::new(move |_| {
         version.track();
-        read_diagram(run)
+        read_diagram(run, window.get())
     });
     let items = Memo::new(move |_| {
         data.with(|(d, _, _)| {
@@ -321,7 +342,7 @@ pub fn SpaceTime() -> impl IntoView {
     };
     let show_tip = move |x: f64, y: f64, text: String| {
         let h = height(lanes.with_untracked(|l| l.len()));
-        let shift = LABEL_W - start.get_untracked() as f64 * K;
+        let shift = LABEL_W - start.get_untracked() as f64 * k_of(window.get_untracked());
         tip.set(Some((
             ((shift + x) / VW * 100.0).clamp(2.0, 98.0),
             (y / h * 100.0).clamp(0.0, 100.0),
@@ -331,9 +352,10 @@ pub fn SpaceTime() -> impl IntoView {
 
     let render_item = move |item: Item| {
         let names = lanes.get_untracked();
+        let k = k_of(window.get_untracked());
         match item {
             Item::Arrow(a) => {
-                let g = geo(&a);
+                let g = geo(&a, k);
                 let words = a.describe(&names);
                 let (id, t) = target(&a);
                 let ids = (a.start, a.end_event);
@@ -391,7 +413,7 @@ pub fn SpaceTime() -> impl IntoView {
                 .into_any()
             }
             Item::Mark(m) => {
-                let x = m.time as f64 * K;
+                let x = m.time as f64 * k;
                 let y = lane_y(m.lane);
                 let id = m.id;
                 let t = m.time;
@@ -475,15 +497,19 @@ pub fn SpaceTime() -> impl IntoView {
     };
     let axis = move || {
         let s0 = start.get();
+        let w = window.get();
+        let k = k_of(w);
+        let step = tick_step(w);
         let h = height(lanes.with(|l| l.len()));
-        ((s0 / 1000)..=((s0 + WINDOW) / 1000))
-            .filter_map(|sec| {
-                let x = sec as f64 * 1000.0 * K;
-                (sec * 1000 >= s0).then(|| {
+        (s0 / step..=(s0 + w) / step)
+            .map(|i| i * step)
+            .filter_map(|t| {
+                let x = t as f64 * k;
+                (t >= s0).then(|| {
                     view! {
                         <g class="st-tick">
                             <line x1=format!("{x:.1}") x2=format!("{x:.1}") y1={TOP - 6.0} y2={h - 20.0}></line>
-                            <text x=format!("{x:.1}") y={h - 6.0} text-anchor="middle">{format!("{sec} s")}</text>
+                            <text x=format!("{x:.1}") y={h - 6.0} text-anchor="middle">{format!("{} s", t / 1000)}</text>
                         </g>
                     }
                 })
@@ -491,7 +517,7 @@ pub fn SpaceTime() -> impl IntoView {
             .collect_view()
     };
     let playhead = move || {
-        let x = data.with(|(d, _, _)| d.end) as f64 * K;
+        let x = data.with(|(d, _, _)| d.end) as f64 * k_of(window.get());
         let h = height(lanes.with(|l| l.len()));
         view! { <line class="st-playhead" x1=format!("{x:.1}") x2=format!("{x:.1}") y1={TOP - 8.0} y2={h - 18.0}></line> }
     };
@@ -521,20 +547,43 @@ pub fn SpaceTime() -> impl IntoView {
         })
     };
     let export = move |_| {
-        let svg = data.with_untracked(|(d, l, _)| diagram_svg(d, l));
+        let w = window.get_untracked();
+        let svg = data.with_untracked(|(d, l, _)| diagram_svg(d, l, w));
         let name = format!("converge-{}-spacetime.svg", run.pattern.get_untracked().slug());
         if let Err(e) = download_svg(&name, &svg) {
             run.notice.set(Some(super::run::Notice::error(e)));
         }
     };
     let view_box = move || format!("0 0 {VW} {:.0}", height(lanes.with(|l| l.len())));
-    let translate = move || format!("translate({:.2} 0)", LABEL_W - start.get() as f64 * K);
+    let translate = move || {
+        format!(
+            "translate({:.2} 0)",
+            LABEL_W - start.get() as f64 * k_of(window.get())
+        )
+    };
+    let on_window = move |ev: leptos::ev::Event| {
+        if let Ok(w) = event_target_value(&ev).parse::<Time>() {
+            if WINDOWS.contains(&w) {
+                window.set(w);
+            }
+        }
+    };
 
     view! {
         <section class="study-card spacetime" aria-labelledby="spacetime-title">
             <div class="study-head">
                 <h2 class="study-title" id="spacetime-title">"Space-time diagram"</h2>
-                <button type="button" class="study-button" on:click=export>"Export SVG"</button>
+                <div class="study-tools">
+                    <label class="log-filter">
+                        <span>"Show the last"</span>
+                        <select on:change=on_window prop:value=move || window.get().to_string()>
+                            {WINDOWS.iter().map(|w| view! {
+                                <option value=w.to_string()>{format!("{} s", w / 1000)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <button type="button" class="study-button" on:click=export>"Export SVG"</button>
+                </div>
             </div>
             <p class="st-summary">{summary}</p>
             <div
@@ -542,7 +591,7 @@ pub fn SpaceTime() -> impl IntoView {
                 node_ref=wrap_ref
                 role="group"
                 tabindex="0"
-                aria-label="Space-time diagram of the last 10 seconds. Arrow keys move between events; Enter selects one. The event log below lists the same events as text."
+                aria-label="Space-time diagram of the window ending at the playhead. Arrow keys move between events; Enter selects one. The event log lists the same events as text."
                 on:keydown=on_key
             >
                 <svg class="st-svg" viewBox=view_box>
@@ -555,7 +604,7 @@ pub fn SpaceTime() -> impl IntoView {
                     <g clip-path="url(#st-clip)">
                         <g transform=translate>
                             {axis}
-                            <For each=move || items.get() key=|i: &Item| i.key() children=render_item/>
+                            <For each=move || items.get() key=move |i: &Item| (window.get_untracked(), i.key()) children=render_item/>
                             {playhead}
                         </g>
                     </g>

@@ -448,8 +448,9 @@ pub struct InFlight {
 
 /// Builds the diagram from the events of the window (oldest first).
 /// Sends pair with deliveries and drops by message id; a duplicate
-/// starts a second arrow; crashes, restarts, holds and other events are
-/// marks. At most `max_items` arrows and marks are kept (the newest).
+/// starts a second arrow; crashes, restarts, recoveries, holds, releases,
+/// the learner's commands and check violations are marks (other local
+/// events are left to the log). At most `max_items` arrows and marks are kept (the newest).
 pub fn build_diagram(
     lines: &[LogLine],
     start: Time,
@@ -531,14 +532,21 @@ pub fn build_diagram(
                     a.lamport1 = Some(l.lamport);
                 }
             }
-            _ => marks.push(Mark {
-                id: l.id,
-                lane,
-                time: l.time,
-                kind: l.kind,
-                text: l.text.clone(),
-                lamport: l.lamport,
-            }),
+            _ => {
+                let m = Mark {
+                    id: l.id,
+                    lane,
+                    time: l.time,
+                    kind: l.kind,
+                    text: l.text.clone(),
+                    lamport: l.lamport,
+                };
+                // Local bookkeeping (timers, writes, offsets) is in the
+                // log; the diagram keeps to what crosses lanes and faults.
+                if m.prominent() {
+                    marks.push(m);
+                }
+            }
         }
     }
     // Messages still on a link at the playhead.
