@@ -161,6 +161,12 @@ pub fn EventLog() -> impl IntoView {
         data.track();
         let sel = run.selected.get();
         request_animation_frame(move || {
+            // The log may have been unmounted before this frame.
+            let (Some(following), Some(playing)) =
+                (follow.try_get_value(), run.playing.try_get_untracked())
+            else {
+                return;
+            };
             let Some(list) = list_ref.get_untracked() else { return };
             let list: web_sys::HtmlElement = list.into();
             let selected_el = sel.and_then(|id| {
@@ -170,11 +176,11 @@ pub fn EventLog() -> impl IntoView {
             });
             use wasm_bindgen::JsCast;
             match selected_el {
-                Some(el) if !run.playing.get_untracked() => {
+                Some(el) if !playing => {
                     reveal(&list, el.unchecked_ref());
                 }
                 _ => {
-                    if follow.get_value() {
+                    if following {
                         list.set_scroll_top(list.scroll_height());
                     }
                 }
