@@ -19,7 +19,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
+use web_sys::{
+    Element, Event, EventInit, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -118,14 +120,23 @@ async fn the_slider_is_named_reads_virtual_time_and_scrubs_by_keyboard() {
     run.seek(12_400);
     settle().await;
     let s = slider(&host);
-    assert_eq!(s.get_attribute("aria-label").as_deref(), Some("Virtual time"));
-    assert_eq!(s.get_attribute("aria-valuetext").as_deref(), Some("12.4 s of 12.4 s"));
+    assert_eq!(
+        s.get_attribute("aria-label").as_deref(),
+        Some("Virtual time")
+    );
+    assert_eq!(
+        s.get_attribute("aria-valuetext").as_deref(),
+        Some("12.4 s of 12.4 s")
+    );
     assert_eq!(s.max(), "12400");
 
     press(&s, "ArrowLeft", true);
     settle().await;
     assert_eq!(now(run), 11_400, "Shift+Left goes back one second");
-    assert_eq!(s.get_attribute("aria-valuetext").as_deref(), Some("11.4 s of 12.4 s"));
+    assert_eq!(
+        s.get_attribute("aria-valuetext").as_deref(),
+        Some("11.4 s of 12.4 s")
+    );
     press(&s, "Home", false);
     settle().await;
     assert_eq!(now(run), 0);
@@ -143,9 +154,15 @@ async fn the_slider_is_named_reads_virtual_time_and_scrubs_by_keyboard() {
 async fn seeking_back_between_a_crash_and_its_restart_shows_the_service_down() {
     let (host, run, _h) = mount();
     run.seek(3_000);
-    run.apply(Command::Crash { node: LOAD_BALANCER }).unwrap();
+    run.apply(Command::Crash {
+        node: LOAD_BALANCER,
+    })
+    .unwrap();
     run.seek(8_000);
-    run.apply(Command::Restart { node: LOAD_BALANCER }).unwrap();
+    run.apply(Command::Restart {
+        node: LOAD_BALANCER,
+    })
+    .unwrap();
     run.seek(15_000);
     settle().await;
     let status = |run: Run| run.frame.with_untracked(|f| f.nodes[3].status);
@@ -153,16 +170,28 @@ async fn seeking_back_between_a_crash_and_its_restart_shows_the_service_down() {
 
     // The crash is drawn on the timeline and listed in words.
     assert_eq!(all(&host, ".tl-band-crash").len(), 1);
-    let faults = one(&host, "[aria-label='Faults in this run']").text_content().unwrap();
-    assert!(faults.contains("Load balancer down from 3.0 s to 8.0 s"), "{faults}");
+    let faults = one(&host, "[aria-label='Faults in this run']")
+        .text_content()
+        .unwrap();
+    assert!(
+        faults.contains("Load balancer down from 3.0 s to 8.0 s"),
+        "{faults}"
+    );
 
     drag_to(&slider(&host), 5_000);
     settle().await;
     assert_eq!(now(run), 5_000);
     assert_eq!(status(run), NodeStatus::Crashed, "at 5 s it was down");
     // The diagram draws the crash and the lane as down.
-    assert!(host.text_content().unwrap().contains("Load balancer (down)"));
-    assert_eq!(all(&host, ".st-mark-crash").len(), 1, "crash mark in the window");
+    assert!(host
+        .text_content()
+        .unwrap()
+        .contains("Load balancer (down)"));
+    assert_eq!(
+        all(&host, ".st-mark-crash").len(),
+        1,
+        "crash mark in the window"
+    );
     // The chart still knows what comes later (dimmed, after the playhead).
     let readout = one(&host, ".ch-readout").text_content().unwrap();
     assert!(readout.starts_with("At 5.0 s:"), "{readout}");
@@ -181,14 +210,26 @@ async fn acting_in_the_past_forks_and_hatches_the_discarded_future() {
     assert!(all(&host, ".tl-discarded").is_empty());
     drag_to(&slider(&host), 6_000);
     settle().await;
-    run.apply(Command::Partition { a: BROKER, b: BILLING }).unwrap();
+    run.apply(Command::Partition {
+        a: BROKER,
+        b: BILLING,
+    })
+    .unwrap();
     settle().await;
     assert_eq!(all(&host, ".tl-discarded").len(), 1);
     let note = one(&host, ".tl-note").text_content().unwrap();
-    assert!(note.contains("after 6.0 s") && note.contains("ran to 20.0 s"), "{note}");
+    assert!(
+        note.contains("after 6.0 s") && note.contains("ran to 20.0 s"),
+        "{note}"
+    );
     // The open cut runs to the end of the timeline.
-    let faults = one(&host, "[aria-label='Faults in this run']").text_content().unwrap();
-    assert!(faults.contains("Broker \u{21c4} Billing cut from 6.0 s, still active"), "{faults}");
+    let faults = one(&host, "[aria-label='Faults in this run']")
+        .text_content()
+        .unwrap();
+    assert!(
+        faults.contains("Broker \u{21c4} Billing cut from 6.0 s, still active"),
+        "{faults}"
+    );
     host.remove();
 }
 
@@ -205,7 +246,10 @@ async fn clicking_a_log_line_selects_its_event_moves_the_playhead_and_explains_i
         .map(|l| one(l, ".log-time").text_content().unwrap())
         .collect();
     let secs = |t: &String| t.trim_end_matches(" s").parse::<f64>().unwrap();
-    assert!(times.windows(2).all(|w| secs(&w[0]) <= secs(&w[1])), "{times:?}");
+    assert!(
+        times.windows(2).all(|w| secs(&w[0]) <= secs(&w[1])),
+        "{times:?}"
+    );
     assert!(secs(times.last().unwrap()) <= 10.0);
     let deliver = lines
         .iter()
@@ -214,7 +258,11 @@ async fn clicking_a_log_line_selects_its_event_moves_the_playhead_and_explains_i
         .find(|l| one(l, ".log-kind").text_content().unwrap() == "deliver")
         .expect("a delivery")
         .clone();
-    let id: u64 = deliver.get_attribute("data-event").unwrap().parse().unwrap();
+    let id: u64 = deliver
+        .get_attribute("data-event")
+        .unwrap()
+        .parse()
+        .unwrap();
     let text = one(&deliver, ".log-text").text_content().unwrap();
     let line = run.with(|s| s.line(converge::sim::EventId(id))).unwrap();
     deliver.click();
@@ -227,15 +275,27 @@ async fn clicking_a_log_line_selects_its_event_moves_the_playhead_and_explains_i
     // The same event is highlighted in the diagram.
     let arrow = one(&host, ".st-arrow.is-selected");
     assert_eq!(arrow.get_attribute("data-event"), Some(id.to_string()));
-    assert!(arrow.get_attribute("aria-label").unwrap().contains("Lamport"));
+    assert!(arrow
+        .get_attribute("aria-label")
+        .unwrap()
+        .contains("Lamport"));
 
     // Explain: the chain back to its source, each step a link.
     let explain = one(&host, ".explain");
-    assert!(explain.text_content().unwrap().contains("Explain this value"));
+    assert!(explain
+        .text_content()
+        .unwrap()
+        .contains("Explain this value"));
     let steps = all(&explain, ".explain-link");
-    assert!(steps.len() >= 2, "a delivery has at least its send as a cause");
+    assert!(
+        steps.len() >= 2,
+        "a delivery has at least its send as a cause"
+    );
     assert!(steps[0].text_content().unwrap().contains(&text));
-    assert!(steps[1].text_content().unwrap().contains(" sent "), "its cause is the send");
+    assert!(
+        steps[1].text_content().unwrap().contains(" sent "),
+        "its cause is the send"
+    );
     steps[1].click();
     settle().await;
     assert_eq!(run.selected.get_untracked(), line.parent);
@@ -254,7 +314,10 @@ async fn clicking_an_arrow_selects_the_same_event_in_the_log() {
     assert_eq!(arrow.get_attribute("role").as_deref(), Some("button"));
     fire(&arrow, "click");
     settle().await;
-    assert_eq!(run.selected.get_untracked().map(|e| e.0.to_string()), Some(id.clone()));
+    assert_eq!(
+        run.selected.get_untracked().map(|e| e.0.to_string()),
+        Some(id.clone())
+    );
     let sel = one(&host, ".log-line.is-selected");
     assert_eq!(sel.get_attribute("data-event"), Some(id));
     host.remove();
@@ -263,11 +326,20 @@ async fn clicking_an_arrow_selects_the_same_event_in_the_log() {
 #[wasm_bindgen_test]
 async fn a_violated_check_is_found_in_the_log_and_links_to_the_event_that_broke_it() {
     let (host, run, _h) = mount();
-    run.apply(Command::Toggle { id: "idempotent".into(), on: false }).unwrap();
+    run.apply(Command::Toggle {
+        id: "idempotent".into(),
+        on: false,
+    })
+    .unwrap();
     run.apply(Command::SetLink {
         from: BROKER,
         to: BILLING,
-        settings: LinkSettings { latency: 120, jitter: 60, drop_permille: 0, dup_permille: 1000 },
+        settings: LinkSettings {
+            latency: 120,
+            jitter: 60,
+            drop_permille: 0,
+            dup_permille: 1000,
+        },
     })
     .unwrap();
     run.seek(5_000);
@@ -280,7 +352,9 @@ async fn a_violated_check_is_found_in_the_log_and_links_to_the_event_that_broke_
     assert!(text.contains("no reading billed twice"), "{text}");
     let cause = one(&host, ".log-cause");
     let cause_id: u64 = cause.get_attribute("data-cause").unwrap().parse().unwrap();
-    let cause_line = run.with(|s| s.line(converge::sim::EventId(cause_id))).unwrap();
+    let cause_line = run
+        .with(|s| s.line(converge::sim::EventId(cause_id)))
+        .unwrap();
     // Look at an earlier moment first, so the link visibly moves the playhead.
     run.seek(1_000);
     select(&host, "Kind", "");
@@ -304,7 +378,10 @@ async fn a_violated_check_is_found_in_the_log_and_links_to_the_event_that_broke_
     for l in lines {
         let id: u64 = l.get_attribute("data-event").unwrap().parse().unwrap();
         let line = run.with(|s| s.line(converge::sim::EventId(id))).unwrap();
-        assert!(line.node == BILLING || line.peer == Some(BILLING), "{line:?}");
+        assert!(
+            line.node == BILLING || line.peer == Some(BILLING),
+            "{line:?}"
+        );
     }
     host.remove();
 }
@@ -313,24 +390,37 @@ async fn a_violated_check_is_found_in_the_log_and_links_to_the_event_that_broke_
 async fn the_chart_seeks_where_clicked_and_by_keyboard() {
     let (host, run, _h) = mount();
     run.seek(3_000);
-    run.apply(Command::Partition { a: BROKER, b: BILLING }).unwrap();
+    run.apply(Command::Partition {
+        a: BROKER,
+        b: BILLING,
+    })
+    .unwrap();
     run.seek(20_000);
     settle().await;
     assert_eq!(all(&host, ".ch-fault-partition").len(), 1);
     let legend = one(&host, ".ch-legend").text_content().unwrap();
-    assert!(legend.contains("Billing") && legend.contains("link cut"), "{legend}");
-    assert_eq!(all(&host, ".ch-line").len() >= 6, true, "two lines per view");
+    assert!(
+        legend.contains("Billing") && legend.contains("link cut"),
+        "{legend}"
+    );
+    assert!(all(&host, ".ch-line").len() >= 6, "two lines per view");
     let plot = one(&host, ".ch-plot");
     plot.focus().unwrap();
     press(&plot, "Home", false);
     press(&plot, "ArrowRight", true);
     settle().await;
-    assert!(one(&host, ".ch-readout").text_content().unwrap().starts_with("At 10.0 s:"));
+    assert!(one(&host, ".ch-readout")
+        .text_content()
+        .unwrap()
+        .starts_with("At 10.0 s:"));
     assert_eq!(now(run), 20_000, "picking a moment does not move yet");
     press(&plot, "Enter", false);
     settle().await;
     assert_eq!(now(run), 10_000);
     let readout = one(&host, ".ch-readout").text_content().unwrap();
-    assert!(readout.contains("Billing") && readout.contains("differing"), "{readout}");
+    assert!(
+        readout.contains("Billing") && readout.contains("differing"),
+        "{readout}"
+    );
     host.remove();
 }

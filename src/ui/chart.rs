@@ -107,7 +107,9 @@ fn decimate(vertices: &[(f64, f64)]) -> String {
         let cmd = if path.is_empty() { 'M' } else { 'L' };
         path.push_str(&format!("{cmd}{x0:.1} {first:.1}"));
         if hi != first || lo != first || last != first {
-            path.push_str(&format!("L{xl:.1} {hi:.1}L{xl:.1} {lo:.1}L{xl:.1} {last:.1}"));
+            path.push_str(&format!(
+                "L{xl:.1} {hi:.1}L{xl:.1} {lo:.1}L{xl:.1} {last:.1}"
+            ));
         } else if xl != x0 {
             path.push_str(&format!("L{xl:.1} {last:.1}"));
         }
@@ -139,7 +141,9 @@ pub fn chart_model(
     let mut max_diff = 1u32;
     let mut max_stale: Time = 1_000;
     // Vertices in time units first.
-    let mut raw: Vec<(Vec<(Time, u32)>, Vec<(Time, Time)>)> = Vec::new();
+    // Per view: (time, differing) and (time, staleness) vertices.
+    type Vertices = (Vec<(Time, u32)>, Vec<(Time, Time)>);
+    let mut raw: Vec<Vertices> = Vec::new();
     for pts in &lines {
         let mut diff = vec![(0, 0u32)];
         let mut stale = vec![(0, 0)];
@@ -211,7 +215,7 @@ pub fn chart_model(
 
 fn fmt_tick(t: Time) -> String {
     let s = t / 1000;
-    if s >= 60 && s % 60 == 0 {
+    if s >= 60 && s.is_multiple_of(60) {
         format!("{} min", s / 60)
     } else {
         format!("{s} s")
@@ -228,9 +232,9 @@ pub fn values_at(series: &[SeriesPoint], names: &[String], t: Time) -> String {
             let idx = pts.partition_point(|p| p.time <= t);
             match idx.checked_sub(1).map(|i| &pts[i]) {
                 Some(p) if p.differing > 0 => {
-                    let stale = p
-                        .lag_since
-                        .map_or(String::new(), |l| format!(", stale {}", fmt_secs(t.saturating_sub(l))));
+                    let stale = p.lag_since.map_or(String::new(), |l| {
+                        format!(", stale {}", fmt_secs(t.saturating_sub(l)))
+                    });
                     format!("{name} {} differing{stale}", p.differing)
                 }
                 _ => format!("{name} converged"),
@@ -308,8 +312,18 @@ fn axes_svg(m: &ChartModel, text: &str, grid: &str) -> String {
     let mut s = String::new();
     let stale_top = TOP + DIFF_H + GAP;
     for (y, h, label, top) in [
-        (TOP, DIFF_H, "Entities differing".to_string(), m.max_diff.to_string()),
-        (stale_top, STALE_H, "Staleness".to_string(), fmt_secs(m.max_stale)),
+        (
+            TOP,
+            DIFF_H,
+            "Entities differing".to_string(),
+            m.max_diff.to_string(),
+        ),
+        (
+            stale_top,
+            STALE_H,
+            "Staleness".to_string(),
+            fmt_secs(m.max_stale),
+        ),
     ] {
         s.push_str(&format!(
             "<text x=\"{LEFT}\" y=\"{}\" fill=\"{text}\" font-weight=\"600\">{label}</text>",
@@ -351,7 +365,9 @@ pub fn DivergenceChart() -> impl IntoView {
     // The known series (kept across seeks back) and view names.
     let data = Memo::new(move |_| {
         version.track();
-        let names: Vec<String> = run.frame.with_untracked(|f| f.views.iter().map(|v| v.name.clone()).collect());
+        let names: Vec<String> = run
+            .frame
+            .with_untracked(|f| f.views.iter().map(|v| v.name.clone()).collect());
         let pattern = run.pattern.get_untracked().slug();
         let seed = run.seed.get_untracked();
         let (script, series) = run.with(|s| (s.script(), s.series()));
@@ -374,7 +390,10 @@ pub fn DivergenceChart() -> impl IntoView {
             return None;
         }
         let x = (ev.client_x() as f64 - r.left()) / r.width() * W;
-        Some(t_of(x, model.with_untracked(|m| m.horizon)).min(run.frame.with_untracked(|f| f.horizon)))
+        Some(
+            t_of(x, model.with_untracked(|m| m.horizon))
+                .min(run.frame.with_untracked(|f| f.horizon)),
+        )
     };
     let go = move |t: Time| {
         if run.playing.get_untracked() {
@@ -391,7 +410,9 @@ pub fn DivergenceChart() -> impl IntoView {
     let on_move = move |ev: MouseEvent| cursor.set(time_at(&ev));
     let on_key = move |ev: KeyboardEvent| {
         let h = run.frame.with_untracked(|f| f.horizon);
-        let cur = cursor.get_untracked().unwrap_or_else(|| run.frame.with_untracked(|f| f.time));
+        let cur = cursor
+            .get_untracked()
+            .unwrap_or_else(|| run.frame.with_untracked(|f| f.time));
         let step: Time = if ev.shift_key() { 10_000 } else { 1_000 };
         let next = match ev.key().as_str() {
             "ArrowLeft" => cur.saturating_sub(step),
@@ -427,7 +448,10 @@ pub fn DivergenceChart() -> impl IntoView {
     };
     let export = move |_| {
         let svg = model.with_untracked(chart_svg);
-        let name = format!("converge-{}-divergence.svg", run.pattern.get_untracked().slug());
+        let name = format!(
+            "converge-{}-divergence.svg",
+            run.pattern.get_untracked().slug()
+        );
         if let Err(e) = download_svg(&name, &svg) {
             run.notice.set(Some(super::run::Notice::error(e)));
         }

@@ -15,7 +15,7 @@ use crate::sim::types::fmt_secs;
 use crate::sim::{EventId, LogLine, Playground, Time};
 
 /// Lines shown at most.
-pub const SHOW: usize = 200;
+pub const SHOW: usize = 100;
 
 /// Every trace kind, in the order the kind filter lists them.
 pub const KINDS: [&str; 21] = [
@@ -130,7 +130,11 @@ pub fn EventLog() -> impl IntoView {
         version.track();
         let f = filter.get();
         // While time flows, read back a bounded stretch; paused, all of it.
-        let scan = if run.playing.get_untracked() { 4_000 } else { usize::MAX };
+        let scan = if run.playing.get_untracked() {
+            4_000
+        } else {
+            usize::MAX
+        };
         run.with(|s| {
             let total = s.log(1).first().map_or(0, |l| l.id.0 + 1);
             let (lines, all) = filtered_lines(s, &f, SHOW, scan);
@@ -167,7 +171,9 @@ pub fn EventLog() -> impl IntoView {
             else {
                 return;
             };
-            let Some(list) = list_ref.get_untracked() else { return };
+            let Some(list) = list_ref.get_untracked() else {
+                return;
+            };
             let list: web_sys::HtmlElement = list.into();
             let selected_el = sel.and_then(|id| {
                 list.query_selector(&format!("[data-event=\"{}\"]", id.0))
@@ -197,7 +203,11 @@ pub fn EventLog() -> impl IntoView {
         filter.update(|f| f.kind = KINDS.iter().find(|k| **k == v).map(|k| k.to_string()));
     };
     let name_of = move |n: u16| {
-        services.with_untracked(|s| s.iter().find(|(i, _)| *i == n).map_or("?", |(_, name)| *name))
+        services.with_untracked(|s| {
+            s.iter()
+                .find(|(i, _)| *i == n)
+                .map_or("?", |(_, name)| *name)
+        })
     };
 
     let line_view = move |l: LogLine| {
@@ -248,8 +258,16 @@ pub fn EventLog() -> impl IntoView {
                     "Nothing has happened yet. Play or step to see events.".to_string()
                 };
             }
-            let which = if filtered { "matching events" } else { "events" };
-            let more = if *all { "" } else { "; older ones are not shown" };
+            let which = if filtered {
+                "matching events"
+            } else {
+                "events"
+            };
+            let more = if *all {
+                ""
+            } else {
+                "; older ones are not shown"
+            };
             format!(
                 "{} {which} up to {}, newest at the bottom ({} in all){more}.",
                 group_digits(lines.len() as u64),

@@ -146,7 +146,10 @@ fn read_diagram(run: Run, window: Time) -> (Diagram, Vec<String>, Vec<bool>) {
     let (now, lanes, down, flights) = run.frame.with_untracked(|f| {
         (
             f.time,
-            f.nodes.iter().map(|n| n.name.to_string()).collect::<Vec<_>>(),
+            f.nodes
+                .iter()
+                .map(|n| n.name.to_string())
+                .collect::<Vec<_>>(),
             f.nodes
                 .iter()
                 .map(|n| n.status != NodeStatus::Up)
@@ -309,8 +312,12 @@ pub fn SpaceTime() -> impl IntoView {
             "Home" | "End" => 0,
             _ => return,
         };
-        let Some(wrap) = wrap_ref.get_untracked() else { return };
-        let Ok(list) = wrap.query_selector_all("[data-item]") else { return };
+        let Some(wrap) = wrap_ref.get_untracked() else {
+            return;
+        };
+        let Ok(list) = wrap.query_selector_all("[data-item]") else {
+            return;
+        };
         let n = list.length();
         if n == 0 {
             return;
@@ -369,7 +376,11 @@ pub fn SpaceTime() -> impl IntoView {
                     ArrowEnd::InFlight { held: true, .. } => "st-arrow st-inflight st-held",
                     ArrowEnd::InFlight { .. } => "st-arrow st-inflight",
                 };
-                let class = if a.copy { format!("{class} st-copy") } else { class.to_string() };
+                let class = if a.copy {
+                    format!("{class} st-copy")
+                } else {
+                    class.to_string()
+                };
                 let end_mark = match a.end {
                     ArrowEnd::Dropped { .. } => view! {
                         <text class="st-x" x=format!("{:.1}", g.x1) y=format!("{:.1}", g.y1 + 4.5) text-anchor="middle">"\u{2715}"</text>
@@ -549,7 +560,10 @@ pub fn SpaceTime() -> impl IntoView {
     let export = move |_| {
         let w = window.get_untracked();
         let svg = data.with_untracked(|(d, l, _)| diagram_svg(d, l, w));
-        let name = format!("converge-{}-spacetime.svg", run.pattern.get_untracked().slug());
+        let name = format!(
+            "converge-{}-spacetime.svg",
+            run.pattern.get_untracked().slug()
+        );
         if let Err(e) = download_svg(&name, &svg) {
             run.notice.set(Some(super::run::Notice::error(e)));
         }

@@ -128,7 +128,8 @@ pub fn Timeline() -> impl IntoView {
         FaultKind::ALL
             .into_iter()
             .filter_map(|kind| {
-                let mine: Vec<FaultPeriod> = all.iter().filter(|p| p.kind == kind).cloned().collect();
+                let mine: Vec<FaultPeriod> =
+                    all.iter().filter(|p| p.kind == kind).cloned().collect();
                 (!mine.is_empty()).then(|| {
                     view! {
                         <div class=format!("tl-row tl-row-{}", kind.slug())>
