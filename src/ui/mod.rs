@@ -16,6 +16,7 @@ pub mod run;
 pub mod share_menu;
 pub mod spacetime;
 pub mod startup;
+pub mod study;
 pub mod tables;
 pub mod timeline;
 

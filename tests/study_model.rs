@@ -1,0 +1,339 @@
+//! The plain models behind the study views (timeline fault periods, the
+//! divergence series kept across seeks, the space-time diagram's window,
+//! the log filter), checked natively against real runs.
+
+use converge::sim::{Command, EventId, LogLine, MsgId, NodeId, ScriptEntry};
+use converge::ui::chart::{chart_model, chart_svg, t_of, x_of};
+use converge::ui::log::{filtered_lines, LogFilter};
+use converge::ui::spacetime::diagram_svg;
+use converge::ui::study::*;
+use converge::ui::Pattern;
+
+fn names(i: u16) -> String {
+    ["Meter", "Broker", "Billing", "Load balancer", "Analytics"][i as usize].to_string()
+}
+
+fn at(t: u64, cmd: Command) -> ScriptEntry {
+    ScriptEntry::at(t, cmd)
+}
+
+#[test]
+fn fault_periods_pair_faults_with_their_repairs() {
+    let (a, b) = (NodeId(1), NodeId(2));
+    let script = vec![
+        at(1_000, Command::Partition { a, b }),
+        at(2_000, Command::Crash { node: NodeId(3) }),
+        at(
+            3_000,
+            Command::Hold {
+                from: a,
+                to: NodeId(4),
+            },
+        ),
+        // Heal names the pair the other way round: still the same link.
+        at(4_000, Command::Heal { a: b, b: a }),
+        at(5_000, Command::Restart { node: NodeId(3) }),
+        at(
+            6_000,
+            Command::Release {
+                from: a,
+                to: NodeId(4),
+            },
+        ),
+        at(7_000, Command::Crash { node: NodeId(0) }),
+        at(
+            8_000,
+            Command::Action {
+                id: "reading".into(),
+            },
+        ),
+    ];
+    let p = fault_periods(&script, 10_000, names);
+    let got: Vec<(FaultKind, u64, u64, bool, &str)> = p
+        .iter()
+        .map(|p| (p.kind, p.start, p.end, p.open, p.label.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                FaultKind::Partition,
+                1_000,
+                4_000,
+                false,
+                "Broker \u{21c4} Billing cut"
+            ),
+            (FaultKind::Crash, 2_000, 5_000, false, "Load balancer down"),
+            (
+                FaultKind::Hold,
+                3_000,
+                6_000,
+                false,
+                "Broker \u{2192} Analytics held"
+            ),
+            // Never restarted: runs to the horizon.
+            (FaultKind::Crash, 7_000, 10_000, true, "Meter down"),
+        ]
+    );
+    assert_eq!(p[3].describe(), "Meter down from 7.0 s, still active");
+    assert_eq!(
+        p[0].describe(),
+        "Broker \u{21c4} Billing cut from 1.0 s to 4.0 s"
+    );
+}
+
+#[test]
+fn heal_also_ends_holds_and_one_way_cuts_on_that_link() {
+    let (a, b) = (NodeId(1), NodeId(2));
+    let script = vec![
+        at(1_000, Command::PartitionOneway { from: b, to: a }),
+        at(2_000, Command::Hold { from: a, to: b }),
+        at(3_000, Command::Heal { a, b }),
+    ];
+    let p = fault_periods(&script, 9_000, names);
+    assert_eq!(p.len(), 2);
+    assert!(p.iter().all(|p| p.end == 3_000 && !p.open), "{p:?}");
+    assert_eq!(p[0].label, "Billing \u{2192} Broker cut");
+}
+
+#[test]
+fn the_series_cache_keeps_the_future_after_seeking_back_and_drops_it_on_a_fork() {
+    let mut s = Pattern::EventDriven.start(7);
+    s.run_until(3_000);
+    s.apply(Command::Crash { node: NodeId(2) }).unwrap();
+    s.run_until(20_000);
+    let mut cache = SeriesCache::default();
+    let full = cache.update("e", 7, &s.script(), &s.series()).to_vec();
+    assert!(full.iter().any(|p| p.time > 10_000));
+
+    s.seek(5_000);
+    let now = s.series();
+    assert!(now.len() < full.len(), "the engine forgets the future");
+    let kept = cache.update("e", 7, &s.script(), &now).to_vec();
+    assert_eq!(kept, full, "the cache still knows it");
+    assert_eq!(&kept[..now.len()], &now[..], "and it is the same past");
+
+    // A fork: the script changes, the old future is gone.
+    s.apply(Command::Restart { node: NodeId(2) }).unwrap();
+    let forked = cache.update("e", 7, &s.script(), &s.series()).to_vec();
+    assert!(forked.iter().all(|p| p.time <= 5_000), "{forked:?}");
+}
+
+#[test]
+fn a_fork_marks_the_discarded_future_until_the_run_passes_it() {
+    let d = track_discarded(None, 30_000, 12_000, true).expect("horizon shrank");
+    assert_eq!(
+        d,
+        Discarded {
+            from: 12_000,
+            to: 30_000
+        }
+    );
+    let d = track_discarded(Some(d), 12_000, 20_000, true).expect("still short of it");
+    assert_eq!(
+        d,
+        Discarded {
+            from: 20_000,
+            to: 30_000
+        }
+    );
+    assert_eq!(track_discarded(Some(d), 20_000, 30_000, true), None);
+    assert_eq!(track_discarded(None, 30_000, 0, false), None, "another run");
+}
+
+fn line(
+    id: u64,
+    time: u64,
+    kind: &'static str,
+    node: u16,
+    peer: Option<u16>,
+    msg: Option<u64>,
+) -> LogLine {
+    LogLine {
+        id: EventId(id),
+        time,
+        kind,
+        node: NodeId(node),
+        peer: peer.map(NodeId),
+        msg: msg.map(MsgId),
+        parent: None,
+        lamport: id,
+        text: format!("{kind} {id}"),
+    }
+}
+
+#[test]
+fn the_diagram_pairs_sends_with_deliveries_drops_and_copies() {
+    let lines = vec![
+        line(10, 1_000, "send", 0, Some(1), Some(1)),
+        line(11, 1_100, "send", 1, Some(2), Some(2)),
+        line(12, 1_150, "duplicate", 1, Some(2), Some(3)),
+        line(13, 1_200, "deliver", 1, Some(0), Some(1)),
+        line(14, 1_300, "drop", 1, Some(2), Some(2)),
+        line(15, 1_350, "crash", 2, None, None),
+        line(16, 1_400, "timer", 0, None, None),
+        // Sent before the window.
+        line(17, 1_500, "deliver", 3, Some(1), Some(0)),
+        line(18, 1_600, "send", 0, Some(3), Some(4)),
+    ];
+    let flights = [InFlight {
+        msg: 4,
+        sent_at: 1_600,
+        due_at: 2_000,
+        held: None,
+    }];
+    let d = build_diagram(&lines, 900, 1_800, 10, &flights, 100);
+    assert_eq!(d.earlier, 10);
+    assert_eq!(d.arrows.len(), 5);
+    let a = &d.arrows[0];
+    assert_eq!(
+        (a.from, a.to, a.t0, a.t1, a.end),
+        (0, 1, 1_000, 1_200, ArrowEnd::Delivered)
+    );
+    assert_eq!(a.event(), EventId(13), "clicking selects the delivery");
+    assert_eq!((a.lamport0, a.lamport1), (Some(10), Some(13)));
+    assert_eq!(d.arrows[1].end, ArrowEnd::Dropped { at_receiver: false });
+    assert!(d.arrows[2].copy, "a duplicate starts a second arrow");
+    assert!(matches!(d.arrows[2].end, ArrowEnd::InFlight { .. }));
+    assert!(d.arrows[3].clipped && d.arrows[3].t0 == 900 && d.arrows[3].to == 3);
+    match d.arrows[4].end {
+        ArrowEnd::InFlight {
+            fraction,
+            held: false,
+        } => assert!((fraction - 0.5).abs() < 1e-6),
+        e => panic!("{e:?}"),
+    }
+    // The crash is a mark; the timer is left to the log.
+    assert_eq!(d.marks.len(), 1);
+    assert_eq!((d.marks[0].kind, d.marks[0].glyph()), ("crash", "\u{2716}"));
+    let words = d.arrows[0].describe(&["Meter".into(), "Broker".into()]);
+    assert_eq!(
+        words,
+        "Meter \u{2192} Broker: send 10; sent 1.0 s, delivered 1.2 s; Lamport 10 \u{2192} 13"
+    );
+}
+
+#[test]
+fn the_diagram_keeps_the_newest_items_when_there_are_too_many() {
+    let lines: Vec<LogLine> = (0..50)
+        .flat_map(|i| {
+            [
+                line(2 * i, 100 * i, "send", 0, Some(1), Some(i)),
+                line(2 * i + 1, 100 * i + 50, "deliver", 1, Some(0), Some(i)),
+            ]
+        })
+        .collect();
+    let d = build_diagram(&lines, 0, 5_000, 0, &[], 20);
+    assert_eq!(d.arrows.len(), 20);
+    assert_eq!(d.omitted, 30);
+    assert_eq!(d.arrows[0].t0, 3_000, "the oldest are left out");
+}
+
+#[test]
+fn the_window_of_a_real_run_starts_at_the_right_event_and_counts_the_rest() {
+    let mut s = Pattern::EventDriven.start(42);
+    s.run_until(30_000);
+    let (lines, earlier) = window_lines(s.as_ref(), 25_000, 100_000);
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|l| l.time >= 25_000));
+    assert_eq!(lines[0].id.0, earlier, "ids are dense");
+    let before = s.line(EventId(earlier - 1)).unwrap();
+    assert!(before.time < 25_000);
+    // Capped: only the newest.
+    let (few, earlier2) = window_lines(s.as_ref(), 25_000, 10);
+    assert_eq!(few.len(), 10);
+    assert_eq!(few.last(), lines.last());
+    assert_eq!(earlier2 + 10, earlier + lines.len() as u64);
+
+    let d = build_diagram(&lines, 25_000, 30_000, earlier, &[], 1_000);
+    assert!(
+        d.arrows
+            .iter()
+            .filter(|a| a.end == ArrowEnd::Delivered)
+            .count()
+            > 10
+    );
+    let lanes: Vec<String> = (0..5).map(names).collect();
+    let svg = diagram_svg(&d, &lanes, 5_000);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.contains("Load balancer") && svg.ends_with("</svg>"));
+    assert!(!svg.contains("var(--"), "standalone: no CSS variables");
+}
+
+#[test]
+fn the_log_filter_finds_older_matching_events() {
+    let mut s = Pattern::EventDriven.start(42);
+    s.run_until(20_000);
+    let f = LogFilter {
+        node: Some(2),
+        kind: Some("deliver".into()),
+    };
+    let (lines, _) = filtered_lines(s.as_ref(), &f, 5, usize::MAX);
+    assert_eq!(lines.len(), 5);
+    // A service's events include messages it receives and those it sends.
+    let involves = |l: &LogLine| l.node == NodeId(2) || l.peer == Some(NodeId(2));
+    assert!(
+        lines.iter().all(|l| l.kind == "deliver" && involves(l)),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.node == NodeId(2)));
+    assert!(lines.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+    let all = LogFilter::default();
+    let (last, _) = filtered_lines(s.as_ref(), &all, 3, 0);
+    assert_eq!(last, s.log(3));
+    let none = LogFilter {
+        node: None,
+        kind: Some("violation".into()),
+    };
+    assert!(filtered_lines(s.as_ref(), &none, 5, usize::MAX)
+        .0
+        .is_empty());
+}
+
+#[test]
+fn the_chart_maps_time_both_ways_and_exports_standalone() {
+    for t in [0, 1_234, 30_000, 59_900] {
+        let back = t_of(x_of(t, 60_000), 60_000);
+        assert!(back.abs_diff(t) <= 100, "{t} -> {back}");
+    }
+    let mut s = Pattern::EventDriven.start(42);
+    s.run_until(3_000);
+    s.apply(Command::Partition {
+        a: NodeId(1),
+        b: NodeId(2),
+    })
+    .unwrap();
+    s.run_until(30_000);
+    let names: Vec<String> = s.frame().views.iter().map(|v| v.name.clone()).collect();
+    let faults = fault_periods(&s.script(), 30_000, |i| i.to_string());
+    let m = chart_model(&s.series(), &names, 30_000, 12_000, &faults);
+    assert_eq!(m.views.len(), names.len());
+    assert!(m.max_diff > 1, "the cut link makes Billing fall behind");
+    assert!(m.max_stale > 5_000);
+    assert!(m
+        .views
+        .iter()
+        .all(|v| v.differing.starts_with('M') && v.staleness.starts_with('M')));
+    // Decimated: a path stays short however many points there are.
+    assert!(m.views.iter().all(|v| v.differing.len() < 40_000));
+    assert_eq!(m.faults.len(), 1);
+    let svg = chart_svg(&m);
+    assert!(svg.contains("Billing") && svg.contains("Staleness") && !svg.contains("var(--"));
+}
+
+#[test]
+fn numbers_and_value_text_read_well() {
+    assert_eq!(group_digits(0), "0");
+    assert_eq!(group_digits(1_234), "1,234");
+    assert_eq!(group_digits(1_234_567), "1,234,567");
+    assert_eq!(value_text(12_400, 30_000), "12.4 s of 30.0 s");
+    assert_eq!(
+        message_words("Meter sent reading #3 to Broker"),
+        "reading #3"
+    );
+    assert_eq!(
+        message_words("Broker received ack to x from Meter"),
+        "ack to x"
+    );
+    assert_eq!(xml_escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+}
