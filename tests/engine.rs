@@ -774,3 +774,22 @@ fn cancelled_timers_do_not_drag_the_clock_or_the_script_past_their_time() {
         .expect("crashed");
     assert_eq!(crash.time, 2_050, "the crash happens when the script says");
 }
+
+#[test]
+fn short_seeks_back_and_long_seeks_forward_land_exactly() {
+    use converge::patterns::Pattern;
+    let mut run = Pattern::EventDriven.start(42);
+    run.run_until(600_000);
+    let straight = run.frame();
+    run.seek(393_200);
+    let at_393_2 = run.frame();
+    run.seek(393_100);
+    assert_eq!(run.now(), 393_100, "a 100 ms seek back lands");
+    run.seek(393_200);
+    assert_eq!(run.frame(), at_393_2, "and forward again shows the same world");
+    run.seek(10_000);
+    run.seek(600_000);
+    let mut back = run.frame();
+    back.horizon = straight.horizon;
+    assert_eq!(back, straight, "a long seek forward (from a later snapshot) equals running straight");
+}

@@ -351,15 +351,19 @@ impl<S: Scenario> Sim<S> {
     /// Shows the world as it was (or will be) at time `t`: restores the
     /// nearest snapshot at or before `t` and replays the script forward.
     pub fn seek(&mut self, t: Time) {
-        if t >= self.now() {
-            self.run_until(t);
-            return;
-        }
         let idx = self
             .snapshots
             .iter()
             .rposition(|s| s.core.now <= t)
             .unwrap_or(0);
+        // Forward: replay from here. (A snapshot kept from an earlier visit
+        // to the future would be closer, but the trace, logs and series
+        // between now and it were cut when seeking back, so it cannot be
+        // used without leaving a gap in them.)
+        if t >= self.now() {
+            self.run_until(t);
+            return;
+        }
         let s = &self.snapshots[idx];
         self.world.core = s.core.clone();
         self.world.model = s.model.clone();
