@@ -1,9 +1,119 @@
-//! Each service's data, with cells that differ from the source of truth highlighted. (Placeholder until it is built.)
+//! State tables: each service's data as a table. Cells that differ from
+//! the source of truth are highlighted and marked with a symbol and words;
+//! clicking a cell selects the event that wrote it.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 
 use leptos::prelude::*;
 
-/// Each service's data, with cells that differ from the source of truth highlighted.
+use super::run::use_run;
+use crate::sim::scenario::{Row, Table};
+
+/// A fingerprint of a row's content, so unchanged rows keep their DOM.
+fn row_key(r: &Row) -> u64 {
+    let mut h = DefaultHasher::new();
+    r.key.hash(&mut h);
+    for c in &r.cells {
+        c.text.hash(&mut h);
+        c.diverged.hash(&mut h);
+        c.event.map(|e| e.0).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// One table per service that holds data.
 #[component]
 pub fn StateTables() -> impl IntoView {
-    view! { <div class="slot slot-tables"></div> }
+    let run = use_run();
+    let tables = Memo::new(move |_| {
+        run.version.track();
+        run.pattern.track();
+        run.with(|s| s.tables())
+    });
+    let count = Memo::new(move |_| tables.with(|t| t.len()));
+    let list = move || {
+        run.pattern.track();
+        (0..count.get())
+            .map(|i| view! { <TableView index=i tables=tables/> })
+            .collect_view()
+    };
+    view! {
+        <section class="tb" aria-labelledby="tb-title">
+            <h2 id="tb-title" class="side-title">"State"</h2>
+            <p class="tb-hint">
+                "Cells marked "<span class="tb-mark">"\u{2260}"</span>" differ from the source of truth. Select a value to see the event that wrote it."
+            </p>
+            <div class="tb-grid">{list}</div>
+        </section>
+    }
+}
+
+#[component]
+fn TableView(index: usize, tables: Memo<Vec<Table>>) -> impl IntoView {
+    let run = use_run();
+    let head = Memo::new(move |_| {
+        tables.with(|t| t.get(index).map(|t| (t.title.clone(), t.columns.clone())))
+    });
+    let rows = Memo::new(move |_| {
+        tables.with(|t| t.get(index).map(|t| t.rows.clone()).unwrap_or_default())
+    });
+    let diverged = Memo::new(move |_| {
+        rows.with(|r| {
+            r.iter()
+                .filter(|r| r.cells.iter().any(|c| c.diverged))
+                .count()
+        })
+    });
+    move || {
+        let (title, columns) = head.get()?;
+        let cols = columns.clone();
+        let region = title.clone();
+        Some(view! {
+            <div class="tb-wrap" role="region" aria-label=region tabindex="0">
+                <table class="tb-table">
+                    <caption>
+                        {title}
+                        {move || match diverged.get() {
+                            0 => None,
+                            n => Some(view! { <span class="tb-caption-diff">{format!(" \u{2014} {n} row{} differ", if n == 1 { "" } else { "s" })}</span> }),
+                        }}
+                    </caption>
+                    <thead>
+                        <tr>{cols.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}</tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || rows.get() key=row_key children=move |row: Row| {
+                            let cells = row.cells.into_iter().enumerate().map(|(i, c)| {
+                                let col = columns.get(i).copied().unwrap_or("");
+                                let mark = c.diverged.then(|| view! {
+                                    <span class="tb-mark" aria-hidden="true">"\u{2260} "</span>
+                                });
+                                let words = c.diverged.then(|| view! {
+                                    <span class="sr-only">" (differs from the source of truth)"</span>
+                                });
+                                let content = match c.event {
+                                    Some(ev) => view! {
+                                        <button type="button" class="tb-cell-btn"
+                                            aria-pressed=move || if run.selected.get() == Some(ev) { "true" } else { "false" }
+                                            title=format!("Select the event that wrote this {col}")
+                                            on:click=move |_| run.selected.set(Some(ev))>
+                                            {mark}{c.text}{words}
+                                        </button>
+                                    }.into_any(),
+                                    None => view! { <span>{mark}{c.text}{words}</span> }.into_any(),
+                                };
+                                if i == 0 {
+                                    view! { <th scope="row" class:diverged=c.diverged>{content}</th> }.into_any()
+                                } else {
+                                    view! { <td class:diverged=c.diverged>{content}</td> }.into_any()
+                                }
+                            }).collect_view();
+                            view! { <tr>{cells}</tr> }
+                        }/>
+                    </tbody>
+                </table>
+            </div>
+        })
+    }
 }
