@@ -121,6 +121,43 @@ pub fn Canvas() -> impl IntoView {
     });
     let in_flight = Memo::new(move |_| run.frame.with(|f| f.flights.len()));
 
+    // Clicks on a token (drawn on the worker's canvas) open its menu; they
+    // are caught before the service or link underneath sees them.
+    let scene = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let Some(el) = scene.get() else {
+            return;
+        };
+        let el2 = el.clone();
+        let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MouseEvent)>::new(
+            move |ev: web_sys::MouseEvent| {
+                let target = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                if target.is_some_and(|t| t.closest(".cv-menu").ok().flatten().is_some()) {
+                    return;
+                }
+                let r = el2.get_bounding_client_rect();
+                if r.width() <= 0.0 || r.height() <= 0.0 {
+                    return;
+                }
+                let x = ((ev.client_x() as f64 - r.left()) / r.width() * 1000.0) as f32;
+                let y = ((ev.client_y() as f64 - r.top()) / r.height() * 600.0) as f32;
+                if tokens::open_token_at(run, ctx, x, y) {
+                    ev.stop_propagation();
+                    ev.prevent_default();
+                }
+            },
+        );
+        let _ = el.add_event_listener_with_callback_and_bool(
+            "click",
+            cb.as_ref().unchecked_ref(),
+            true,
+        );
+        // The listener lives as long as the element; JS owns the closure.
+        let _ = cb.into_js_value();
+    });
+
     let drawing = move || {
         shape.with(|s| {
             let links = s
@@ -140,7 +177,7 @@ pub fn Canvas() -> impl IntoView {
 
     view! {
         <div class="cv">
-            <div class="cv-scene">
+            <div class="cv-scene" node_ref=scene>
                 <svg
                     class="cv-svg"
                     viewBox="0 0 1000 600"

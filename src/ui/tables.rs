@@ -10,6 +10,36 @@ use leptos::prelude::*;
 use super::run::use_run;
 use crate::sim::scenario::{Row, Table};
 
+/// At most this many rows are drawn per table (every row that differs from
+/// the source of truth is drawn first).
+pub const MAX_ROWS: usize = 60;
+
+/// The rows to draw: rows that differ, then the others, in their order,
+/// up to [`MAX_ROWS`].
+pub fn visible_rows(rows: &[Row]) -> Vec<Row> {
+    let differs = |r: &Row| r.cells.iter().any(|c| c.diverged);
+    let n_div = rows.iter().filter(|r| differs(r)).count().min(MAX_ROWS);
+    let mut room = MAX_ROWS - n_div;
+    let mut div_left = n_div;
+    rows.iter()
+        .filter(|r| {
+            if differs(r) {
+                if div_left > 0 {
+                    div_left -= 1;
+                    return true;
+                }
+                false
+            } else if room > 0 {
+                room -= 1;
+                true
+            } else {
+                false
+            }
+        })
+        .cloned()
+        .collect()
+}
+
 /// A fingerprint of a row's content, so unchanged rows keep their DOM.
 fn row_key(r: &Row) -> u64 {
     let mut h = DefaultHasher::new();
@@ -26,8 +56,30 @@ fn row_key(r: &Row) -> u64 {
 #[component]
 pub fn StateTables() -> impl IntoView {
     let run = use_run();
-    let tables = Memo::new(move |_| {
+    // While playing, re-read the tables at most four times a second: they
+    // are for reading, and each change costs a table layout.
+    let tick = RwSignal::new(0u64);
+    let pending = StoredValue::new(false);
+    Effect::new(move |_| {
         run.version.track();
+        if !run.playing.get_untracked() {
+            tick.update(|t| *t += 1);
+            return;
+        }
+        if pending.get_value() {
+            return;
+        }
+        pending.set_value(true);
+        set_timeout(
+            move || {
+                let _ = pending.try_set_value(false);
+                let _ = tick.try_update(|t| *t += 1);
+            },
+            std::time::Duration::from_millis(250),
+        );
+    });
+    let tables = Memo::new(move |_| {
+        tick.track();
         run.pattern.track();
         run.with(|s| s.tables())
     });
@@ -49,14 +101,43 @@ pub fn StateTables() -> impl IntoView {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::Cell;
+
+    fn row(i: usize, diverged: bool) -> Row {
+        Row {
+            key: i.to_string(),
+            cells: vec![Cell::value(i.to_string(), diverged, None)],
+        }
+    }
+
+    #[test]
+    fn big_tables_keep_every_differing_row_within_the_cap() {
+        let rows: Vec<Row> = (0..500).map(|i| row(i, i % 50 == 7)).collect();
+        let v = visible_rows(&rows);
+        assert_eq!(v.len(), MAX_ROWS);
+        assert_eq!(v.iter().filter(|r| r.cells[0].diverged).count(), 10);
+        assert_eq!(v[0].key, "0", "order is kept");
+        let small: Vec<Row> = (0..5).map(|i| row(i, false)).collect();
+        assert_eq!(visible_rows(&small).len(), 5);
+    }
+}
+
 #[component]
 fn TableView(index: usize, tables: Memo<Vec<Table>>) -> impl IntoView {
     let run = use_run();
     let head = Memo::new(move |_| {
         tables.with(|t| t.get(index).map(|t| (t.title.clone(), t.columns.clone())))
     });
+    let all = Memo::new(move |_| tables.with(|t| t.get(index).map_or(0, |t| t.rows.len())));
     let rows = Memo::new(move |_| {
-        tables.with(|t| t.get(index).map(|t| t.rows.clone()).unwrap_or_default())
+        tables.with(|t| {
+            t.get(index)
+                .map(|t| visible_rows(&t.rows))
+                .unwrap_or_default()
+        })
     });
     let diverged = Memo::new(move |_| {
         rows.with(|r| {
@@ -113,6 +194,12 @@ fn TableView(index: usize, tables: Memo<Vec<Table>>) -> impl IntoView {
                         }/>
                     </tbody>
                 </table>
+                {move || {
+                    let (shown, all) = (rows.with(|r| r.len()), all.get());
+                    (all > shown).then(|| view! {
+                        <p class="tb-more">{format!("Showing {shown} of {all} rows; every row that differs is shown first.")}</p>
+                    })
+                }}
             </div>
         })
     }

@@ -55,13 +55,14 @@ pub fn MenuHost() -> impl IntoView {
         }
     };
     move || {
-        let OpenMenu { menu, x, y } = ctx.open.get()?;
-        // Anchor below the subject, kept inside the canvas.
-        let style = format!(
-            "left:clamp(4px, calc({:.2}% - 130px), calc(100% - 264px));top:clamp(4px, calc({:.2}% + 4px), calc(100% - 120px))",
-            x / 10.0,
-            y / 6.0
-        );
+        let OpenMenu { menu, x, .. } = ctx.open.get()?;
+        // Beside the subject, on the other half of the canvas, so the menu
+        // never hides what it acts on and always fits.
+        let style = if x < 500.0 {
+            "right:4px;top:4px"
+        } else {
+            "left:4px;top:4px"
+        };
         let (label, body) = match menu {
             Menu::Node(id) => ("Service actions", view! { <NodeMenu id=id/> }.into_any()),
             Menu::Link(a, b) => ("Link actions", view! { <LinkMenu a=a b=b/> }.into_any()),

@@ -1,39 +1,35 @@
-//! Message tokens: one HTML element per message in flight, moved by a CSS
-//! animation the compositor runs, plus short "falls" where a message was
-//! dropped.
+//! Message tokens, drawn off the main thread.
+//!
+//! The tokens layer is a `<canvas>` handed to a Web Worker as an
+//! `OffscreenCanvas` (see `worker.js`). Whenever the frame changes, the
+//! page sends the worker the messages in flight (their lane, send and due
+//! times, kind, copy/held flags) and the virtual clock; the worker
+//! interpolates and draws them every animation frame. Hundreds of moving
+//! messages therefore cost the page's main thread only one small message
+//! per frame refresh, not one style or paint update per token per frame.
+//!
+//! A dropped message that vanished from the frame, and whose drop is in
+//! the recent log, falls off its lane. Clicks on the canvas area are
+//! hit-tested against the tokens' positions to open a token's menu.
 
-use std::collections::HashMap;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
-use leptos::ev::MouseEvent;
+use leptos::html;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
-use super::geom::{lane_for, progress};
+use super::geom::{lane_for, progress, NodeBox};
 use super::{token_menu, CanvasCtx};
-use crate::sim::frame::FlightFrame;
+use crate::sim::frame::Frame;
 use crate::sim::wire::WireKind;
 use crate::sim::{MsgId, NodeId, Time};
-use crate::ui::run::use_run;
+use crate::ui::run::{use_run, Run};
 
-/// A token as rendered. The key changes whenever the element must be
-/// recreated (a new flight time, held or released, a seek or a new speed).
-#[derive(Clone, Debug)]
-struct Token {
-    key: (u64, Time, u32, u64),
-    id: MsgId,
-    class: String,
-    style: String,
-    title: String,
-}
-
-/// A dropped message falling off its lane.
-#[derive(Clone, Debug, PartialEq)]
-struct Fall {
-    n: u64,
-    kind: WireKind,
-    x: f32,
-    y: f32,
-}
+/// The worker's source.
+const WORKER_JS: &str = include_str!("worker.js");
 
 /// What we remember of a flight to place its fall if it is dropped.
 #[derive(Clone, Copy, Debug)]
@@ -46,14 +42,6 @@ struct Seen {
     kind: WireKind,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct Sync {
-    epoch: u64,
-    time: Time,
-    playing: bool,
-    speed: f64,
-}
-
 /// Whether the learner asked the system for less motion.
 pub(crate) fn reduced_motion() -> bool {
     window()
@@ -63,18 +51,137 @@ pub(crate) fn reduced_motion() -> bool {
         .is_some_and(|m| m.matches())
 }
 
-/// Container-query units for a view-box point (the layer is 1000 × 600 units).
-fn cq(x: f32, y: f32) -> (String, String) {
-    (format!("{:.2}cqw", x / 10.0), format!("{:.2}cqh", y / 6.0))
+fn kind_index(k: WireKind) -> u8 {
+    match k {
+        WireKind::App => 0,
+        WireKind::Publish => 1,
+        WireKind::Deliver => 2,
+        WireKind::Ack => 3,
+    }
 }
 
-fn kind_words(k: WireKind) -> &'static str {
-    match k {
-        WireKind::App => "service message",
-        WireKind::Publish => "publish",
-        WireKind::Deliver => "delivery",
-        WireKind::Ack => "ack",
+/// Wall-clock milliseconds comparable across the page and the worker.
+fn real_now() -> f64 {
+    window()
+        .performance()
+        .map_or(0.0, |p| p.time_origin() + p.now())
+}
+
+/// The frame's messages in flight as the worker's JSON.
+fn frame_json(f: &Frame, boxes: &[NodeBox], speed: f64, playing: bool, reduced: bool) -> String {
+    let mut s = String::with_capacity(64 + f.flights.len() * 56);
+    let _ = write!(
+        s,
+        "{{\"now\":{},\"at\":{:.1},\"speed\":{},\"playing\":{},\"reduced\":{},\"tokens\":[",
+        f.time,
+        real_now(),
+        speed,
+        playing,
+        reduced
+    );
+    let mut first = true;
+    for fl in &f.flights {
+        let Some(l) = lane_for(boxes, fl.from, fl.to) else {
+            continue;
+        };
+        if !first {
+            s.push(',');
+        }
+        first = false;
+        let flags = u8::from(fl.copy) | (u8::from(fl.held.is_some()) << 1);
+        let _ = write!(
+            s,
+            "[{:.1},{:.1},{:.1},{:.1},{},{},{},{},{:.3}]",
+            l.x0,
+            l.y0,
+            l.x1,
+            l.y1,
+            fl.sent_at,
+            fl.due_at,
+            kind_index(fl.kind),
+            flags,
+            fl.held.unwrap_or(0.0)
+        );
     }
+    s.push_str("]}");
+    s
+}
+
+/// A plain JS object `{ key: value }`.
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+/// Starts the drawing worker and hands it the canvas.
+fn start_worker(canvas: &web_sys::HtmlCanvasElement) -> Result<web_sys::Worker, JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(WORKER_JS));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let worker = web_sys::Worker::new(&url);
+    let _ = web_sys::Url::revoke_object_url(&url);
+    let worker = worker?;
+    let off = canvas.transfer_control_to_offscreen()?;
+    worker.post_message_with_transfer(
+        &obj(&[("canvas", off.clone().into())]),
+        &js_sys::Array::of1(&off),
+    )?;
+    Ok(worker)
+}
+
+/// Sends the canvas size and the theme's token colours.
+fn send_setup(worker: &web_sys::Worker, canvas: &web_sys::HtmlCanvasElement) {
+    let w = canvas.client_width() as f64;
+    let h = canvas.client_height() as f64;
+    let dpr = window().device_pixel_ratio().max(1.0);
+    let size = js_sys::Array::of3(&w.into(), &h.into(), &dpr.into());
+    let colors = js_sys::Object::new();
+    if let Some(doc) = document().document_element() {
+        if let Ok(Some(style)) = window().get_computed_style(&doc) {
+            for (key, var) in [
+                ("app", "--k-app"),
+                ("publish", "--k-publish"),
+                ("deliver", "--k-deliver"),
+                ("ack", "--k-ack"),
+                ("held", "--warn"),
+                ("bad", "--bad"),
+                ("ring", "--surface"),
+            ] {
+                let v = style.get_property_value(var).unwrap_or_default();
+                let v = v.trim();
+                if !v.is_empty() {
+                    let _ = js_sys::Reflect::set(&colors, &key.into(), &v.into());
+                }
+            }
+        }
+    }
+    let _ = worker.post_message(&obj(&[("size", size.into()), ("colors", colors.into())]));
+}
+
+/// The message in flight under view-box point `(x, y)`, if any, with its position.
+pub(crate) fn hit(run: Run, boxes: &[NodeBox], x: f32, y: f32) -> Option<(MsgId, f32, f32)> {
+    run.frame.with_untracked(|f| {
+        let mut best: Option<(f32, MsgId, f32, f32)> = None;
+        for fl in &f.flights {
+            let Some(lane) = lane_for(boxes, fl.from, fl.to) else {
+                continue;
+            };
+            let (tx, mut ty) = lane.at(progress(fl, f.time));
+            if fl.copy {
+                ty -= 9.0;
+            }
+            let d = (tx - x).powi(2) + (ty - y).powi(2);
+            if d <= 14.0 * 14.0 && best.is_none_or(|b| d < b.0) {
+                best = Some((d, fl.id, tx, ty));
+            }
+        }
+        best.map(|b| (b.1, b.2, b.3))
+    })
 }
 
 /// The token layer over the SVG (hidden from assistive technology: the
@@ -84,96 +191,102 @@ pub fn Tokens() -> impl IntoView {
     let run = use_run();
     let ctx = use_context::<CanvasCtx>().expect("inside the canvas");
     let reduced = reduced_motion();
-    let sync = StoredValue::new(Sync::default());
-    let names = Memo::new(move |_| {
-        run.frame
-            .with(|f| f.nodes.iter().map(|n| n.name).collect::<Vec<_>>())
+    let canvas_ref = NodeRef::<html::Canvas>::new();
+    let worker = StoredValue::new_local(None::<web_sys::Worker>);
+
+    Effect::new(move |_| {
+        let Some(canvas) = canvas_ref.get() else {
+            return;
+        };
+        if worker.with_value(|w| w.is_some()) {
+            return;
+        }
+        let Ok(w) = start_worker(&canvas) else {
+            return;
+        };
+        send_setup(&w, &canvas);
+        // Follow window resizes (the scene scales with the viewport).
+        let (w2, c2) = (w.clone(), canvas.clone());
+        let on_resize = Closure::<dyn Fn()>::new(move || send_setup(&w2, &c2));
+        let _ =
+            window().add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+        let handle = SendWrapper::new((w.clone(), on_resize));
+        on_cleanup(move || {
+            let (w, on_resize) = handle.take();
+            let _ = window()
+                .remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            w.terminate();
+        });
+        worker.set_value(Some(w));
     });
 
-    let tokens = move || {
+    // Send every new frame (and play, pause, speed changes) to the worker.
+    Effect::new(move |_| {
         let playing = run.playing.get();
-        let speed = run.speed.get().max(0.01);
-        let names = names.get();
-        ctx.boxes.with(|boxes| {
-            run.frame.with(|f| {
-                let mut s = sync.get_value();
-                let jump = f.time < s.time || f.time > s.time + (1500.0 * speed) as Time;
-                if !playing || reduced || playing != s.playing || speed != s.speed || jump {
-                    s.epoch += 1;
-                }
-                s.time = f.time;
-                s.playing = playing;
-                s.speed = speed;
-                sync.set_value(s);
-                let epoch = s.epoch;
-                f.flights
-                    .iter()
-                    .filter_map(|fl| token(fl, f.time, epoch, speed, reduced, boxes, &names))
-                    .collect::<Vec<_>>()
-            })
-        })
-    };
+        let speed = run.speed.get();
+        let has_worker = canvas_ref.get().is_some() && worker.with_value(|w| w.is_some());
+        if !has_worker {
+            return;
+        }
+        let json = ctx.boxes.with(|b| {
+            run.frame
+                .with(|f| frame_json(f, b, speed, playing, reduced))
+        });
+        worker.with_value(|w| {
+            if let Some(w) = w {
+                let _ = w.post_message(&obj(&[("frame", json.into())]));
+            }
+        });
+    });
 
     // Falls: a message that vanished and whose drop is in the recent log.
-    let falls = RwSignal::new(Vec::<Fall>::new());
     let seen = StoredValue::new_local((HashMap::<MsgId, Seen>::new(), 0u64, 0 as Time));
-    let counter = StoredValue::new(0u64);
     Effect::new(move |_| {
         run.frame.with(|f| {
-            let (prev, dropped_before, t_before) = seen.with_value(|s| (s.0.clone(), s.1, s.2));
+            let (dropped_before, t_before) = seen.with_value(|s| (s.1, s.2));
             let forward = f.time >= t_before;
-            if forward && f.counters.dropped > dropped_before && !prev.is_empty() {
-                let current: std::collections::HashSet<MsgId> =
-                    f.flights.iter().map(|x| x.id).collect();
+            if forward && f.counters.dropped > dropped_before {
+                let current: HashSet<MsgId> = f.flights.iter().map(|x| x.id).collect();
                 let lines = run.with(|s| s.log(200));
-                let mut new_falls = Vec::new();
-                for line in lines.iter().filter(|l| l.kind == "drop") {
-                    let Some(id) = line.msg else { continue };
-                    if current.contains(&id) {
-                        continue;
-                    }
-                    let Some(sn) = prev.get(&id) else { continue };
-                    let Some(lane) = ctx.boxes.with_untracked(|b| lane_for(b, sn.from, sn.to))
-                    else {
-                        continue;
-                    };
-                    let frac = match sn.held {
-                        Some(p) => p,
-                        None => {
-                            let span = sn.due_at.saturating_sub(sn.sent_at).max(1);
-                            (line.time.saturating_sub(sn.sent_at) as f32 / span as f32)
-                                .clamp(0.0, 1.0)
+                let mut json = String::from("[");
+                seen.with_value(|(prev, _, _)| {
+                    for line in lines.iter().filter(|l| l.kind == "drop") {
+                        let Some(id) = line.msg else { continue };
+                        if current.contains(&id) {
+                            continue;
                         }
-                    };
-                    let (x, y) = lane.at(frac);
-                    let n = counter.get_value() + 1;
-                    counter.set_value(n);
-                    new_falls.push(Fall {
-                        n,
-                        kind: sn.kind,
-                        x,
-                        y,
+                        let Some(sn) = prev.get(&id) else { continue };
+                        let Some(lane) = ctx.boxes.with_untracked(|b| lane_for(b, sn.from, sn.to))
+                        else {
+                            continue;
+                        };
+                        let frac = match sn.held {
+                            Some(p) => p,
+                            None => {
+                                let span = sn.due_at.saturating_sub(sn.sent_at).max(1);
+                                (line.time.saturating_sub(sn.sent_at) as f32 / span as f32)
+                                    .clamp(0.0, 1.0)
+                            }
+                        };
+                        let (x, y) = lane.at(frac);
+                        if json.len() > 1 {
+                            json.push(',');
+                        }
+                        let _ = write!(json, "[{x:.1},{y:.1},{}]", kind_index(sn.kind));
+                    }
+                });
+                json.push(']');
+                if json.len() > 2 {
+                    worker.with_value(|w| {
+                        if let Some(w) = w {
+                            let _ = w.post_message(&obj(&[("falls", json.into())]));
+                        }
                     });
-                }
-                if !new_falls.is_empty() {
-                    let ns: Vec<u64> = new_falls.iter().map(|f| f.n).collect();
-                    falls.update(|v| {
-                        v.extend(new_falls);
-                        let extra = v.len().saturating_sub(60);
-                        v.drain(..extra);
-                    });
-                    set_timeout(
-                        move || {
-                            let _ = falls.try_update(|v| v.retain(|f| !ns.contains(&f.n)));
-                        },
-                        Duration::from_millis(900),
-                    );
                 }
             }
-            let map = f
-                .flights
-                .iter()
-                .map(|x| {
+            seen.update_value(|s| {
+                s.0.clear();
+                s.0.extend(f.flights.iter().map(|x| {
                     (
                         x.id,
                         Seen {
@@ -185,112 +298,23 @@ pub fn Tokens() -> impl IntoView {
                             kind: x.kind,
                         },
                     )
-                })
-                .collect();
-            seen.set_value((map, f.counters.dropped, f.time));
+                }));
+                s.1 = f.counters.dropped;
+                s.2 = f.time;
+            });
         })
     });
 
-    let open_token = move |id: MsgId| {
-        let pos = run.frame.with_untracked(|f| {
-            let fl = f.flights.iter().find(|x| x.id == id)?;
-            let lane = ctx.boxes.with_untracked(|b| lane_for(b, fl.from, fl.to))?;
-            Some(lane.at(progress(fl, f.time)))
-        });
-        if let Some((x, y)) = pos {
-            ctx.show(token_menu(id), x, y + 8.0, None);
-        }
-    };
-
-    view! {
-        <div class="cv-tokens" class:paused=move || !run.playing.get() aria-hidden="true">
-            <For
-                each=tokens
-                key=|t: &Token| t.key
-                children=move |t: Token| {
-                    let id = t.id;
-                    view! {
-                        <div class=t.class style=t.style title=t.title
-                            on:click=move |ev: MouseEvent| {
-                                ev.stop_propagation();
-                                open_token(id);
-                            }>
-                            <span class="cv-dot"></span>
-                        </div>
-                    }
-                }
-            />
-            <For
-                each=move || falls.get()
-                key=|f: &Fall| f.n
-                children=move |f: Fall| {
-                    let (x, y) = cq(f.x, f.y);
-                    view! {
-                        <div class=format!("cv-token cv-fall k-{}", f.kind.name())
-                            style=format!("transform:translate({x},{y})")>
-                            <span class="cv-dot"></span>
-                            <span class="cv-fall-x">"\u{2715}"</span>
-                        </div>
-                    }
-                }
-            />
-        </div>
-    }
+    view! { <canvas class="cv-tokens" aria-hidden="true" node_ref=canvas_ref></canvas> }
 }
 
-/// Builds the element description of one flight.
-fn token(
-    fl: &FlightFrame,
-    now: Time,
-    epoch: u64,
-    speed: f64,
-    reduced: bool,
-    boxes: &[super::geom::NodeBox],
-    names: &[&'static str],
-) -> Option<Token> {
-    let lane = lane_for(boxes, fl.from, fl.to)?;
-    let kind = fl.kind.name();
-    let mut class = format!("cv-token k-{kind}");
-    if fl.copy {
-        class.push_str(" copy");
+/// Opens the menu of the token at view-box `(x, y)`; true if there was one.
+pub(crate) fn open_token_at(run: Run, ctx: CanvasCtx, x: f32, y: f32) -> bool {
+    match ctx.boxes.with_untracked(|b| hit(run, b, x, y)) {
+        Some((id, tx, ty)) => {
+            ctx.show(token_menu(id), tx, ty + 8.0, None);
+            true
+        }
+        None => false,
     }
-    let style = if fl.held.is_some() || reduced {
-        if fl.held.is_some() {
-            class.push_str(" held");
-        }
-        let (x, y) = lane.at(progress(fl, now));
-        let (x, y) = cq(x, y);
-        format!("transform:translate({x},{y})")
-    } else {
-        class.push_str(" moving");
-        let (x0, y0) = cq(lane.x0, lane.y0);
-        let (x1, y1) = cq(lane.x1, lane.y1);
-        let dur = fl.due_at.saturating_sub(fl.sent_at).max(1) as f64 / speed;
-        let done = now.saturating_sub(fl.sent_at) as f64 / speed;
-        format!(
-            "--x0:{x0};--y0:{y0};--x1:{x1};--y1:{y1};animation-duration:{dur:.0}ms;animation-delay:-{done:.0}ms"
-        )
-    };
-    let name = |n: NodeId| names.get(n.index()).copied().unwrap_or("?");
-    let title = format!(
-        "{} ({}, {} \u{2192} {}){}{}",
-        fl.label,
-        kind_words(fl.kind),
-        name(fl.from),
-        name(fl.to),
-        if fl.copy { ", a duplicate" } else { "" },
-        if fl.held.is_some() {
-            ", held on the link"
-        } else {
-            ""
-        }
-    );
-    let held_bits = fl.held.map_or(u32::MAX, f32::to_bits);
-    Some(Token {
-        key: (fl.id.0, fl.due_at, held_bits, epoch),
-        id: fl.id,
-        class,
-        style,
-        title,
-    })
 }
