@@ -44,7 +44,7 @@ pub fn Meter() -> impl IntoView {
 
     view! {
         <section class="meter" aria-labelledby="meter-title">
-            <h2 id="meter-title" class="side-title">"Consistency"</h2>
+            <h3 id="meter-title" class="side-title">"Consistency"</h3>
             // What sighted learners read: always the current headline.
             <p class="meter-headline" class:is-diverged=diverged aria-hidden="true">
                 <span class="meter-icon">{move || if diverged() { "\u{2260}" } else { "\u{2713}" }}</span>
@@ -56,7 +56,7 @@ pub fn Meter() -> impl IntoView {
             <ul class="meter-views">
                 {move || views.get().into_iter().map(view_row).collect_view()}
             </ul>
-            <h3 class="meter-sub">"Checks"</h3>
+            <h4 class="meter-sub">"Checks"</h4>
             <ul class="meter-checks">
                 {move || checks.get().into_iter().map(check_row).collect_view()}
             </ul>

@@ -153,10 +153,10 @@ pub fn ScenarioPanel() -> impl IntoView {
 
     view! {
         <section class="pn" aria-labelledby="pn-title">
-            <h2 id="pn-title" class="side-title">"Scenario"</h2>
-            <h3 class="pn-sub">"Workload"</h3>
+            <h3 id="pn-title" class="side-title">"Scenario"</h3>
+            <h4 class="pn-sub">"Workload"</h4>
             <ul class="pn-actions">{actions}</ul>
-            <h3 class="pn-sub">"Mitigations and options"</h3>
+            <h4 class="pn-sub">"Mitigations and options"</h4>
             <ul class="pn-toggles">{toggles}</ul>
             <details class="pn-more">
                 <summary>"Settings"</summary>

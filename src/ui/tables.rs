@@ -92,7 +92,7 @@ pub fn StateTables() -> impl IntoView {
     };
     view! {
         <section class="tb" aria-labelledby="tb-title">
-            <h2 id="tb-title" class="side-title">"State"</h2>
+            <h3 id="tb-title" class="side-title">"State"</h3>
             <p class="tb-hint">
                 "Cells marked "<span class="tb-mark">"\u{2260}"</span>" differ from the source of truth. Select a value to see the event that wrote it."
             </p>
