@@ -12,7 +12,7 @@ use crate::sim::scenario::{Row, Table};
 
 /// At most this many rows are drawn per table (every row that differs from
 /// the source of truth is drawn first).
-pub const MAX_ROWS: usize = 60;
+pub const MAX_ROWS: usize = 40;
 
 /// The rows to draw: rows that differ, then the others, in their order,
 /// up to [`MAX_ROWS`].
@@ -56,7 +56,7 @@ fn row_key(r: &Row) -> u64 {
 #[component]
 pub fn StateTables() -> impl IntoView {
     let run = use_run();
-    // While playing, re-read the tables at most four times a second: they
+    // While playing, re-read the tables at most once a second: they
     // are for reading, and each change costs a table layout.
     let tick = RwSignal::new(0u64);
     let pending = StoredValue::new(false);
@@ -75,7 +75,7 @@ pub fn StateTables() -> impl IntoView {
                 let _ = pending.try_set_value(false);
                 let _ = tick.try_update(|t| *t += 1);
             },
-            std::time::Duration::from_millis(250),
+            std::time::Duration::from_millis(1000),
         );
     });
     let tables = Memo::new(move |_| {
