@@ -127,7 +127,12 @@ async function faultAndHeal(newPage, baseURL, shotDir, p) {
   await page.getByRole('tab', { name: p.tab, exact: true }).click();
   await speed(page, '4×');
   await play(page);
-  await page.waitForTimeout(500);
+  // Let the workload get going (the first order paid, the first sync run)
+  // before the fault, as in the patterns' own tests.
+  await until(page, 'virtual time 3 s', async () => {
+    const t = Number((await page.locator('.ctl-time').textContent()).match(/t = ([\d.]+) s/)?.[1] ?? 0);
+    return t >= 3;
+  });
 
   await choose(page, p.fault[0], p.fault[1]);
   if (p.downLabel) {
