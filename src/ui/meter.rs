@@ -1,9 +1,131 @@
-//! The consistency meter: each replica converged or diverged, and the checks. (Placeholder until it is built.)
+//! The consistency meter: a headline, one line and bar per replica or read
+//! model, and the pattern's named checks, all in words (never colour
+//! alone) and all computed from the engine's frame.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 
-/// The consistency meter: each replica converged or diverged, and the checks.
+use super::run::use_run;
+use crate::sim::frame::{CheckFrame, ViewFrame};
+use crate::sim::runner::CheckStatus;
+use crate::sim::scenario::CheckKind;
+use crate::sim::types::fmt_secs;
+
+/// How long the headline must stay the same while playing before the
+/// status region announces it (so a screen reader hears "diverged" / "converged", not
+/// every flicker).
+const SETTLE_MS: u64 = 700;
+
+/// The consistency meter.
 #[component]
 pub fn Meter() -> impl IntoView {
-    view! { <div class="slot slot-meter"></div> }
+    let run = use_run();
+    let headline = Memo::new(move |_| run.frame.with(|f| f.headline()));
+    let views = Memo::new(move |_| run.frame.with(|f| f.views.clone()));
+    let checks = Memo::new(move |_| run.frame.with(|f| f.checks.clone()));
+    let announced = RwSignal::new(headline.get_untracked());
+    Effect::new(move |_| {
+        let h = headline.get();
+        if !run.playing.get_untracked() {
+            announced.set(h);
+            return;
+        }
+        set_timeout(
+            move || {
+                if headline.try_get_untracked().as_ref() == Some(&h) {
+                    let _ = announced.try_set(h);
+                }
+            },
+            Duration::from_millis(SETTLE_MS),
+        );
+    });
+    let diverged = move || headline.with(|h| h.starts_with("Diverged"));
+
+    view! {
+        <section class="meter" aria-labelledby="meter-title">
+            <h3 id="meter-title" class="side-title">"Consistency"</h3>
+            // What sighted learners read: always the current headline.
+            <p class="meter-headline" class:is-diverged=diverged aria-hidden="true">
+                <span class="meter-icon">{move || if diverged() { "\u{2260}" } else { "\u{2713}" }}</span>
+                {move || headline.get()}
+            </p>
+            // What is announced: the headline once it holds for a moment.
+            <p class="sr-only meter-status" role="status" aria-live="polite" aria-atomic="true"
+                aria-labelledby="meter-title">{move || announced.get()}</p>
+            <ul class="meter-views">
+                {move || views.get().into_iter().map(view_row).collect_view()}
+            </ul>
+            <h4 class="meter-sub">"Checks"</h4>
+            <ul class="meter-checks">
+                {move || checks.get().into_iter().map(check_row).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+fn view_row(v: ViewFrame) -> impl IntoView {
+    let frac = if v.total == 0 {
+        0.0
+    } else {
+        (v.differing as f64 / v.total as f64).clamp(0.0, 1.0)
+    };
+    let diverged = v.differing > 0;
+    view! {
+        <li class="meter-view" class:is-diverged=diverged>
+            <span class="meter-view-icon" aria-hidden="true">{if diverged { "\u{2260}" } else { "\u{2713}" }}</span>
+            <span class="meter-view-text">{v.sentence}</span>
+            <span class="meter-bar" aria-hidden="true">
+                <span class="meter-bar-fill" style=format!("width:{:.1}%", frac * 100.0)></span>
+            </span>
+        </li>
+    }
+}
+
+fn check_row(c: CheckFrame) -> impl IntoView {
+    let run = use_run();
+    let kind = match c.kind {
+        CheckKind::Always => "always",
+        CheckKind::Eventually => "eventually",
+    };
+    let (class, icon, word, detail, show) = match c.status {
+        CheckStatus::Holds => ("holds", "\u{2713}", "passes", None, None),
+        CheckStatus::Pending { since, reason } => (
+            "pending",
+            "\u{2026}",
+            "pending",
+            Some(format!("false since {}: {reason}", fmt_secs(since))),
+            None,
+        ),
+        CheckStatus::Violated(v) => (
+            "violated",
+            "\u{2715}",
+            "violated",
+            Some(format!("at {}: {}", fmt_secs(v.at), v.reason)),
+            Some((v.event, v.at)),
+        ),
+    };
+    let name = c.name;
+    view! {
+        <li class=format!("meter-check {class}")>
+            <span class="meter-check-icon" aria-hidden="true">{icon}</span>
+            <span class="meter-check-text">
+                <span class="meter-check-name" title=c.help>{name}</span>
+                " "
+                <span class="meter-check-kind">{format!("({kind})")}</span>
+                ": "
+                <strong class="meter-check-word">{word}</strong>
+                {detail.map(|d| view! { <span class="meter-check-detail">{d}</span> })}
+            </span>
+            {show.map(|(event, at)| view! {
+                <button type="button" class="meter-show"
+                    aria-label=format!("Show the event that broke \u{201c}{name}\u{201d}")
+                    on:click=move |_| {
+                        run.set_playing(false);
+                        run.seek(at);
+                        run.selected.set(event);
+                    }>"Show event"</button>
+            })}
+        </li>
+    }
 }

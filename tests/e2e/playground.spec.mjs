@@ -1,0 +1,250 @@
+// End-to-end tests of the playground, driven the way a learner would: by
+// role and accessible name. For each pattern: play, inject a fault by
+// clicking a service or a link and choosing from its menu, see the meter
+// say "diverged", repair it, stop the workload, see it say "converged".
+// Screenshots go to target/e2e/.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+
+async function open(newPage, baseURL, options) {
+  const page = await newPage(options);
+  await page.goto(baseURL);
+  await page.waitForSelector('[data-ready="true"]');
+  return page;
+}
+
+/** The meter's status region (announced to screen readers). */
+const status = (page) => page.getByRole('status', { name: 'Consistency' });
+
+/** Waits until `fn(page)` returns a truthy value, polling. */
+async function until(page, what, fn, timeout = 30_000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeout) {
+    last = await fn(page);
+    if (last) return last;
+    await page.waitForTimeout(150);
+  }
+  const meter = await page.locator('.meter').textContent();
+  throw new Error(`timed out waiting for ${what}; meter says: ${meter}`);
+}
+
+async function meterSays(page, re) {
+  return until(page, `the meter to say ${re}`, async () => re.test(await status(page).textContent()));
+}
+
+async function viewSays(page, re) {
+  return until(page, `a view to say ${re}`, async () => re.test(await page.locator('.meter-views').textContent()));
+}
+
+/** Sets the speed with the keyboard, the way a learner would. */
+async function speed(page, label) {
+  const slider = page.getByRole('slider', { name: 'Speed' });
+  await slider.focus();
+  for (let i = 0; i < 8 && (await slider.getAttribute('aria-valuetext')) !== label; i++) {
+    await page.keyboard.press('ArrowRight');
+  }
+  assert.equal(await slider.getAttribute('aria-valuetext'), label);
+}
+
+async function play(page) {
+  const button = page.getByRole('button', { name: 'Play', exact: true });
+  await button.click();
+  assert.equal(await button.getAttribute('aria-pressed'), 'true');
+}
+
+/**
+ * Opens a canvas element's menu and chooses `action` from it. A message
+ * token passing right over the spot opens that message's menu instead (as
+ * it would for a learner): close it and click again.
+ */
+async function choose(page, subject, action) {
+  for (let attempt = 0; ; attempt++) {
+    await page.getByRole('button', { name: subject }).click();
+    const menu = page.getByRole('dialog');
+    await menu.waitFor();
+    if ((await menu.getAttribute('aria-label')) === 'Message actions' && attempt < 10) {
+      await page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'detached' });
+      await page.waitForTimeout(150);
+      continue;
+    }
+    await menu.getByRole('button', { name: action, exact: true }).click();
+    await menu.waitFor({ state: 'detached' });
+    return;
+  }
+}
+
+async function stopWorkload(page, name) {
+  const sw = page.getByRole('switch', { name, exact: true });
+  assert.equal(await sw.getAttribute('aria-checked'), 'true');
+  await sw.click();
+  assert.equal(await sw.getAttribute('aria-checked'), 'false');
+}
+
+const PATTERNS = [
+  {
+    tab: 'Event-based',
+    slug: 'event-driven',
+    fault: [/^Billing, service/, 'Crash Billing'],
+    shows: /Billing: diverged, \d+ of 12 customers behind/,
+    repair: [/^Billing, service: crashed/, 'Restart Billing'],
+    downLabel: /^Billing, service: crashed/,
+    workload: 'Meters report',
+  },
+  {
+    tab: 'Background sync',
+    slug: 'background-sync',
+    fault: [/^Link Sync job ↔ Warehouse/, 'Cut both ways'],
+    shows: /Warehouse: diverged/,
+    cutLabel: /^Link Sync job ↔ Warehouse: cut both ways/,
+    repair: [/^Link Sync job ↔ Warehouse/, 'Heal link'],
+    workload: 'Edits',
+  },
+  {
+    tab: 'Saga',
+    slug: 'saga',
+    fault: [/^Link Orchestrator ↔ Payment/, 'Cut both ways'],
+    shows: /Orders vs payments: diverged/,
+    cutLabel: /^Link Orchestrator ↔ Payment: cut both ways/,
+    repair: [/^Link Orchestrator ↔ Payment/, 'Heal link'],
+    workload: 'Customers',
+  },
+  {
+    tab: 'CQRS',
+    slug: 'cqrs',
+    fault: [/^Balances, data store/, 'Crash Balances'],
+    shows: /Balances view: diverged/,
+    repair: [/^Balances, data store: crashed/, 'Restart Balances'],
+    downLabel: /^Balances, data store: crashed/,
+    workload: 'Client',
+  },
+];
+
+async function faultAndHeal(newPage, baseURL, shotDir, p) {
+  const page = await open(newPage, baseURL);
+  await page.getByRole('tab', { name: p.tab, exact: true }).click();
+  await speed(page, '4×');
+  await play(page);
+  // Let the workload get going (the first order paid, the first sync run)
+  // before the fault, as in the patterns' own tests.
+  await until(page, 'virtual time 3 s', async () => {
+    const t = Number((await page.locator('.ctl-time').textContent()).match(/t = ([\d.]+) s/)?.[1] ?? 0);
+    return t >= 3;
+  });
+
+  await choose(page, p.fault[0], p.fault[1]);
+  if (p.downLabel) {
+    await page.getByRole('button', { name: p.downLabel }).waitFor();
+  }
+  if (p.cutLabel) {
+    await page.getByRole('button', { name: p.cutLabel }).waitFor();
+  }
+  await viewSays(page, p.shows);
+  await meterSays(page, /^Diverged: /);
+  await page.screenshot({ path: join(shotDir, `playground-${p.slug}-diverged.png`) });
+
+  await choose(page, p.repair[0], p.repair[1]);
+  await stopWorkload(page, p.workload);
+  await meterSays(page, /^All replicas converged/);
+  const views = await page.locator('.meter-views').textContent();
+  assert.doesNotMatch(views, /diverged/, 'every view converged');
+  await page.screenshot({ path: join(shotDir, `playground-${p.slug}-converged.png`) });
+
+  // The actions went into the run's script: the timeline of faults is replayable.
+  const log = await page.evaluate(() => document.body.textContent);
+  assert.match(log, /t = \d+\.\d s/);
+}
+
+export async function eventBasedCrashDivergesAndRestartConverges({ newPage, baseURL, shotDir }) {
+  await faultAndHeal(newPage, baseURL, shotDir, PATTERNS[0]);
+}
+
+export async function backgroundSyncCutLinkDivergesAndHealConverges({ newPage, baseURL, shotDir }) {
+  await faultAndHeal(newPage, baseURL, shotDir, PATTERNS[1]);
+}
+
+export async function sagaCutLinkDivergesAndHealConverges({ newPage, baseURL, shotDir }) {
+  await faultAndHeal(newPage, baseURL, shotDir, PATTERNS[2]);
+}
+
+export async function cqrsCrashDivergesAndRestartConverges({ newPage, baseURL, shotDir }) {
+  await faultAndHeal(newPage, baseURL, shotDir, PATTERNS[3]);
+}
+
+export async function aKeyboardUserCanCrashBillingAndUseShortcuts({ newPage, baseURL, shotDir }) {
+  const page = await open(newPage, baseURL, { viewport: { width: 800, height: 500 } });
+  const billing = page.getByRole('button', { name: /^Billing, service/ });
+  await billing.focus();
+  await page.keyboard.press('Enter');
+  const menu = page.getByRole('dialog', { name: 'Service actions' });
+  await menu.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Crash Billing');
+  await page.screenshot({ path: join(shotDir, 'playground-keyboard-menu-800x500.png') });
+  await page.keyboard.press('Enter');
+  await menu.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: /^Billing, service: crashed/ }).waitFor();
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Billing/, 'focus returns to Billing');
+
+  // Escape closes a menu and returns focus.
+  await page.keyboard.press('Enter');
+  await page.getByRole('dialog', { name: 'Service actions' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Billing/);
+
+  // Shortcuts: ? opens the list, Escape closes it, focus returns.
+  await page.keyboard.press('?');
+  const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /Play or pause/);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Billing/);
+
+  // Space plays and pauses; → steps; 3 switches to Saga.
+  await page.locator('body').focus();
+  await page.evaluate(() => document.activeElement.blur());
+  const playBtn = page.getByRole('button', { name: 'Play', exact: true });
+  await page.keyboard.press(' ');
+  assert.equal(await playBtn.getAttribute('aria-pressed'), 'true');
+  await page.keyboard.press(' ');
+  assert.equal(await playBtn.getAttribute('aria-pressed'), 'false');
+  const before = await page.locator('.ctl-time').textContent();
+  for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowRight');
+  assert.notEqual(await page.locator('.ctl-time').textContent(), before, 'stepping advances time');
+  await page.keyboard.press('3');
+  assert.equal(await page.getByRole('tab', { name: 'Saga' }).getAttribute('aria-selected'), 'true');
+
+  // Typing in a field does not trigger shortcuts.
+  const seed = page.getByRole('textbox', { name: 'Seed' });
+  await seed.fill('');
+  await seed.type('4');
+  assert.equal(await page.getByRole('tab', { name: 'Saga' }).getAttribute('aria-selected'), 'true');
+  await seed.fill('not a seed');
+  await page.getByRole('button', { name: 'Use seed' }).click();
+  assert.match(await page.getByRole('alert').filter({ hasText: 'not a seed' }).textContent(), /whole number/);
+}
+
+export async function linkMenuSetsLatencyAndValidates({ newPage, baseURL, shotDir }) {
+  const page = await open(newPage, baseURL);
+  await page.getByRole('button', { name: /^Link Meter ↔ Broker/ }).click();
+  const menu = page.getByRole('dialog', { name: 'Link actions' });
+  await menu.waitFor();
+  await menu.getByRole('spinbutton', { name: 'Drop odds' }).fill('250');
+  await menu.getByRole('button', { name: 'Apply settings' }).click();
+  assert.match(await menu.getByRole('alert').textContent(), /Drop odds must be from 0 to 100/);
+  await menu.getByRole('spinbutton', { name: 'Drop odds' }).fill('0');
+  await menu.getByRole('spinbutton', { name: 'Latency' }).fill('900');
+  await menu.getByRole('button', { name: 'Apply settings' }).click();
+  await menu.waitFor({ state: 'detached' });
+  assert.match(await page.locator('.cv-lane-note').first().textContent(), /900 ms/);
+  // A one-way cut shows on one lane only.
+  await page.getByRole('button', { name: /^Link Meter ↔ Broker/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cut Meter → Broker only' }).click();
+  await page.getByRole('button', { name: 'Link Meter ↔ Broker: Meter → Broker cut, Broker → Meter healthy' }).waitFor();
+  await play(page);
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: join(shotDir, 'playground-oneway-cut.png') });
+}
