@@ -786,10 +786,17 @@ fn short_seeks_back_and_long_seeks_forward_land_exactly() {
     run.seek(393_100);
     assert_eq!(run.now(), 393_100, "a 100 ms seek back lands");
     run.seek(393_200);
-    assert_eq!(run.frame(), at_393_2, "and forward again shows the same world");
+    assert_eq!(
+        run.frame(),
+        at_393_2,
+        "and forward again shows the same world"
+    );
     run.seek(10_000);
     run.seek(600_000);
     let mut back = run.frame();
     back.horizon = straight.horizon;
-    assert_eq!(back, straight, "a long seek forward (from a later snapshot) equals running straight");
+    assert_eq!(
+        back, straight,
+        "a long seek forward (from a later snapshot) equals running straight"
+    );
 }
