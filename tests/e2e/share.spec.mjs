@@ -256,7 +256,7 @@ export async function anEmbedFitsAn800x500Frame({ newPage, baseURL, shotDir }) {
         w: document.documentElement.scrollWidth,
         h: document.documentElement.scrollHeight,
         canvas: document.querySelector('.stage-canvas').getBoundingClientRect().toJSON(),
-        controls: document.querySelectorAll('.slot-controls, .controls').length,
+        controls: document.querySelectorAll('[role=group][aria-label="Run controls"]').length,
       }));
       assert.ok(m.w <= 800 && m.h <= 500, `fits 800x500 (${m.w}x${m.h})`);
       assert.ok(m.canvas.height >= 250, `the canvas has room (${m.canvas.height}px)`);
