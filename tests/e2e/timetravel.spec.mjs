@@ -1,0 +1,53 @@
+// End to end, the study flow of issue 7: play, crash a service, repair it
+// and let the run converge, then travel back to the crash with the event
+// log and see the world as it was; click an arrow of the space-time
+// diagram and see the same event selected in the log.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { open, until, meterSays, speed, play, choose, stopWorkload } from './helpers.mjs';
+
+const now = async (page) => Number((await page.locator('.ctl-time').textContent()).match(/t = ([\d.]+) s/)?.[1] ?? 0);
+
+export async function travelBackToACrashAndSelectAnArrow({ newPage, baseURL, shotDir }) {
+  const page = await open(newPage, baseURL, { viewport: { width: 1440, height: 900 } });
+  await speed(page, '4×');
+  await play(page);
+  await until(page, 'virtual time 3 s', async () => (await now(page)) >= 3);
+
+  await choose(page, /^Billing, service/, 'Crash Billing');
+  await page.getByRole('button', { name: /^Billing, service: crashed/ }).waitFor();
+  const seenDown = await now(page);
+  await until(page, 'two seconds of the crash', async () => (await now(page)) >= seenDown + 2);
+  await choose(page, /^Billing, service: crashed/, 'Restart Billing');
+  await stopWorkload(page, 'Meters report');
+  await meterSays(page, /^All replicas converged/);
+  await page.getByRole('button', { name: 'Play', exact: true }).click(); // pause
+  const end = await now(page);
+
+  // Find the crash in the log and go there.
+  const log = page.getByRole('region', { name: 'Event log' }).or(page.locator('.event-log'));
+  await log.getByLabel('Kind').selectOption('crash');
+  const crashLine = log.getByRole('button', { name: /Billing crashed/ }).first();
+  await crashLine.click();
+  assert.equal(await crashLine.getAttribute('aria-pressed'), 'true', 'the crash is selected');
+  const slider = page.getByRole('slider', { name: 'Virtual time' });
+  await until(page, 'the playhead to move back', async () => (await now(page)) < end);
+  const at = await now(page);
+  assert.ok(at >= 3 && at <= seenDown, `the playhead is at the crash (${at} s, seen down at ${seenDown} s)`);
+  assert.match(await slider.getAttribute('aria-valuetext'), new RegExp(`^${at.toFixed(1)} s of`));
+  // The world as it was: Billing is down again, and the meter says so.
+  await page.getByRole('button', { name: /^Billing, service: crashed/ }).waitFor();
+  assert.match(await page.locator('.meter').textContent(), /Billing: diverged/);
+  await page.screenshot({ path: join(shotDir, 'timetravel-at-crash.png') });
+
+  // Back to all kinds; select an arrow in the diagram: the log selects the same event.
+  await log.getByLabel('Kind').selectOption('');
+  const arrow = page.locator('.spacetime .st-arrow[data-event]').last();
+  await arrow.scrollIntoViewIfNeeded();
+  await arrow.click({ force: true });
+  const id = await arrow.getAttribute('data-event');
+  await until(page, 'the log to select the same event', async () =>
+    (await page.locator(`.log-line[data-event="${id}"]`).getAttribute('aria-pressed').catch(() => null)) === 'true');
+  await page.screenshot({ path: join(shotDir, 'timetravel-arrow-selected.png') });
+}
