@@ -36,9 +36,18 @@ export async function travelBackToACrashAndSelectAnArrow({ newPage, baseURL, sho
   const at = await now(page);
   assert.ok(at >= 3 && at <= seenDown, `the playhead is at the crash (${at} s, seen down at ${seenDown} s)`);
   assert.match(await slider.getAttribute('aria-valuetext'), new RegExp(`^${at.toFixed(1)} s of`));
-  // The world as it was: Billing is down again, and the meter says so.
+  // The world as it was: Billing is down again. Scrub forward a little
+  // (0.1 s per arrow key) while it is down: the meter says Billing diverged
+  // at that moment, as it did during the run.
   await page.getByRole('button', { name: /^Billing, service: crashed/ }).waitFor();
+  await slider.focus();
+  for (let i = 0; i < 30 && !/Billing: diverged/.test(await page.locator('.meter').textContent()); i++) {
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(50);
+  }
   assert.match(await page.locator('.meter').textContent(), /Billing: diverged/);
+  assert.ok((await now(page)) < seenDown + 2, 'still within the crash');
+  await page.getByRole('button', { name: /^Billing, service: crashed/ }).waitFor();
   await page.screenshot({ path: join(shotDir, 'timetravel-at-crash.png') });
 
   // Back to all kinds; select an arrow in the diagram: the log selects the same event.
