@@ -62,7 +62,7 @@ export async function choose(page, subject, action) {
     const menu = page.getByRole('dialog');
     await menu.waitFor();
     if ((await menu.getAttribute('aria-label')) === 'Message actions' && attempt < 10) {
-      await page.keyboard.press('Escape');
+      await menu.getByRole('button', { name: 'Close menu' }).click();
       await menu.waitFor({ state: 'detached' });
       await page.waitForTimeout(150);
       continue;
