@@ -793,13 +793,7 @@ impl Scenario for Cqrs {
     }
 
     fn topology(&self) -> Topology {
-        let node = |name, role, x, y, crashable| NodeSpec {
-            name,
-            role,
-            x,
-            y,
-            crashable,
-        };
+        let node = NodeSpec::new;
         Topology {
             nodes: vec![
                 node("Client", NodeRole::Client, 80.0, 300.0, false),

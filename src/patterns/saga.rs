@@ -1435,13 +1435,7 @@ impl Scenario for Saga {
     }
 
     fn topology(&self) -> Topology {
-        let node = |name, role, x, y, crashable| NodeSpec {
-            name,
-            role,
-            x,
-            y,
-            crashable,
-        };
+        let node = NodeSpec::new;
         Topology {
             nodes: vec![
                 node("Customers", NodeRole::Client, 80.0, 200.0, false),

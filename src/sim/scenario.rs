@@ -39,6 +39,19 @@ pub struct NodeSpec {
     pub crashable: bool,
 }
 
+impl NodeSpec {
+    /// A node at `(x, y)` on the 1000 × 600 canvas.
+    pub fn new(name: &'static str, role: NodeRole, x: f32, y: f32, crashable: bool) -> Self {
+        NodeSpec {
+            name,
+            role,
+            x,
+            y,
+            crashable,
+        }
+    }
+}
+
 /// The shape of a scenario's world.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Topology {
