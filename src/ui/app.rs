@@ -1,22 +1,20 @@
-//! The application shell: header, pattern tabs, stage and footer.
+//! The application shell: a one-row header (product, pattern tabs, tools)
+//! and the stage, laid out as a workspace (see [`super::workspace`]).
 
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 
 use super::canvas::Canvas;
-use super::chart::DivergenceChart;
 use super::controls::Controls;
-use super::keys::Shortcuts;
+use super::keys::{Shortcuts, ShortcutsOpen};
 use super::lesson::LessonPane;
-use super::log::EventLog;
-use super::meter::Meter;
+use super::meter::{Meter, MeterChecks};
 use super::panel::ScenarioPanel;
 use super::run::{start_clock, use_run, Notice, NoticeKind, Run};
 use super::share_menu::{EmbedBar, ShareMenu};
-use super::spacetime::SpaceTime;
-use super::tables::StateTables;
 use super::timeline::Timeline;
+use super::workspace::{use_workspace, Dock, Intro, Workspace};
 use super::Pattern;
 
 /// The one-line description shown under the product name.
@@ -30,7 +28,8 @@ pub const STAGE_ID: &str = "stage";
 ///
 /// Renders `data-ready="true"` on its root element once mounted; the
 /// end-to-end tests wait for it. In embed mode (`?embed`) it shows only
-/// the canvas, the meter and minimal controls.
+/// the canvas, the meter and minimal controls; `&present` opens present
+/// mode.
 #[component]
 pub fn App() -> impl IntoView {
     let start = super::startup::read();
@@ -47,21 +46,19 @@ pub fn App() -> impl IntoView {
     run.playing.set(start.embed.autoplay);
     provide_context(run);
     provide_context(start.clone());
+    let ws = Workspace::new(start.present);
+    provide_context(ws);
     start_clock(run);
     super::keys::install(run);
     let embed = start.embed.enabled;
     let no_controls = embed && start.embed.no_controls;
 
     view! {
-        <div class="app" class:embed=embed data-ready="true">
+        <div class="app" class:embed=embed class:present=move || ws.present.get() data-ready="true">
             {(!embed).then(|| view! { <Header/> })}
             {embed.then(|| view! { <EmbedBar/> })}
-            <main class="app-main">
-                {(!embed).then(|| view! { <PatternTabs/> })}
-                <NoticeBar/>
-                <Stage embed=embed no_controls=no_controls/>
-            </main>
-            {(!embed).then(|| view! { <Footer/> })}
+            <NoticeBar/>
+            <Stage embed=embed no_controls=no_controls/>
             <Shortcuts/>
         </div>
     }
@@ -91,16 +88,35 @@ fn NoticeBar() -> impl IntoView {
     }
 }
 
+/// The header on one row: the product, the pattern tabs, present mode,
+/// the shortcuts and sharing.
 #[component]
 fn Header() -> impl IntoView {
+    let ws = use_workspace();
+    let help = use_context::<ShortcutsOpen>();
     view! {
         <header class="app-header">
-            <div class="brand">
+            <div class="brand" title=TAGLINE>
                 <Logo/>
                 <h1 class="brand-name">"Converge"</h1>
             </div>
-            <p class="brand-tagline">{TAGLINE}</p>
-            <ShareMenu/>
+            <p class="sr-only">{TAGLINE}</p>
+            <PatternTabs/>
+            <div class="header-tools">
+                <button type="button" class="ctl-btn header-btn"
+                    aria-pressed=move || ws.present.get().to_string()
+                    title="Present mode: larger type for a projector (P)"
+                    on:click=move |_| ws.present.update(|p| *p = !*p)>
+                    <svg class="ctl-icon" viewBox="0 0 20 20" width="14" height="14" aria-hidden="true" focusable="false">
+                        <path d="M2 3h16v10H2zM4 5v6h12V5zM9 14h2v2h3v2H6v-2h3z"/>
+                    </svg>
+                    "Present"
+                </button>
+                <button type="button" class="ctl-btn header-btn header-help"
+                    aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)"
+                    on:click=move |_| if let Some(h) = help { h.0.set(true) }>"?"</button>
+                <ShareMenu/>
+            </div>
         </header>
     }
 }
@@ -170,7 +186,7 @@ fn PatternTabs() -> impl IntoView {
         .collect_view();
 
     view! {
-        <div class="tabs-bar">
+        <nav class="tabs-bar" aria-label="Patterns">
             <div
                 class="tabs"
                 role="tablist"
@@ -180,67 +196,51 @@ fn PatternTabs() -> impl IntoView {
             >
                 {tabs}
             </div>
-        </div>
+        </nav>
     }
 }
 
-/// The stage: the tab panel showing the selected pattern's run.
+/// The stage: the tab panel showing the selected pattern's run. Its
+/// regions: the main column (introduction, controls, canvas, timeline),
+/// the side panel (meter, lesson, scenario) and the study dock.
 #[component]
 fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
     let run = use_run();
+    let ws = use_workspace();
     let selected = run.pattern;
-    let intro = move || {
-        let pattern = selected.get();
-        view! {
-            <div class="stage-intro">
-                <h2 class="stage-title">{pattern.label()}</h2>
-                <p class="stage-tagline">{pattern.tagline()}</p>
-                <p class="stage-description">{pattern.description()}</p>
-            </div>
-        }
-    };
+    let lesson_open = move || !embed && run.lesson.get().is_some();
     view! {
         <section
             id=STAGE_ID
             class="stage"
             role="tabpanel"
-            tabindex="0"
+            tabindex="-1"
             aria-labelledby=move || selected.get().tab_id()
             data-pattern=move || selected.get().slug()
         >
-            {(!embed).then_some(intro)}
-            {(!no_controls).then(|| view! { <Controls/> })}
-            <div class="stage-body">
+            <div class="stage-main">
+                {(!embed).then(|| view! { <Intro/> })}
+                {(!no_controls).then(|| view! { <Controls/> })}
+                // With a lesson open the side panel is the lesson's, and the
+                // meter becomes a strip over the canvas, so the step, the
+                // canvas and the meter are all in view together.
+                {move || lesson_open().then(|| view! { <div class="meter-strip"><Meter/></div> })}
                 <div class="stage-canvas">
                     <Canvas/>
                 </div>
-                <aside class="stage-side" aria-label="Consistency and settings">
-                    <Meter/>
-                    {(!embed).then(|| view! { <LessonPane/> <ScenarioPanel/> })}
-                </aside>
+                {(!embed).then(|| view! { <Timeline/> })}
             </div>
+            <aside class="stage-side" aria-label="Consistency and settings">
+                {move || (!lesson_open()).then(|| view! { <Meter/> })}
+                {(!embed).then(|| view! { <LessonPane/> })}
+                <MeterChecks/>
+                {(!embed).then(|| view! { <ScenarioPanel/> })}
+            </aside>
             {(!embed).then(|| view! {
-                <Timeline/>
-                <div class="study">
-                    <StateTables/>
-                    <DivergenceChart/>
-                    <SpaceTime/>
-                    <EventLog/>
-                </div>
+                <Show when=move || !ws.present.get()>
+                    <Dock/>
+                </Show>
             })}
         </section>
-    }
-}
-
-#[component]
-fn Footer() -> impl IntoView {
-    view! {
-        <footer class="app-footer">
-            <p>"Converge \u{b7} an eventual-consistency playground. Everything runs in your browser."</p>
-            <p class="footer-hint">
-                <kbd>"?"</kbd>
-                " keyboard shortcuts"
-            </p>
-        </footer>
     }
 }

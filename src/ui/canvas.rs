@@ -23,7 +23,7 @@ use crate::sim::core::NodeStatus;
 use crate::sim::frame::{LinkFrame, NodeFrame, PartitionFrame};
 use crate::sim::scenario::NodeRole;
 use crate::sim::{LinkState, MsgId, NodeId};
-use geom::{node_box, Lane, NodeBox, BROKER_HEAD, GROUP_COL, ROW_H};
+use geom::{boxes_at, Fit, Lane, NodeBox, BROKER_HEAD, GROUP_COL, ROW_H};
 pub use menu::Menu;
 
 /// What a menu is about and where it opened (view-box units).
@@ -46,6 +46,65 @@ pub(crate) struct CanvasCtx {
     pub opener: StoredValue<Option<web_sys::Element>, LocalStorage>,
     /// Node boxes, in node order.
     pub boxes: Memo<Vec<NodeBox>>,
+    /// How the drawing is fitted to its region (label scale and zoom).
+    pub fit: Memo<Fit>,
+    /// The scaled scene (SVG and tokens): maps view-box units to the screen.
+    pub scene: NodeRef<leptos::html::Div>,
+}
+
+impl CanvasCtx {
+    /// Where view-box point `(x, y)` is on screen (CSS pixels from the
+    /// viewport's top left), if the scene is mounted.
+    pub fn to_client(&self, x: f32, y: f32) -> Option<(f64, f64)> {
+        let el = self.scene.get_untracked()?;
+        let r = el.get_bounding_client_rect();
+        if r.width() <= 0.0 {
+            return None;
+        }
+        Some((
+            r.left() + x as f64 / geom::W as f64 * r.width(),
+            r.top() + y as f64 / geom::H as f64 * r.height(),
+        ))
+    }
+}
+
+/// Names on the canvas should read at this size (CSS pixels) or larger.
+const MIN_NAME_PX: f32 = 12.0;
+/// The same in an embed, where the canvas is the whole picture: its
+/// smallest text (10 units at the design size) then reads at 11 px.
+const EMBED_NAME_PX: f32 = 16.6;
+/// The same in present mode, for a projector.
+const PRESENT_NAME_PX: f32 = 16.0;
+
+/// Whether the canvas fits by width only and may pan (phones).
+fn narrow_screen() -> bool {
+    window()
+        .match_media("(max-width: 720px)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches())
+}
+
+/// Follows the content size of `el` (CSS pixels) with a `ResizeObserver`.
+fn observe_size(el: &web_sys::Element, size: RwSignal<(f32, f32)>) {
+    let target = el.clone();
+    let read = move || {
+        let now = (target.client_width() as f32, target.client_height() as f32);
+        if size.get_untracked() != now {
+            size.set(now);
+        }
+    };
+    read();
+    let cb = wasm_bindgen::closure::Closure::<dyn Fn()>::new(read);
+    let Ok(observer) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) else {
+        return;
+    };
+    observer.observe(el);
+    let keep = send_wrapper::SendWrapper::new((observer, cb));
+    on_cleanup(move || {
+        let (observer, _cb) = keep.take();
+        observer.disconnect();
+    });
 }
 
 impl CanvasCtx {
@@ -85,18 +144,57 @@ struct Shape {
 #[component]
 pub fn Canvas() -> impl IntoView {
     let run = use_run();
-    let boxes = Memo::new(move |_| {
+    let region = NodeRef::<leptos::html::Div>::new();
+    let scene = NodeRef::<leptos::html::Div>::new();
+    let size = RwSignal::new((0.0f32, 0.0f32));
+    let narrow = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(el) = region.get() {
+            observe_size(&el, size);
+        }
+    });
+    // Embeds always fit their frame; present mode wants larger names.
+    let embed = use_context::<super::startup::Startup>().is_some_and(|s| s.embed.enabled);
+    let present = use_context::<super::workspace::Workspace>().map(|w| w.present);
+    Effect::new(move |_| {
+        size.track();
+        let n = !embed && narrow_screen();
+        if narrow.get_untracked() != n {
+            narrow.set(n);
+        }
+    });
+    let fit = Memo::new(move |_| {
+        let (w, h) = size.get();
+        let by_width = narrow.get();
         run.frame.with(|f| {
-            f.nodes
-                .iter()
-                .map(|n| node_box(n, &f.partitions))
-                .collect::<Vec<_>>()
+            if w <= 0.0 {
+                // Not laid out yet: the design size.
+                return Fit {
+                    k: 1.0,
+                    scale: 1.0,
+                    rect: geom::content_rect(&boxes_at(&f.nodes, &f.partitions, 1.0)),
+                };
+            }
+            let min_px = if present.is_some_and(|p| p.get()) {
+                PRESENT_NAME_PX
+            } else if embed {
+                EMBED_NAME_PX
+            } else {
+                MIN_NAME_PX
+            };
+            geom::fit(&f.nodes, &f.partitions, w, h, by_width, min_px)
         })
+    });
+    let boxes = Memo::new(move |_| {
+        let k = fit.with(|f| f.k);
+        run.frame.with(|f| boxes_at(&f.nodes, &f.partitions, k))
     });
     let ctx = CanvasCtx {
         open: RwSignal::new(None),
         opener: StoredValue::new_local(None),
         boxes,
+        fit,
+        scene,
     };
     provide_context(ctx);
     // A new pattern or run closes any menu.
@@ -123,7 +221,6 @@ pub fn Canvas() -> impl IntoView {
 
     // Clicks on a token (drawn on the worker's canvas) open its menu; they
     // are caught before the service or link underneath sees them.
-    let scene = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         let Some(el) = scene.get() else {
             return;
@@ -175,12 +272,22 @@ pub fn Canvas() -> impl IntoView {
         })
     };
 
+    let px = |v: f32| format!("{v:.1}px");
     view! {
         <div class="cv">
-            <div class="cv-scene" node_ref=scene>
+            <div class="cv-fit" node_ref=region>
+            <div class="cv-view"
+                style:width=move || fit.with(|f| px(f.rect.w * f.scale))
+                style:height=move || fit.with(|f| px(f.rect.h * f.scale))>
+            <div class="cv-scene" node_ref=scene
+                style:width=move || fit.with(|f| px(geom::W * f.scale))
+                style:height=move || fit.with(|f| px(geom::H * f.scale))
+                style:left=move || fit.with(|f| px(-f.rect.x0 * f.scale))
+                style:top=move || fit.with(|f| px(-f.rect.y0 * f.scale))>
                 <svg
                     class="cv-svg"
                     viewBox="0 0 1000 600"
+                    style:--k=move || fit.with(|f| format!("{:.2}", f.k))
                     role="group"
                     aria-label=move || format!("Topology of the {} pattern", run.pattern.get().label())
                 >
@@ -195,8 +302,10 @@ pub fn Canvas() -> impl IntoView {
                     {drawing}
                 </svg>
                 <tokens::Tokens/>
-                <menu::MenuHost/>
             </div>
+            </div>
+            </div>
+            <menu::MenuHost/>
             <Legend in_flight=in_flight/>
         </div>
     }
@@ -281,6 +390,25 @@ fn is_activation(ev: &KeyboardEvent) -> bool {
     matches!(ev.key().as_str(), "Enter" | " ")
 }
 
+/// The accessible name of a box: its visible text first, as one piece,
+/// then its role (and, when down, what that means).
+pub(crate) fn node_label(
+    name: &str,
+    role: NodeRole,
+    status: NodeStatus,
+    summary: &str,
+) -> String {
+    match status {
+        NodeStatus::Up if summary.is_empty() => format!("{name}, {}", role_word(role)),
+        NodeStatus::Up => format!("{name} {summary}, {}", role_word(role)),
+        s => format!(
+            "{name} {}, {}: its volatile state is gone",
+            status_words(s),
+            role_word(role)
+        ),
+    }
+}
+
 /// One service (or the broker) as a box.
 #[component]
 fn NodeView(id: NodeId) -> impl IntoView {
@@ -298,6 +426,8 @@ fn NodeView(id: NodeId) -> impl IntoView {
     let bx = Memo::new(move |_| ctx.boxes.with(|b| b.get(id.index()).copied()));
 
     move || {
+        // Re-drawn when the label scale changes (the boxes follow it).
+        ctx.fit.track();
         let n = node.get()?;
         let b = bx.get()?;
         let NodeFrame {
@@ -308,14 +438,10 @@ fn NodeView(id: NodeId) -> impl IntoView {
             crashable,
             ..
         } = n;
-        let label = match status {
-            NodeStatus::Up => format!("{name}, {}: {summary}", role_word(role)),
-            s => format!(
-                "{name}, {}: {}, its volatile state is gone",
-                role_word(role),
-                status_words(s)
-            ),
-        };
+        // The accessible name starts with the visible text, in the order it
+        // is read (WCAG 2.5.3), then adds what the picture alone tells.
+        let k = ctx.fit.with_untracked(|f| f.k);
+        let label = node_label(name, role, status, &summary);
         let class = format!(
             "cv-node {} status-{}",
             role_class(role),
@@ -327,7 +453,7 @@ fn NodeView(id: NodeId) -> impl IntoView {
         let rx = if role == NodeRole::Client { b.hh } else { 10.0 };
         let broker = parts.with(|p| !p.is_empty());
         let body = if broker {
-            broker_table(b, name, status, &parts.get()).into_any()
+            broker_table(b, k, name, status, &parts.get()).into_any()
         } else {
             let line = if status == NodeStatus::Up {
                 clip(&summary, 24)
@@ -335,14 +461,14 @@ fn NodeView(id: NodeId) -> impl IntoView {
                 status_words(status).to_string()
             };
             view! {
-                <text class="cv-node-name" x="0" y="-5" text-anchor="middle">{clip(name, 18)}</text>
-                <text class="cv-node-summary" x="0" y="14" text-anchor="middle">{line}</text>
+                <text class="cv-node-name" x="0" y=-5.0 * k text-anchor="middle">{clip(name, 18)}</text>
+                <text class="cv-node-summary" x="0" y=14.0 * k text-anchor="middle">{line}</text>
             }
             .into_any()
         };
         let down = (status != NodeStatus::Up).then(|| {
             view! {
-                <g class="cv-down-badge" transform=format!("translate({},{})", b.hw - 14.0, -b.hh + 1.0)>
+                <g class="cv-down-badge" transform=format!("translate({},{}) scale({k})", b.hw - 14.0 * k, -b.hh + 1.0)>
                     <circle r="10"/>
                     <text y="4" text-anchor="middle">{if status == NodeStatus::Crashed { "\u{2715}" } else { "\u{21bb}" }}</text>
                 </g>
@@ -373,7 +499,7 @@ fn NodeView(id: NodeId) -> impl IntoView {
                 <title>{format!("{name} ({}) \u{2014} {}", role_word(role), if status == NodeStatus::Up { summary.clone() } else { status_words(status).to_string() })}</title>
                 <rect class="cv-box" x=-b.hw y=-b.hh width=2.0 * b.hw height=2.0 * b.hh rx=rx/>
                 {(role == NodeRole::Store).then(|| view! {
-                    <path class="cv-store-lip" d=format!("M {} {} Q 0 {} {} {}", -b.hw, -b.hh + 8.0, -b.hh + 16.0, b.hw, -b.hh + 8.0)/>
+                    <path class="cv-store-lip" d=format!("M {} {} Q 0 {} {} {}", -b.hw, -b.hh + 8.0 * k, -b.hh + 16.0 * k, b.hw, -b.hh + 8.0 * k)/>
                 })}
                 {body}
                 {down}
@@ -386,19 +512,20 @@ fn NodeView(id: NodeId) -> impl IntoView {
 /// consumer group's committed offset.
 fn broker_table(
     b: NodeBox,
+    k: f32,
     name: &'static str,
     status: NodeStatus,
     parts: &[PartitionFrame],
 ) -> impl IntoView {
-    let left = -b.hw + 10.0;
-    let top = -b.hh + BROKER_HEAD - 6.0;
+    let left = -b.hw + 10.0 * k;
+    let top = -b.hh + (BROKER_HEAD - 6.0) * k;
     let groups: Vec<&'static str> = parts
         .first()
         .map(|p| p.groups.iter().map(|g| g.0).collect())
         .unwrap_or_default();
     let topic = parts.first().map_or("", |p| p.topic);
     let dead: u64 = parts.first().map_or(0, |p| p.dead);
-    let col_x = |i: usize| left + 86.0 + GROUP_COL * i as f32;
+    let col_x = |i: usize| left + (86.0 + GROUP_COL * i as f32) * k;
     let header = groups
         .iter()
         .enumerate()
@@ -406,7 +533,7 @@ fn broker_table(
             view! {
                 <text class="cv-part-head" x=col_x(i) y=top text-anchor="middle">
                     <title>{format!("consumer group {g}: committed offset")}</title>
-                    {clip(g, 10)}
+                    {clip(g, 9)}
                 </text>
             }
         })
@@ -415,7 +542,7 @@ fn broker_table(
         .iter()
         .enumerate()
         .map(|(r, p)| {
-            let y = top + ROW_H * (r as f32 + 1.0);
+            let y = top + ROW_H * k * (r as f32 + 1.0);
             let cells = p
                 .groups
                 .iter()
@@ -432,7 +559,7 @@ fn broker_table(
                 .collect_view();
             view! {
                 <text class="cv-part-label" x=left y=y>{format!("p{}", p.partition)}</text>
-                <text class="cv-part-len" x=left + 42.0 y=y text-anchor="middle">{p.len}</text>
+                <text class="cv-part-len" x=left + 42.0 * k y=y text-anchor="middle">{p.len}</text>
                 {cells}
             }
         })
@@ -443,13 +570,13 @@ fn broker_table(
         format!("{name} \u{b7} {}", status_words(status))
     };
     view! {
-        <text class="cv-node-name" x="0" y=-b.hh + 16.0 text-anchor="middle">{title}</text>
+        <text class="cv-node-name" x="0" y=-b.hh + 16.0 * k text-anchor="middle">{title}</text>
         <text class="cv-part-head" x=left y=top>"part."</text>
-        <text class="cv-part-head" x=left + 42.0 y=top text-anchor="middle">"log"</text>
+        <text class="cv-part-head" x=left + 42.0 * k y=top text-anchor="middle">"log"</text>
         {header}
         {rows}
         {(dead > 0).then(|| view! {
-            <text class="cv-part-dead" x=b.hw - 8.0 y=-b.hh + 16.0 text-anchor="end">{format!("{dead} dead")}</text>
+            <text class="cv-part-dead" x=b.hw - 8.0 * k y=-b.hh + 16.0 * k text-anchor="end">{format!("{dead} dead")}</text>
         })}
     }
 }

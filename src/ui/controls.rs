@@ -80,20 +80,23 @@ pub fn Controls() -> impl IntoView {
     view! {
         <div class="ctl" role="group" aria-label="Run controls">
             <div class="ctl-row">
+                // A label that changes with the state, so no aria-pressed
+                // (a screen reader would hear "Pause, pressed").
                 <button type="button" class="ctl-btn ctl-play"
-                    aria-pressed=move || if run.playing.get() { "true" } else { "false" }
+                    class:is-playing=move || run.playing.get()
                     title="Play or pause (Space)"
                     on:click=move |_| run.set_playing(!run.playing.get_untracked())>
                     {move || if run.playing.get() { icon("M5 3h4v14H5zM11 3h4v14h-4z") } else { icon("M5 3l12 7-12 7z") }}
-                    "Play"
+                    // The label says what a press does, like the icon.
+                    <span class="ctl-play-label">{move || if run.playing.get() { "Pause" } else { "Play" }}</span>
                 </button>
                 <button type="button" class="ctl-btn" title="Process one event (\u{2192})"
                     on:click=move |_| run.step()>
                     {icon("M3 3l9 7-9 7zM13 3h3v14h-3z")}
-                    "Step"
+                    <span class="ctl-label">"Step"</span>
                 </button>
                 <label class="ctl-speed">
-                    <span>"Speed"</span>
+                    <span class="ctl-label">"Speed"</span>
                     <input type="range" min="0" max=(SPEEDS.len() - 1).to_string() step="1"
                         prop:value=move || speed_index().to_string()
                         aria-valuetext=move || speed_words(run.speed.get())
@@ -109,7 +112,7 @@ pub fn Controls() -> impl IntoView {
                 <button type="button" class="ctl-btn" title="Start this run over (same seed, no actions)"
                     on:click=move |_| run.reset()>
                     {icon("M10 3a7 7 0 1 1-6.3 4h2.3a5 5 0 1 0 4-2v3L5 4.5 10 1z")}
-                    "Reset"
+                    <span class="ctl-label">"Reset"</span>
                 </button>
                 <p class="ctl-time">
                     <span class="sr-only">"Virtual time: "</span>

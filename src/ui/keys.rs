@@ -17,10 +17,11 @@ use super::Pattern;
 pub struct ShortcutsOpen(pub RwSignal<bool>);
 
 /// The shortcuts, as listed in the dialog: keys and what they do.
-pub const SHORTCUTS: [(&str, &str); 5] = [
+pub const SHORTCUTS: [(&str, &str); 6] = [
     ("Space", "Play or pause"),
     ("\u{2192}", "Step one event (pauses)"),
     ("1 \u{2013} 4", "Switch pattern"),
+    ("P", "Present mode on or off"),
     ("?", "Show these shortcuts"),
     ("Esc", "Close a menu or this dialog"),
 ];
@@ -36,6 +37,8 @@ pub enum Shortcut {
     Switch(Pattern),
     /// ?.
     Help,
+    /// P: present mode on or off.
+    Present,
 }
 
 /// Maps a key (as `KeyboardEvent.key`) to a shortcut.
@@ -44,6 +47,7 @@ pub fn shortcut_for(key: &str) -> Option<Shortcut> {
         " " | "Spacebar" => Shortcut::PlayPause,
         "ArrowRight" => Shortcut::Step,
         "?" => Shortcut::Help,
+        "p" | "P" => Shortcut::Present,
         "1" | "2" | "3" | "4" => {
             let i: usize = key.parse().ok()?;
             Shortcut::Switch(*Pattern::all().get(i - 1)?)
@@ -81,6 +85,7 @@ pub fn install(run: Run) {
         provide_context(o);
         o
     });
+    let workspace = use_context::<super::workspace::Workspace>();
     let handle = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
         if ev.default_prevented() || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
@@ -97,6 +102,11 @@ pub fn install(run: Run) {
             Shortcut::Step => run.step(),
             Shortcut::Switch(p) => run.switch(p),
             Shortcut::Help => open.0.set(true),
+            Shortcut::Present => {
+                if let Some(ws) = workspace {
+                    ws.present.update(|p| *p = !*p);
+                }
+            }
         }
     });
     on_cleanup(move || handle.remove());

@@ -23,7 +23,6 @@ pub fn Meter() -> impl IntoView {
     let run = use_run();
     let headline = Memo::new(move |_| run.frame.with(|f| f.headline()));
     let views = Memo::new(move |_| run.frame.with(|f| f.views.clone()));
-    let checks = Memo::new(move |_| run.frame.with(|f| f.checks.clone()));
     let announced = RwSignal::new(headline.get_untracked());
     Effect::new(move |_| {
         let h = headline.get();
@@ -56,7 +55,19 @@ pub fn Meter() -> impl IntoView {
             <ul class="meter-views">
                 {move || views.get().into_iter().map(view_row).collect_view()}
             </ul>
-            <h4 class="meter-sub">"Checks"</h4>
+        </section>
+    }
+}
+
+/// The pattern's named checks: shown under the meter, after the lesson
+/// when one is open (the side panel keeps the step in view).
+#[component]
+pub fn MeterChecks() -> impl IntoView {
+    let run = use_run();
+    let checks = Memo::new(move |_| run.frame.with(|f| f.checks.clone()));
+    view! {
+        <section class="meter-checks-box" aria-labelledby="meter-checks-title">
+            <h3 id="meter-checks-title" class="meter-sub">"Checks"</h3>
             <ul class="meter-checks">
                 {move || checks.get().into_iter().map(check_row).collect_view()}
             </ul>
@@ -71,14 +82,27 @@ fn view_row(v: ViewFrame) -> impl IntoView {
         (v.differing as f64 / v.total as f64).clamp(0.0, 1.0)
     };
     let diverged = v.differing > 0;
+    let short = short_line(&v);
     view! {
         <li class="meter-view" class:is-diverged=diverged>
             <span class="meter-view-icon" aria-hidden="true">{if diverged { "\u{2260}" } else { "\u{2713}" }}</span>
             <span class="meter-view-text">{v.sentence}</span>
+            // The same in a few words, for the meter as a strip (small
+            // embeds, an open lesson), built from the numbers, not the sentence.
+            <span class="meter-view-short">{short}</span>
             <span class="meter-bar" aria-hidden="true">
-                <span class="meter-bar-fill" style=format!("width:{:.1}%", frac * 100.0)></span>
+                <span class="meter-bar-fill" style:width=format!("{:.1}%", frac * 100.0)></span>
             </span>
         </li>
+    }
+}
+
+/// A replica's status in a few words: "Billing: 3 of 12 customers behind".
+pub fn short_line(v: &ViewFrame) -> String {
+    if v.differing == 0 {
+        format!("{}: converged", v.name)
+    } else {
+        format!("{}: {} of {} {} behind", v.name, v.differing, v.total, v.unit)
     }
 }
 

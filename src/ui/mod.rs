@@ -19,6 +19,7 @@ pub mod startup;
 pub mod study;
 pub mod tables;
 pub mod timeline;
+pub mod workspace;
 
 pub use crate::patterns::Pattern;
 pub use app::{App, STAGE_ID, TAGLINE};

@@ -37,6 +37,8 @@ pub struct Startup {
     pub lesson_step: Option<usize>,
     /// Embed options.
     pub embed: EmbedOptions,
+    /// Present mode (`&present`): larger type for a projector.
+    pub present: bool,
     /// What was wrong with the link, if anything.
     pub notice: Option<String>,
 }
@@ -51,6 +53,7 @@ impl Default for Startup {
             speed: 1.0,
             lesson_step: None,
             embed: EmbedOptions::default(),
+            present: false,
             notice: None,
         }
     }
@@ -109,6 +112,7 @@ pub fn from_query(query: &str) -> Startup {
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut code = None;
     let mut embed = EmbedOptions::default();
+    let mut present = false;
     let flag = |v: &str| !matches!(v, "0" | "false" | "no" | "off");
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -118,6 +122,7 @@ pub fn from_query(query: &str) -> Startup {
             "embed" => embed.enabled = flag(&value),
             "autoplay" => embed.autoplay = flag(&value),
             "controls" => embed.no_controls = !flag(&value),
+            "present" => present = flag(&value),
             _ => {}
         }
     }
@@ -132,5 +137,6 @@ pub fn from_query(query: &str) -> Startup {
         },
     };
     start.embed = embed;
+    start.present = present;
     start
 }

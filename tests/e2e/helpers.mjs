@@ -45,10 +45,26 @@ export async function speed(page, label) {
   assert.equal(await slider.getAttribute('aria-valuetext'), label);
 }
 
+/** Presses Play; the button then reads "Pause". */
 export async function play(page) {
-  const button = page.getByRole('button', { name: 'Play', exact: true });
-  await button.click();
-  assert.equal(await button.getAttribute('aria-pressed'), 'true');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+}
+
+/** Presses Pause; the button then reads "Play". */
+export async function pause(page) {
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+}
+
+/** Opens the study dock on one of its views (State, Divergence, Space-time, Event log). */
+export async function openDock(page, name) {
+  const tab = page.getByRole('tablist', { name: 'Study views' }).getByRole('tab', { name, exact: true });
+  if ((await tab.getAttribute('aria-selected')) !== 'true' || (await page.locator('#dock-panel').isHidden())) {
+    await tab.click();
+  }
+  await page.locator('#dock-panel').waitFor({ state: 'visible' });
+  assert.equal(await tab.getAttribute('aria-selected'), 'true');
 }
 
 /**

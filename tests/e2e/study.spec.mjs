@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openDock } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -32,41 +33,53 @@ export async function timelineIsARealNamedSlider({ newPage, baseURL, shotDir }) 
   assert.equal(await slider.getAttribute('aria-valuetext'), '0.0 s of 0.0 s', 'nothing to scrub yet');
   assert.match(await page.getByRole('region', { name: 'Timeline' }).textContent(), /Home/);
 
+  await openDock(page, 'Event log');
   const log = page.getByRole('region', { name: 'Event log' });
   assert.match(await log.textContent(), /Nothing has happened yet/);
   await page.getByRole('combobox', { name: 'Kind' }).selectOption('violation');
   assert.match(await log.textContent(), /No events match these filters yet/);
 
-  for (const name of ['Divergence over time', 'Space-time diagram']) {
-    await page.getByRole('region', { name }).waitFor();
-  }
-  await page.getByRole('group', { name: /Space-time diagram/ }).waitFor();
+  await openDock(page, 'Divergence');
+  await page.getByRole('region', { name: 'Divergence over time' }).waitFor();
   await page.getByRole('group', { name: /Divergence chart/ }).waitFor();
-  await page.locator('.timeline').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: join(shotDir, 'study-fresh.png'), fullPage: true });
+  await openDock(page, 'Space-time');
+  await page.getByRole('region', { name: 'Space-time diagram' }).waitFor();
+  await page.getByRole('group', { name: /Space-time diagram/ }).waitFor();
+  await page.screenshot({ path: join(shotDir, 'study-fresh.png') });
 }
 
 export async function studyViewsPassAxe({ newPage, baseURL }) {
+  const views = [
+    ['State', '.tb'],
+    ['Divergence', '.chart'],
+    ['Space-time', '.spacetime'],
+    ['Event log', '.event-log'],
+  ];
   for (const colorScheme of ['light', 'dark']) {
     const page = await open(newPage, baseURL, { colorScheme });
     await page.addScriptTag({ path: AXE });
-    const result = await page.evaluate(async () =>
-      // eslint-disable-next-line no-undef
-      axe.run({ include: [['.timeline'], ['.chart'], ['.spacetime'], ['.event-log']] }),
-    );
-    const problems = result.violations.map(
-      (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
-    );
-    assert.deepEqual(problems, [], `${colorScheme}: axe violations`);
+    for (const [tab, sel] of views) {
+      await openDock(page, tab);
+      await page.locator(sel).first().waitFor();
+      const result = await page.evaluate(async (sel) =>
+        // eslint-disable-next-line no-undef
+        axe.run({ include: [['.timeline'], ['.dock'], [sel]] }),
+      sel);
+      const problems = result.violations.map(
+        (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+      );
+      assert.deepEqual(problems, [], `${colorScheme}, ${tab}: axe violations`);
+    }
   }
 }
 
 export async function chartAndDiagramExportStandaloneSvg({ newPage, baseURL }) {
   const page = await open(newPage, baseURL);
-  for (const [region, suffix, mustHave] of [
-    ['Divergence over time', 'divergence.svg', 'Staleness'],
-    ['Space-time diagram', 'spacetime.svg', 'Meter'],
+  for (const [tab, region, suffix, mustHave] of [
+    ['Divergence', 'Divergence over time', 'divergence.svg', 'Staleness'],
+    ['Space-time', 'Space-time diagram', 'spacetime.svg', 'Meter'],
   ]) {
+    await openDock(page, tab);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('region', { name: region }).getByRole('button', { name: 'Export SVG' }).click(),

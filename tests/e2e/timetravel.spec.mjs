@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { open, until, meterSays, speed, play, choose, stopWorkload } from './helpers.mjs';
+import { open, until, meterSays, speed, play, choose, stopWorkload, openDock } from './helpers.mjs';
 
 const now = async (page) => Number((await page.locator('.ctl-time').textContent()).match(/t = ([\d.]+) s/)?.[1] ?? 0);
 
@@ -15,18 +15,19 @@ export async function travelBackToACrashAndSeeTheEarlierState({ newPage, baseURL
   await play(page);
   await until(page, 'virtual time 3 s', async () => (await now(page)) >= 3);
 
-  await choose(page, /^Billing, service/, 'Crash Billing');
-  await page.getByRole('button', { name: /^Billing, service: crashed/ }).waitFor();
+  await choose(page, /^Billing[ ,]/, 'Crash Billing');
+  await page.getByRole('button', { name: /^Billing crashed, service/ }).waitFor();
   const seenDown = await now(page);
   await until(page, 'two seconds of the crash', async () => (await now(page)) >= seenDown + 2);
-  await choose(page, /^Billing, service: crashed/, 'Restart Billing');
+  await choose(page, /^Billing crashed, service/, 'Restart Billing');
   await stopWorkload(page, 'Meters report');
   await meterSays(page, /^All replicas converged/);
-  await page.getByRole('button', { name: 'Play', exact: true }).click(); // pause
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
   const end = await now(page);
 
   // Find the crash in the log and go there.
-  const log = page.getByRole('region', { name: 'Event log' }).or(page.locator('.event-log'));
+  await openDock(page, 'Event log');
+  const log = page.getByRole('region', { name: 'Event log' });
   await log.getByLabel('Kind').selectOption('crash');
   const crashLine = log.getByRole('button', { name: /Billing crashed/ }).first();
   await crashLine.click();
@@ -39,7 +40,7 @@ export async function travelBackToACrashAndSeeTheEarlierState({ newPage, baseURL
   // The world as it was: Billing is down again. Scrub forward a little
   // (0.1 s per arrow key) while it is down: the meter says Billing diverged
   // at that moment, as it did during the run.
-  await page.getByRole('button', { name: /^Billing, service: crashed/ }).waitFor();
+  await page.getByRole('button', { name: /^Billing crashed, service/ }).waitFor();
   await slider.focus();
   for (let i = 0; i < 30 && !/Billing: diverged/.test(await page.locator('.meter').textContent()); i++) {
     await page.keyboard.press('ArrowRight');
@@ -47,7 +48,7 @@ export async function travelBackToACrashAndSeeTheEarlierState({ newPage, baseURL
   }
   assert.match(await page.locator('.meter').textContent(), /Billing: diverged/);
   assert.ok((await now(page)) < seenDown + 2, 'still within the crash');
-  await page.getByRole('button', { name: /^Billing, service: crashed/ }).waitFor();
+  await page.getByRole('button', { name: /^Billing crashed, service/ }).waitFor();
   await page.screenshot({ path: join(shotDir, 'timetravel-at-crash.png') });
 
 }

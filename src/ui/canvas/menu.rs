@@ -54,22 +54,34 @@ pub fn MenuHost() -> impl IntoView {
             ctx.close(true);
         }
     };
-    move || {
-        let OpenMenu { menu, x, .. } = ctx.open.get()?;
-        // Beside the subject, on the other half of the canvas, so the menu
-        // never hides what it acts on and always fits.
-        let style = if x < 500.0 {
-            "right:4px;top:4px"
-        } else {
-            "left:4px;top:4px"
+    // Where the menu sits on screen: beside its subject, flipped to the
+    // other side or shifted so that it stays inside the viewport.
+    let pos = RwSignal::new(None::<(f64, f64)>);
+    Effect::new(move |_| {
+        let Some(OpenMenu { x, y, .. }) = ctx.open.get() else {
+            pos.set(None);
+            return;
         };
+        let (Some(el), Some((ax, ay))) = (panel.get(), ctx.to_client(x, y)) else {
+            return;
+        };
+        let r = el.get_bounding_client_rect();
+        let (vw, vh) = viewport_size();
+        pos.set(Some(place_menu(ax, ay, r.width(), r.height(), vw, vh)));
+    });
+    move || {
+        let OpenMenu { menu, .. } = ctx.open.get()?;
         let (label, body) = match menu {
             Menu::Node(id) => ("Service actions", view! { <NodeMenu id=id/> }.into_any()),
             Menu::Link(a, b) => ("Link actions", view! { <LinkMenu a=a b=b/> }.into_any()),
             Menu::Token(id) => ("Message actions", view! { <TokenMenu id=id/> }.into_any()),
         };
+        let px = |v: f64| format!("{v:.0}px");
         Some(view! {
-            <div class="cv-menu" role="dialog" aria-label=label style=style node_ref=panel
+            <div class="cv-menu" role="dialog" aria-label=label node_ref=panel
+                class:placed=move || pos.get().is_some()
+                style:left=move || pos.get().map(|p| px(p.0))
+                style:top=move || pos.get().map(|p| px(p.1))
                 on:keydown=on_keydown>
                 {body}
                 <button type="button" class="cv-menu-close" aria-label="Close menu"
@@ -77,6 +89,35 @@ pub fn MenuHost() -> impl IntoView {
             </div>
         })
     }
+}
+
+/// The viewport's size in CSS pixels.
+fn viewport_size() -> (f64, f64) {
+    let w = window();
+    let num = |v: Result<wasm_bindgen::JsValue, _>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+    (num(w.inner_width()), num(w.inner_height()))
+}
+
+/// Room kept between a menu and the viewport's edges (CSS pixels).
+const EDGE: f64 = 8.0;
+/// Distance between a menu and the point it is about.
+const OFFSET: f64 = 14.0;
+
+/// Top-left corner for a `w × h` menu about the point `(ax, ay)` in a
+/// `vw × vh` viewport: right of the point if it fits, else left of it,
+/// then shifted so that every edge stays inside the viewport.
+pub fn place_menu(ax: f64, ay: f64, w: f64, h: f64, vw: f64, vh: f64) -> (f64, f64) {
+    let right = ax + OFFSET;
+    let left = if right + w <= vw - EDGE {
+        right
+    } else if ax - OFFSET - w >= EDGE {
+        ax - OFFSET - w
+    } else {
+        vw - EDGE - w
+    };
+    let top = ay - h / 3.0;
+    let clamp = |v: f64, max: f64| v.min(max).max(EDGE);
+    (clamp(left, vw - EDGE - w), clamp(top, vh - EDGE - h))
 }
 
 /// Applies `cmds` in order and closes the menu; stops at the first error
@@ -457,5 +498,21 @@ mod tests {
         assert!(e.contains("Latency must be a whole number"), "{e}");
         assert!(e.contains("Drop odds must be from 0 to 100"), "{e}");
         assert!(parse_settings("70000", "0", "0", "0").is_err());
+    }
+
+    #[test]
+    fn menus_open_beside_their_subject_and_stay_in_the_viewport() {
+        // Room on the right: beside the point.
+        assert_eq!(place_menu(100.0, 300.0, 260.0, 150.0, 1280.0, 720.0), (114.0, 250.0));
+        // Near the right edge: flipped to the left of the point.
+        let (x, _) = place_menu(1200.0, 300.0, 260.0, 150.0, 1280.0, 720.0);
+        assert_eq!(x, 1200.0 - 14.0 - 260.0);
+        // Near the bottom: shifted up, never below the viewport.
+        let (_, y) = place_menu(100.0, 700.0, 260.0, 300.0, 1280.0, 720.0);
+        assert_eq!(y, 720.0 - 8.0 - 300.0);
+        // A phone narrower than both sides: pinned inside.
+        let (x, y) = place_menu(200.0, 20.0, 300.0, 200.0, 390.0, 844.0);
+        assert!(x >= 8.0 && x + 300.0 <= 390.0 - 8.0 + 1e-9);
+        assert!(y >= 8.0);
     }
 }
