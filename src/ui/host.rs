@@ -59,15 +59,17 @@ pub fn sandbox_allows(attr: &str, cap: Capability) -> bool {
         .any(|t| t.eq_ignore_ascii_case(cap.token()))
 }
 
-/// Whether this document has an opaque origin (`"null"`).
-fn opaque_origin() -> bool {
-    window().origin() == "null"
-}
-
 /// Whether the page can use `cap`: reads the `sandbox` attribute of every
 /// frame element up to the top that is readable.
 pub fn allows(cap: Capability) -> Access {
-    let mut w = window();
+    allows_in(window(), cap)
+}
+
+/// [`allows`] for the document of window `w`.
+pub fn allows_in(w: web_sys::Window, cap: Capability) -> Access {
+    let opaque = w.origin() == "null";
+    let opaque_origin = || opaque;
+    let mut w = w;
     for _ in 0..32 {
         let parent = match w.parent() {
             Ok(Some(p)) => p,

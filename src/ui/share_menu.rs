@@ -616,3 +616,21 @@ pub fn EmbedBar() -> impl IntoView {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::page_base;
+
+    #[test]
+    fn the_base_keeps_the_path_and_drops_query_and_fragment() {
+        assert_eq!(
+            page_base("https://u.github.io/converge/?s=AQ&embed"),
+            "https://u.github.io/converge/"
+        );
+        assert_eq!(
+            page_base("http://127.0.0.1:8080/index.html#x"),
+            "http://127.0.0.1:8080/index.html"
+        );
+        assert_eq!(page_base("https://e.org/a/b/"), "https://e.org/a/b/");
+    }
+}
