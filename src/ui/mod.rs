@@ -7,6 +7,7 @@ mod app;
 pub mod canvas;
 pub mod chart;
 pub mod controls;
+pub mod host;
 pub mod keys;
 pub mod lesson;
 pub mod log;

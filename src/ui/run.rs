@@ -77,8 +77,12 @@ pub struct Run {
     /// Bumped after every change of the world (for views that pull more
     /// than the frame, such as tables or the log).
     pub version: RwSignal<u64>,
-    /// Whether time is flowing.
+    /// Whether time is flowing (the learner's choice: play or pause).
     pub playing: RwSignal<bool>,
+    /// True while nobody can see the app (a background tab, a hidden
+    /// slide, an embed scrolled away): time rests even when `playing`,
+    /// and flows on from the same moment once the app is seen again.
+    pub unseen: RwSignal<bool>,
     /// Virtual milliseconds per real millisecond.
     pub speed: RwSignal<f64>,
     /// The event selected everywhere (canvas, diagram, log, tables).
@@ -102,6 +106,7 @@ impl Run {
             frame: RwSignal::new(frame),
             version: RwSignal::new(0),
             playing: RwSignal::new(false),
+            unseen: RwSignal::new(false),
             speed: RwSignal::new(1.0),
             selected: RwSignal::new(None),
             notice: RwSignal::new(None),
@@ -213,7 +218,7 @@ impl Run {
     pub fn tick(&self, real_now: f64) {
         let last = self.clock.with_value(|c| c.last_real);
         self.clock.update_value(|c| c.last_real = Some(real_now));
-        if !self.playing.get_untracked() {
+        if !self.playing.get_untracked() || self.unseen.get_untracked() {
             return;
         }
         // Cap a frame's worth of time so a background tab does not jump.
@@ -239,6 +244,25 @@ impl Run {
         }
     }
 
+    /// Whether time flows now: playing and seen.
+    pub fn flowing(&self) -> bool {
+        self.playing.get() && !self.unseen.get()
+    }
+
+    /// Marks the app unseen or seen (see [`Run::unseen`]). Going unseen
+    /// pins the frame to the exact moment; coming back restarts the
+    /// clock's real-time reference, so the hidden time is not played.
+    pub fn set_unseen(&self, unseen: bool) {
+        if self.unseen.get_untracked() == unseen {
+            return;
+        }
+        self.clock.update_value(|c| c.last_real = None);
+        self.unseen.set(unseen);
+        if unseen {
+            self.refresh();
+        }
+    }
+
     /// Starts or stops time.
     pub fn set_playing(&self, on: bool) {
         self.playing.set(on);
@@ -253,8 +277,10 @@ pub fn use_run() -> Run {
     expect_context::<Run>()
 }
 
-/// Drives [`Run::tick`] from `requestAnimationFrame` for as long as the page lives.
+/// Drives [`Run::tick`] from `requestAnimationFrame` for as long as the
+/// page lives, resting while the app is unseen ([`super::host::watch_visibility`]).
 pub fn start_clock(run: Run) {
+    super::host::watch_visibility(run);
     fn frame(run: Run) {
         if !run.alive() {
             return;

@@ -16,6 +16,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::host::{self, Access, Capability};
 use super::run::{use_run, Notice, Run};
 use crate::share::{round_speed, Scene, MAX_SPEED, MIN_SPEED};
 
@@ -39,12 +40,18 @@ pub fn current_scene(run: Run) -> Scene {
     }
 }
 
-/// The app's own address (origin and path, no query).
+/// The app's own address: wherever it is hosted (a site's root or any
+/// path under it), the page's URL without query or fragment. Read from
+/// `href`, not `origin`, which is `"null"` in a sandboxed frame.
 fn app_base() -> String {
-    let loc = window().location();
-    let origin = loc.origin().unwrap_or_default();
-    let path = loc.pathname().unwrap_or_else(|_| "/".into());
-    format!("{origin}{path}")
+    let href = window().location().href().unwrap_or_default();
+    page_base(&href).to_string()
+}
+
+/// `href` without its query and fragment.
+pub fn page_base(href: &str) -> &str {
+    let end = href.find(['?', '#']).unwrap_or(href.len());
+    &href[..end]
 }
 
 /// The share link of `scene`.
@@ -97,14 +104,15 @@ fn download(name: &str, text: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Writes `text` to the clipboard; false when the browser refused or has
-/// no clipboard (an insecure page).
+/// Writes `text` to the clipboard; false when the browser refused, has
+/// no clipboard (an insecure page) or the embedding page's permissions
+/// policy forbids it (asked first, so the browser logs no violation).
 async fn copy_text(text: &str) -> bool {
     let nav = window().navigator();
     let has = js_sys::Reflect::get(&nav, &JsValue::from_str("clipboard"))
         .map(|c| !c.is_undefined() && !c.is_null())
         .unwrap_or(false);
-    if !has {
+    if !has || !host::clipboard_allowed() {
         return false;
     }
     JsFuture::from(nav.clipboard().write_text(text))
@@ -173,8 +181,9 @@ pub fn sync_address_bar(run: Run) {
             return;
         }
         let scene = current_scene(run);
-        let fresh = Scene::new(scene.pattern, scene.seed);
-        let search = if scene == fresh && scene.seed == Scene::default().seed {
+        // Only the page a bare address opens may drop the code: another
+        // pattern (even untouched) needs it, or a reload shows Event-based.
+        let search = if scene == Scene::default() {
             String::new()
         } else {
             format!("?s={}", scene.to_code())
@@ -218,11 +227,56 @@ pub fn sync_address_bar(run: Run) {
     });
 }
 
-/// What the menu's fallback field shows when the clipboard is unavailable.
+/// What a fallback field shows when the browser or the embedding page
+/// refused an action (clipboard, download, new tab): the text, selected,
+/// for the learner to copy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Fallback {
+    /// What the text is ("Share link", "Scene file").
     label: &'static str,
+    /// Why the text is shown and what to do with it, if more than "copy".
+    why: Option<String>,
+    /// The text itself.
     text: String,
+}
+
+/// Tells the learner to copy the selected fallback text.
+const COPY_HINT: &str = "Copy the selected text with Ctrl+C or \u{2318}C";
+
+/// The fallback field: a labelled, read-only text area holding the text
+/// (selected and focused when it appears, so one keystroke copies it) and
+/// a Done button; Escape closes it too.
+#[component]
+fn FallbackField(fallback: RwSignal<Option<Fallback>>) -> impl IntoView {
+    let field = NodeRef::<html::Textarea>::new();
+    // Select the text so one keystroke copies it.
+    Effect::new(move |_| {
+        if fallback.get().is_some() {
+            if let Some(t) = field.get() {
+                let _ = t.focus();
+                t.select();
+            }
+        }
+    });
+    move || {
+        fallback.get().map(|f| {
+            view! {
+                <div class="share-fallback" role="group" aria-label=f.label>
+                    <label class="share-fallback-label" for="share-fallback-text">
+                        {format!("{}: copy this text", f.label)}
+                    </label>
+                    {f.why.map(|why| view! { <p class="share-hint">{why}</p> })}
+                    <textarea id="share-fallback-text" class="share-fallback-text" readonly=true rows="3"
+                        node_ref=field
+                        on:keydown=move |ev: ev::KeyboardEvent| if ev.key() == "Escape" {
+                            fallback.set(None);
+                        }
+                    >{f.text.clone()}</textarea>
+                    <button type="button" class="share-button" on:click=move |_| fallback.set(None)>"Done"</button>
+                </div>
+            }
+        })
+    }
 }
 
 /// The share menu in the header: "Share" copies a link that replays this
@@ -242,7 +296,6 @@ pub fn ShareMenu() -> impl IntoView {
     let more = NodeRef::<html::Button>::new();
     let menu = NodeRef::<html::Div>::new();
     let picker = NodeRef::<html::Input>::new();
-    let fallback_field = NodeRef::<html::Textarea>::new();
     let status_seq = StoredValue::new(0u32);
 
     let say = move |text: &str| {
@@ -263,8 +316,12 @@ pub fn ShareMenu() -> impl IntoView {
                 fallback.set(None);
                 say(done);
             } else {
-                fallback.set(Some(Fallback { label, text }));
-                say("Copy the selected text with Ctrl+C or \u{2318}C");
+                fallback.set(Some(Fallback {
+                    label,
+                    why: None,
+                    text,
+                }));
+                say(COPY_HINT);
             }
         });
     };
@@ -287,26 +344,43 @@ pub fn ShareMenu() -> impl IntoView {
         let code = embed_snippet(&app_base(), &current_scene(run));
         copy("Embed code", "Embed code copied", code);
     };
+    // Saves a file, or, where the embedding page forbids downloads (or
+    // may, unseen), shows its text selected in place.
+    let save = move |label: &'static str, done: &'static str, name: String, text: String| {
+        let access = host::allows(Capability::Downloads);
+        let saved = access != Access::Blocked && download(&name, &text).is_ok();
+        if saved && access == Access::Allowed {
+            fallback.set(None);
+            say(done);
+            return;
+        }
+        let why = if saved {
+            format!("If no download started, this page blocks downloads: copy the text and save it as {name}.")
+        } else {
+            format!("This page does not allow downloads: copy the text and save it as {name}.")
+        };
+        fallback.set(Some(Fallback {
+            label,
+            why: Some(why),
+            text,
+        }));
+        say(COPY_HINT);
+    };
     let export_scene = move |_| {
         close_menu(true);
         let scene = current_scene(run);
-        match download(&file_name(&scene, "scene"), &scene.to_json()) {
-            Ok(()) => say("Scene file saved"),
-            Err(_) => run.notice.set(Some(Notice::error(
-                "The browser refused to save the scene file.",
-            ))),
-        }
+        save(
+            "Scene file",
+            "Scene file saved",
+            file_name(&scene, "scene"),
+            scene.to_json(),
+        );
     };
     let export_trace = move |_| {
         close_menu(true);
         let scene = current_scene(run);
         let trace = run.with(|p| p.trace_json());
-        match download(&file_name(&scene, "trace"), &trace) {
-            Ok(()) => say("Trace saved"),
-            Err(_) => run.notice.set(Some(Notice::error(
-                "The browser refused to save the trace.",
-            ))),
-        }
+        save("Trace", "Trace saved", file_name(&scene, "trace"), trace);
     };
     let import = move |_| {
         close_menu(true);
@@ -420,16 +494,6 @@ pub fn ShareMenu() -> impl IntoView {
         drop.remove();
     });
 
-    // Select the fallback text so one keystroke copies it.
-    Effect::new(move |_| {
-        if fallback.get().is_some() {
-            if let Some(t) = fallback_field.get() {
-                let _ = t.focus();
-                t.select();
-            }
-        }
-    });
-
     view! {
         <div class="share" node_ref=root>
             <button type="button" class="share-button share-primary" on:click=share
@@ -490,20 +554,7 @@ pub fn ShareMenu() -> impl IntoView {
             <p class="share-status" role="status" aria-live="polite">
                 {move || status.get()}
             </p>
-            {move || fallback.get().map(|f| view! {
-                <div class="share-fallback" role="group" aria-label=f.label>
-                    <label class="share-fallback-label" for="share-fallback-text">
-                        {format!("{}: copy this text", f.label)}
-                    </label>
-                    <textarea id="share-fallback-text" class="share-fallback-text" readonly=true rows="3"
-                        node_ref=fallback_field
-                        on:keydown=move |ev: ev::KeyboardEvent| if ev.key() == "Escape" {
-                            fallback.set(None);
-                        }
-                    >{f.text.clone()}</textarea>
-                    <button type="button" class="share-button" on:click=move |_| fallback.set(None)>"Done"</button>
-                </div>
-            })}
+            <FallbackField fallback=fallback/>
             <div class="share-drop" class:share-drop-on=move || dragging.get() aria-hidden="true">
                 <p>"Drop a Converge scene file (.json) to open it"</p>
             </div>
@@ -512,7 +563,8 @@ pub fn ShareMenu() -> impl IntoView {
 }
 
 /// The embed bar: what is shown and a link that opens the same scene in
-/// the full app (new tab).
+/// the full app (new tab). Where the embedding page forbids new tabs, the
+/// link is shown selected in place instead, to copy into a new tab.
 #[component]
 pub fn EmbedBar() -> impl IntoView {
     let run = use_run();
@@ -520,16 +572,65 @@ pub fn EmbedBar() -> impl IntoView {
         run.version.track();
         share_link(&app_base(), &current_scene(run))
     };
+    let fallback = RwSignal::new(None::<Fallback>);
+    let on_open = move |ev: ev::MouseEvent| {
+        // Modified clicks (new window, background tab) are the browser's.
+        if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+            return;
+        }
+        let link = share_link(&app_base(), &current_scene(run));
+        let opened = match host::allows(Capability::Popups) {
+            // The link opens its tab itself.
+            Access::Allowed => return,
+            Access::Blocked => false,
+            // Maybe sandboxed: open it here, where a refusal is visible.
+            Access::Unknown => host::open_tab(&link),
+        };
+        ev.prevent_default();
+        if opened {
+            fallback.set(None);
+        } else {
+            fallback.set(Some(Fallback {
+                label: "Converge link",
+                why: Some(
+                    "This page does not allow new tabs: copy the link and open it in a new tab."
+                        .into(),
+                ),
+                text: link,
+            }));
+        }
+    };
     view! {
         <div class="embed-bar">
             <span class="embed-brand">
                 <strong>"Converge"</strong>
                 <span class="embed-pattern">{move || run.pattern.get().label()}</span>
             </span>
-            <a class="embed-open" href=href target="_blank" rel="noopener"
-                aria-label="Open in Converge (opens in a new tab)">
-                "Open in Converge \u{2197}"
-            </a>
+            <div class="share">
+                <a class="embed-open" href=href target="_blank" rel="noopener"
+                    aria-label="Open in Converge (opens in a new tab)" on:click=on_open>
+                    "Open in Converge \u{2197}"
+                </a>
+                <FallbackField fallback=fallback/>
+            </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_base;
+
+    #[test]
+    fn the_base_keeps_the_path_and_drops_query_and_fragment() {
+        assert_eq!(
+            page_base("https://u.github.io/converge/?s=AQ&embed"),
+            "https://u.github.io/converge/"
+        );
+        assert_eq!(
+            page_base("http://127.0.0.1:8080/index.html#x"),
+            "http://127.0.0.1:8080/index.html"
+        );
+        assert_eq!(page_base("https://e.org/a/b/"), "https://e.org/a/b/");
     }
 }

@@ -624,7 +624,7 @@ pub fn SpaceTime() -> impl IntoView {
                     </g>
                 </svg>
                 {move || tip.get().map(|(x, y, text)| view! {
-                    <div class="st-tip" role="tooltip" style=format!("left:{x:.1}%;top:{y:.1}%")>{text}</div>
+                    <div class="st-tip" role="tooltip" style:left=format!("{x:.1}%") style:top=format!("{y:.1}%")>{text}</div>
                 })}
             </div>
             <ul class="st-legend" aria-label="Symbols">

@@ -120,7 +120,8 @@ pub fn Timeline() -> impl IntoView {
             if p.open { " tl-band-open" } else { "" }
         );
         view! {
-            <span class=class style=format!("left:{left:.3}%;width:{width:.3}%") title=p.describe()></span>
+            <span class=class style:left=format!("{left:.3}%") style:width=format!("{width:.3}%")
+                title=p.describe()></span>
         }
     };
     let rows = move || {
@@ -163,7 +164,7 @@ pub fn Timeline() -> impl IntoView {
             let left = pct(d.from, span);
             let width = (pct(d.to, span) - left).max(0.4);
             view! {
-                <span class="tl-discarded" style=format!("left:{left:.3}%;width:{width:.3}%")
+                <span class="tl-discarded" style:left=format!("{left:.3}%") style:width=format!("{width:.3}%")
                     title=format!("Discarded future: {} to {}", fmt_secs(d.from), fmt_secs(d.to))></span>
             }
         })

@@ -6,6 +6,12 @@
 //   const { url, close } = await startServer({ root: 'dist' });
 //
 // Or from a shell: node tests/e2e/serve.mjs [root] [port]
+//
+// Options for hosting tests: `prefix: '/converge/'` serves the folder under
+// that path only (as GitHub Pages serves a project site), `csp` sends that
+// Content-Security-Policy with every HTML page, and `cors: true` sends
+// `Access-Control-Allow-Origin: *` (what a sandboxed, opaque-origin frame
+// needs for the module script and the wasm).
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -26,11 +32,13 @@ const MIME = {
   '.webmanifest': 'application/manifest+json',
 };
 
-export async function startServer({ root = 'dist', host = '127.0.0.1', port = 0 } = {}) {
+export async function startServer({ root = 'dist', host = '127.0.0.1', port = 0, prefix = '/', csp, cors = false } = {}) {
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      if (!full.startsWith(prefix)) throw new Error('outside the prefix');
+      const path = '/' + full.slice(prefix.length);
       let file = normalize(join(base, path));
       if (file !== base && !file.startsWith(base + sep)) {
         res.writeHead(403).end('forbidden');
@@ -38,9 +46,12 @@ export async function startServer({ root = 'dist', host = '127.0.0.1', port = 0 
       }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
+      const type = MIME[extname(file)] ?? 'application/octet-stream';
       res.writeHead(200, {
-        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+        'content-type': type,
         'cache-control': 'no-store',
+        ...(csp && type.startsWith('text/html') ? { 'content-security-policy': csp } : {}),
+        ...(cors ? { 'access-control-allow-origin': '*' } : {}),
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch {
@@ -53,7 +64,7 @@ export async function startServer({ root = 'dist', host = '127.0.0.1', port = 0 
   });
   const { port: actual } = server.address();
   return {
-    url: `http://${host}:${actual}/`,
+    url: `http://${host}:${actual}${prefix}`,
     close: () => new Promise((ok) => server.close(ok)),
   };
 }

@@ -205,16 +205,26 @@ pub fn Tokens() -> impl IntoView {
             return;
         };
         send_setup(&w, &canvas);
-        // Follow window resizes (the scene scales with the viewport).
+        // Size the drawing surface from the layout whenever the canvas's
+        // box changes: window resizes, and a canvas that starts hidden (a
+        // hidden slide, a frame laid out late) and is shown later. A
+        // window resize also catches device-pixel-ratio changes (zoom).
         let (w2, c2) = (w.clone(), canvas.clone());
         let on_resize = Closure::<dyn Fn()>::new(move || send_setup(&w2, &c2));
         let _ =
             window().add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-        let handle = SendWrapper::new((w.clone(), on_resize));
+        let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+        if let Some(o) = &observer {
+            o.observe(&canvas);
+        }
+        let handle = SendWrapper::new((w.clone(), on_resize, observer));
         on_cleanup(move || {
-            let (w, on_resize) = handle.take();
+            let (w, on_resize, observer) = handle.take();
             let _ = window()
                 .remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            if let Some(o) = observer {
+                o.disconnect();
+            }
             w.terminate();
         });
         worker.set_value(Some(w));
@@ -222,7 +232,8 @@ pub fn Tokens() -> impl IntoView {
 
     // Send every new frame (and play, pause, speed changes) to the worker.
     Effect::new(move |_| {
-        let playing = run.playing.get();
+        // The worker animates only while time flows (not while unseen).
+        let playing = run.flowing();
         let speed = run.speed.get();
         let has_worker = canvas_ref.get().is_some() && worker.with_value(|w| w.is_some());
         if !has_worker {
