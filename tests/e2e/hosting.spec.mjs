@@ -28,12 +28,11 @@ const SANDBOXES = ['allow-scripts', 'allow-scripts allow-same-origin'];
 const CLIPBOARD = { permissions: ['clipboard-read', 'clipboard-write'] };
 
 /**
- * Elements (by class) that still set a `style` attribute, which the strict
- * policy refuses: the meter's bars (src/ui/meter.rs) and the canvas menus
- * (src/ui/canvas/menu.rs), both being reworked with the layout. Empty this
- * list once they set their styles through the CSSOM (`style:width=`).
+ * Elements (by class) allowed to set a `style` attribute, which the strict
+ * policy refuses: none. Every style the app sets goes through the CSSOM
+ * (`style:width=` in Leptos).
  */
-const LEFTOVER_STYLE_ATTRS = ['meter-bar-fill', 'cv-menu'];
+const LEFTOVER_STYLE_ATTRS = [];
 const SANDBOX_ESCAPE_WARNING =
   /^console warning: An iframe which has both allow-scripts and allow-same-origin for its sandbox attribute can escape its sandboxing\.$/;
 
