@@ -2,13 +2,15 @@
 //! broker's partitions and consumer offsets, links as two lanes (one per
 //! direction) and messages in flight as tokens.
 //!
-//! Tokens are HTML elements over the SVG that the browser's compositor
-//! moves with a CSS animation (sender to receiver over the message's
-//! flight time, scaled by the speed). Rust only creates a token when a
-//! message is sent and removes it when the frame no longer lists it, so
-//! hundreds of messages in flight cost the main thread almost nothing.
-//! Services, links and tokens open small menus that act on the run only
-//! through [`Run::apply`](super::run::Run::apply).
+//! The drawing (a 1000 × 600 view box) is fitted to its region, which a
+//! `ResizeObserver` measures: [`geom::fit`] picks a zoom that shows every
+//! box whole and, where the region is small, a label scale `k` that grows
+//! the boxes and their text (up to where two boxes would crowd) so names
+//! stay readable. On a phone the drawing may be wider than the region,
+//! which then pans. Tokens are drawn by a Web Worker on an
+//! `OffscreenCanvas` laid over the SVG (see `tokens`). Services, links and
+//! tokens open small menus, placed inside the viewport, that act on the
+//! run only through [`Run::apply`](super::run::Run::apply).
 
 mod geom;
 mod menu;
