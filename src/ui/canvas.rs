@@ -57,7 +57,7 @@ pub(crate) struct CanvasCtx {
 impl CanvasCtx {
     /// Where view-box point `(x, y)` is on screen (CSS pixels from the
     /// viewport's top left), if the scene is mounted.
-    pub fn to_client(&self, x: f32, y: f32) -> Option<(f64, f64)> {
+    pub fn client_point(&self, x: f32, y: f32) -> Option<(f64, f64)> {
         let el = self.scene.get_untracked()?;
         let r = el.get_bounding_client_rect();
         if r.width() <= 0.0 {
@@ -275,6 +275,11 @@ pub fn Canvas() -> impl IntoView {
     };
 
     let px = |v: f32| format!("{v:.1}px");
+    // The drawing is wider than its region (a phone): say it pans.
+    let pans = move || {
+        let w = size.get().0;
+        w > 0.0 && fit.with(|f| f.rect.w * f.scale > w + 1.0)
+    };
     view! {
         <div class="cv">
             <div class="cv-fit" node_ref=region>
@@ -307,6 +312,9 @@ pub fn Canvas() -> impl IntoView {
             </div>
             </div>
             </div>
+            {move || pans().then(|| view! {
+                <p class="cv-pan-hint">"Swipe or scroll sideways to see every service."</p>
+            })}
             <menu::MenuHost/>
             <Legend in_flight=in_flight/>
         </div>

@@ -176,8 +176,14 @@ export async function phonesScrollDownNeverSideways({ newPage, baseURL, shotDir 
         for (const b of m.buttons) {
           assert.ok(b.left >= -1 && b.right <= m.vw + 1, `${where} ${tab}: "${b.what}" is reachable (${b.left}..${b.right})`);
         }
-        // The canvas pans inside its own region when it is wider than the phone.
+        // The canvas pans inside its own region when it is wider than the
+        // phone, and says so.
         assert.ok(m.fit.right <= m.vw + 1, `${where} ${tab}: the canvas region fits the width`);
+        const pans = await page.evaluate(() => {
+          const f = document.querySelector('.cv-fit');
+          return f.scrollWidth > f.clientWidth + 1;
+        });
+        assert.equal(await page.locator('.cv-pan-hint').count(), pans ? 1 : 0, `${where} ${tab}: a pan hint exactly when it pans`);
       }
       await page.getByRole('tab', { name: 'Event-based', exact: true }).click();
       await page.screenshot({ path: join(shotDir, `ws-phone-${viewport.width}x${viewport.height}-${colorScheme}.png`) });

@@ -62,7 +62,7 @@ pub fn MenuHost() -> impl IntoView {
             pos.set(None);
             return;
         };
-        let (Some(el), Some((ax, ay))) = (panel.get(), ctx.to_client(x, y)) else {
+        let (Some(el), Some((ax, ay))) = (panel.get(), ctx.client_point(x, y)) else {
             return;
         };
         let r = el.get_bounding_client_rect();
