@@ -158,6 +158,35 @@ fn partition_drops_messages_already_in_flight() {
 }
 
 #[test]
+fn release_on_a_cut_link_leaves_it_cut() {
+    // "Release" frees a held link; on a cut link there is nothing to
+    // release, and the cut (which the timeline still shows) must stay.
+    let mut sim = Sim::new(Ticker::default(), 1);
+    sim.apply(Command::PartitionOneway {
+        from: COUNTER,
+        to: BROKER,
+    })
+    .unwrap();
+    sim.run_until(1_000);
+    sim.apply(Command::Release {
+        from: COUNTER,
+        to: BROKER,
+    })
+    .unwrap();
+    assert_eq!(
+        sim.world().core.net.link(COUNTER, BROKER).state,
+        LinkState::Partitioned
+    );
+    let cut_before = drops(&sim, DropReason::Partitioned);
+    sim.run_until(3_000);
+    assert!(
+        drops(&sim, DropReason::Partitioned) > cut_before,
+        "new ticks are still cut"
+    );
+    assert_eq!(sim.logs().topic(TopicId(0)).count(), 0, "nothing got through");
+}
+
+#[test]
 fn partition_oneway_cuts_only_one_direction() {
     let mut sim = Sim::new(Ticker::default(), 1);
     sim.apply(Command::PartitionOneway {

@@ -540,6 +540,21 @@ impl<M: Clone> Core<M> {
         }
     }
 
+    /// Frees a held `from → to`: its frozen messages move on. A link that is
+    /// not held (cut, or healthy) is left as it is: releasing never heals a
+    /// cut.
+    pub(crate) fn release(
+        &mut self,
+        trace: &mut Trace<M>,
+        from: NodeId,
+        to: NodeId,
+        cause: EventId,
+    ) {
+        if self.net.link(from, to).state == LinkState::Held {
+            self.heal(trace, from, to, cause);
+        }
+    }
+
     /// Repairs `from → to`: a cut link carries messages again, a held link
     /// lets its messages go.
     pub(crate) fn heal(&mut self, trace: &mut Trace<M>, from: NodeId, to: NodeId, cause: EventId) {

@@ -340,7 +340,7 @@ impl<S: Scenario> World<S> {
                 self.core.heal(tr, *b, *a, ev);
             }
             Command::Hold { from, to } => self.core.hold(tr, *from, *to, ev),
-            Command::Release { from, to } => self.core.heal(tr, *from, *to, ev),
+            Command::Release { from, to } => self.core.release(tr, *from, *to, ev),
             Command::SetLink { from, to, settings } => {
                 self.core.net.set_settings(*from, *to, *settings)
             }
