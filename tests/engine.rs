@@ -183,7 +183,11 @@ fn release_on_a_cut_link_leaves_it_cut() {
         drops(&sim, DropReason::Partitioned) > cut_before,
         "new ticks are still cut"
     );
-    assert_eq!(sim.logs().topic(TopicId(0)).count(), 0, "nothing got through");
+    assert_eq!(
+        sim.logs().topic(TopicId(0)).count(),
+        0,
+        "nothing got through"
+    );
 }
 
 #[test]
