@@ -4,13 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-
-async function open(newPage, baseURL, options) {
-  const page = await newPage(options);
-  await page.goto(baseURL);
-  await page.waitForSelector('[data-ready="true"]');
-  return page;
-}
+import { open } from './helpers.mjs';
 
 const lesson = (page) => page.getByRole('region', { name: 'Guided lesson' });
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { open } from './helpers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLIPBOARD = { permissions: ['clipboard-read', 'clipboard-write'] };
@@ -30,13 +31,6 @@ const SCENE = {
     { at: 4000, cmd: { op: 'action', id: 'place_order' } },
   ],
 };
-
-async function open(newPage, url, options) {
-  const page = await newPage(options);
-  await page.goto(url);
-  await page.waitForSelector('[data-ready="true"]');
-  return page;
-}
 
 async function importFile(page, name, json) {
   const chooser = page.waitForEvent('filechooser');

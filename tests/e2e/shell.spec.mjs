@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { open } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -15,13 +16,6 @@ const TABS = [
   { name: 'Saga', slug: 'saga', says: 'compensating actions' },
   { name: 'CQRS', slug: 'cqrs', says: 'read models' },
 ];
-
-async function open(newPage, baseURL, options) {
-  const page = await newPage(options);
-  await page.goto(baseURL);
-  await page.waitForSelector('[data-ready="true"]');
-  return page;
-}
 
 async function selectedTabs(page) {
   return page.$$eval('.tabs [role=tab][aria-selected=true]', (els) => els.map((e) => e.textContent.trim()));

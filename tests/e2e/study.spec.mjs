@@ -9,17 +9,10 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openDock } from './helpers.mjs';
+import { open, openDock } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
-
-async function open(newPage, baseURL, options) {
-  const page = await newPage(options);
-  await page.goto(baseURL);
-  await page.waitForSelector('[data-ready="true"]');
-  return page;
-}
 
 export async function timelineIsARealNamedSlider({ newPage, baseURL, shotDir }) {
   const page = await open(newPage, baseURL);
