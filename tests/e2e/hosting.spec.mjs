@@ -6,10 +6,10 @@
 //
 // Each test starts its own server (serve.mjs with `prefix`, `csp` and
 // `cors`). The pages here are watched by `watch` below rather than by
-// run.mjs, because it also records CSP violations (in every frame) and
-// knows the few style attributes not yet converted (LEFTOVER_STYLE_ATTRS);
-// any other console error, warning, exception, failed request or HTTP
-// error fails the test, as in run.mjs.
+// run.mjs, because it also records CSP violations (in every frame): any
+// violation, console error or warning (but Chromium's own warning to the
+// host page about allow-scripts + allow-same-origin), exception, failed
+// request or HTTP error fails the test, as in run.mjs.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -27,12 +27,6 @@ const CODE = 'AQALuBcAAwroBwEA9AMBAgKUIwECffs';
 const SANDBOXES = ['allow-scripts', 'allow-scripts allow-same-origin'];
 const CLIPBOARD = { permissions: ['clipboard-read', 'clipboard-write'] };
 
-/**
- * Elements (by class) allowed to set a `style` attribute, which the strict
- * policy refuses: none. Every style the app sets goes through the CSSOM
- * (`style:width=` in Leptos).
- */
-const LEFTOVER_STYLE_ATTRS = [];
 const SANDBOX_ESCAPE_WARNING =
   /^console warning: An iframe which has both allow-scripts and allow-same-origin for its sandbox attribute can escape its sandboxing\.$/;
 
@@ -88,24 +82,12 @@ async function watch(newPage, options = {}) {
   return {
     page,
     violations,
-    /** Asserts a clean run: no CSP violation but the known leftovers, no errors. */
+    /** Asserts a clean run: no CSP violation, no console error or warning. */
     async assertClean() {
-      const v = await violations();
-      const known = v.filter(
-        (x) => x.directive === 'style-src-attr' && LEFTOVER_STYLE_ATTRS.some((c) => x.element.split(/\s+/).includes(c)),
-      );
-      const unknown = v.filter((x) => !known.includes(x));
-      assert.deepEqual(unknown, [], 'no CSP violations');
-      // Each refusal also logs a console error (naming no element; the
-      // violation events above do); nothing else may.
-      const refusals = messages.filter((m) => /^console error: Applying inline style violates/.test(m));
+      assert.deepEqual(await violations(), [], 'no CSP violations');
       // Chromium warns the *host page* about its own iframe; not the app's doing.
-      const others = messages.filter((m) => !refusals.includes(m) && !SANDBOX_ESCAPE_WARNING.test(m));
-      assert.ok(refusals.length === 0 || known.length > 0, `inline-style refusals only for ${LEFTOVER_STYLE_ATTRS.join(', ')}`);
+      const others = messages.filter((m) => !SANDBOX_ESCAPE_WARNING.test(m));
       assert.deepEqual([...others, ...problems], [], 'a clean console');
-      if (known.length) {
-        console.log(`  note: ${known.length} style attributes refused by CSP on ${[...new Set(known.map((x) => x.element))].join(', ')}`);
-      }
     },
   };
 }
