@@ -65,8 +65,6 @@ pub struct FlightFrame {
     pub due_at: Time,
     /// Kind, for colour.
     pub kind: WireKind,
-    /// Words for its accessible name and tooltip.
-    pub label: String,
     /// Frozen at this fraction of the way, on a held link.
     pub held: Option<f32>,
     /// A copy made by duplication.
@@ -218,6 +216,9 @@ pub trait Playground {
     fn script(&self) -> Vec<ScriptEntry>;
     /// The world now.
     fn frame(&self) -> Frame;
+    /// A message in flight in words (for its menu), built only when asked:
+    /// frames carry no per-message strings.
+    fn flight_label(&self, id: MsgId) -> Option<String>;
     /// State tables now.
     fn tables(&self) -> Vec<Table>;
     /// The last `max` events as sentences, oldest first.
@@ -603,7 +604,6 @@ impl<S: Scenario> Sim<S> {
                 sent_at: f.sent_at,
                 due_at: f.due_at,
                 kind: f.wire.kind(),
-                label: self.describe_wire(&f.wire),
                 held: f.held,
                 copy: f.copy_of.is_some(),
             })
@@ -653,6 +653,14 @@ impl<S: Scenario> Sim<S> {
 impl<S: Scenario> Playground for Sim<S> {
     fn info(&self) -> Rc<ScenarioInfo> {
         self.world().info.clone()
+    }
+
+    fn flight_label(&self, id: MsgId) -> Option<String> {
+        self.world()
+            .core
+            .flight
+            .get(&id)
+            .map(|f| self.describe_wire(&f.wire))
     }
     fn topology(&self) -> Rc<Topology> {
         self.world().topo.clone()

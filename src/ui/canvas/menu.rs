@@ -193,7 +193,8 @@ fn TokenMenu(id: MsgId) -> impl IntoView {
         run.frame.with(|f| {
             let fl = f.flights.iter().find(|x| x.id == id)?;
             let name = |n: NodeId| f.nodes.get(n.index()).map_or("?", |x| x.name);
-            Some((fl.label.clone(), name(fl.from), name(fl.to)))
+            let label = run.with(|p| p.flight_label(id)).unwrap_or_default();
+            Some((label, name(fl.from), name(fl.to)))
         })
     });
     move || match flight.get() {
@@ -299,7 +300,10 @@ fn LinkMenu(a: NodeId, b: NodeId) -> impl IntoView {
                 .iter()
                 .filter(|m| on_link(m))
                 .take(6)
-                .map(|m| (m.id, m.label.clone(), m.from == a))
+                .map(|m| {
+                    let label = run.with(|p| p.flight_label(m.id)).unwrap_or_default();
+                    (m.id, label, m.from == a)
+                })
                 .collect::<Vec<_>>()
         })
     });
