@@ -3,10 +3,17 @@
 
 use super::net::LinkSettings;
 use super::types::{MsgId, NodeId, Time};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// One action on a running world. Fault verbs follow turmoil's vocabulary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// As JSON: an object whose `op` names the variant (snake case) beside the
+/// variant's fields, e.g. `{"op": "crash", "node": 1}`. Deserializing
+/// accepts exactly what serde's internally tagged form would, with the
+/// same error messages, from a much smaller decoder (see `RawCommand`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
     /// Cut both directions between `a` and `b`; messages on the link are lost.
@@ -94,6 +101,154 @@ pub enum Command {
     },
 }
 
+/// The `op` of every [`Command`] variant, in declaration order (what an
+/// unknown `op` is told to be one of).
+const OPS: &[&str] = &[
+    "partition",
+    "partition_oneway",
+    "heal",
+    "hold",
+    "release",
+    "set_link",
+    "crash",
+    "restart",
+    "drop_message",
+    "duplicate_message",
+    "toggle",
+    "set",
+    "action",
+];
+
+/// A command object as written, before its `op` says which fields it
+/// needs. serde's derived decoder for an internally tagged enum buffers the
+/// object and re-decodes it once per variant (about 30 KB of wasm); this
+/// reads each field once, keeps it as JSON, and decodes only the fields
+/// the `op` uses, so fields another variant would use are ignored, as
+/// before.
+#[derive(Deserialize)]
+struct RawCommand {
+    op: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    a: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    b: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    from: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    to: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    settings: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    node: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    msg: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    on: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    value: Option<Value>,
+}
+
+/// A field that is present, even as `null` (which the field's own type
+/// then refuses, as serde's derived decoder does).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// serde's own wording for a missing field or an unknown variant.
+#[derive(Debug)]
+struct Wording(String);
+
+impl std::fmt::Display for Wording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Wording {}
+
+impl de::Error for Wording {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        Wording(msg.to_string())
+    }
+}
+
+/// Decodes field `name` of a command as a `T`.
+fn field<T: serde::de::DeserializeOwned>(v: Option<Value>, name: &'static str) -> Result<T, String> {
+    match v {
+        None => Err(<Wording as de::Error>::missing_field(name).0),
+        Some(v) => serde_json::from_value(v).map_err(|e| e.to_string()),
+    }
+}
+
+impl RawCommand {
+    fn into_command(self) -> Result<Command, String> {
+        let Some(op) = self.op else {
+            return Err(<Wording as de::Error>::missing_field("op").0);
+        };
+        Ok(match op.as_str() {
+            "partition" => Command::Partition {
+                a: field(self.a, "a")?,
+                b: field(self.b, "b")?,
+            },
+            "partition_oneway" => Command::PartitionOneway {
+                from: field(self.from, "from")?,
+                to: field(self.to, "to")?,
+            },
+            "heal" => Command::Heal {
+                a: field(self.a, "a")?,
+                b: field(self.b, "b")?,
+            },
+            "hold" => Command::Hold {
+                from: field(self.from, "from")?,
+                to: field(self.to, "to")?,
+            },
+            "release" => Command::Release {
+                from: field(self.from, "from")?,
+                to: field(self.to, "to")?,
+            },
+            "set_link" => Command::SetLink {
+                from: field(self.from, "from")?,
+                to: field(self.to, "to")?,
+                settings: field(self.settings, "settings")?,
+            },
+            "crash" => Command::Crash {
+                node: field(self.node, "node")?,
+            },
+            "restart" => Command::Restart {
+                node: field(self.node, "node")?,
+            },
+            "drop_message" => Command::DropMessage {
+                msg: field(self.msg, "msg")?,
+            },
+            "duplicate_message" => Command::DuplicateMessage {
+                msg: field(self.msg, "msg")?,
+            },
+            "toggle" => Command::Toggle {
+                id: field(self.id, "id")?,
+                on: field(self.on, "on")?,
+            },
+            "set" => Command::Set {
+                id: field(self.id, "id")?,
+                value: field(self.value, "value")?,
+            },
+            "action" => Command::Action {
+                id: field(self.id, "id")?,
+            },
+            other => return Err(<Wording as de::Error>::unknown_variant(other, OPS).0),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawCommand::deserialize(d)?
+            .into_command()
+            .map_err(de::Error::custom)
+    }
+}
+
 impl Command {
     /// True for commands that inject or repair a fault (they reset the
     /// "time to converge after the last fault" clock).
@@ -154,4 +309,82 @@ pub fn validate_order(script: &[ScriptEntry]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::net::LinkSettings;
+
+    fn every_command() -> Vec<Command> {
+        let (a, b) = (NodeId(1), NodeId(2));
+        vec![
+            Command::Partition { a, b },
+            Command::PartitionOneway { from: a, to: b },
+            Command::Heal { a, b },
+            Command::Hold { from: a, to: b },
+            Command::Release { from: a, to: b },
+            Command::SetLink {
+                from: a,
+                to: b,
+                settings: LinkSettings::default(),
+            },
+            Command::Crash { node: a },
+            Command::Restart { node: b },
+            Command::DropMessage { msg: MsgId(7) },
+            Command::DuplicateMessage { msg: MsgId(8) },
+            Command::Toggle {
+                id: "outbox".into(),
+                on: false,
+            },
+            Command::Set {
+                id: "batch".into(),
+                value: -3,
+            },
+            Command::Action {
+                id: "burst".into(),
+            },
+        ]
+    }
+
+    fn decode(json: &str) -> Result<Command, String> {
+        serde_json::from_str::<Command>(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_command_reads_back_as_written() {
+        let all = every_command();
+        assert_eq!(all.len(), OPS.len());
+        for (cmd, op) in all.into_iter().zip(OPS) {
+            let json = serde_json::to_value(&cmd).unwrap();
+            assert_eq!(json["op"], *op);
+            assert_eq!(serde_json::from_value::<Command>(json).unwrap(), cmd);
+        }
+    }
+
+    #[test]
+    fn bad_commands_say_what_is_wrong_in_serde_words() {
+        assert!(decode(r#"{"op": "explode"}"#)
+            .unwrap_err()
+            .starts_with("unknown variant `explode`, expected one of `partition`, `partition_oneway`"));
+        assert_eq!(decode(r#"{"node": 1}"#).unwrap_err(), "missing field `op`");
+        assert_eq!(decode(r#"{"op": "crash"}"#).unwrap_err(), "missing field `node`");
+        assert!(decode(r#"{"op": "crash", "node": 70000}"#)
+            .unwrap_err()
+            .starts_with("invalid value: integer `70000`"));
+        assert!(decode(r#"{"op": "crash", "node": null}"#)
+            .unwrap_err()
+            .starts_with("invalid type: null"));
+        assert!(decode(r#"{"op": "toggle", "id": "outbox", "on": 1}"#)
+            .unwrap_err()
+            .starts_with("invalid type: integer `1`, expected a boolean"));
+    }
+
+    #[test]
+    fn fields_of_other_commands_are_ignored() {
+        assert_eq!(
+            decode(r#"{"op": "crash", "node": 3, "a": "not a node", "extra": [1]}"#).unwrap(),
+            Command::Crash { node: NodeId(3) }
+        );
+    }
 }
