@@ -1111,7 +1111,6 @@ impl Scenario for BackgroundSync {
         ScenarioInfo {
             id: "background-sync",
             title: "Background sync: a source and its warehouse",
-            summary: "Customer accounts live in a source database. A reporting warehouse keeps a copy, refreshed by a sync job that runs every few seconds and copies rows in batches. Between runs the warehouse is stale: staleness climbs and drops back after each run, a saw-tooth whose period is the interval.\n\nHow the job finds what changed matters. A full copy is simple but slow. An updated_at watermark is fast but fragile: if the source's clock is behind, or two rows share a timestamp at a batch boundary, a row is skipped and never copied. A change log read from a cursor has neither problem. Crash the job mid-run, cut the warehouse off, or let both sides take writes and pick a conflict rule: last writer wins quietly loses an update; siblings keep both for a person to resolve.",
             toggles: vec![
                 ToggleSpec {
                     id: "checkpoint",

@@ -746,13 +746,6 @@ impl Scenario for Cqrs {
         ScenarioInfo {
             id: "cqrs",
             title: "CQRS: a write model, projections and read models",
-            summary: "Commands go to the write model, which checks them against each account and stores every accepted change as an \
-                      event in an event log. Projectors read the log and build read models (a balances view and a leaderboard) that \
-                      the query side serves. Reads are fast and separate from writes, but they lag: each read model has a version, and \
-                      right after a write it is usually behind the write model's.\n\n\
-                      So a client that writes and then reads may not see its own write. Read-your-writes makes the query wait for (or \
-                      route around) a read model that is behind the version the command returned. A projection that crashes resumes \
-                      from its checkpoint; one that is wrong can be rebuilt from offset 0 of the log.",
             toggles: vec![
                 toggle("read_your_writes", "Read-your-writes", "Queries carry the version of the client's last write; a read model behind it waits (or the write model answers).", false),
                 toggle("optimistic_ui", "Optimistic UI", "The client shows its change at once, before the command is confirmed (and takes it back if rejected).", false),

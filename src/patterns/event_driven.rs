@@ -528,7 +528,6 @@ impl Scenario for PowerGrid {
         ScenarioInfo {
             id: "event-driven",
             title: "Event-based consistency: a smart power grid",
-            summary: "Smart meters report how much energy they used. The Meter service stores each reading (it is the source of truth) and publishes it as an event on the meter-readings topic. Billing charges customers for the energy, the Load balancer tracks the current load of each grid zone, and Analytics totals energy in batches, so it always lags a little.\n\nEach consumer is only eventually consistent with the meters. Turn mitigations off and inject faults to see what breaks: a dual write that crashes between saving and publishing loses a reading forever, a duplicate bills a customer twice unless Billing remembers what it processed, and readings spread over random partitions can reach the Load balancer out of order and leave it wrong.",
             toggles: vec![
                 ToggleSpec {
                     id: "outbox",

@@ -1384,12 +1384,6 @@ impl Scenario for Saga {
         ScenarioInfo {
             id: "saga",
             title: "Sagas: placing an order across four services",
-            summary: "Placing an order touches four services, each with its own data: Order, Payment, Inventory and Shipping. \
-                      There is no transaction across them, so a saga runs one local step after another, and when a step fails it \
-                      undoes the earlier ones with compensations (refund, release stock, cancel order), newest first. An orchestrator \
-                      with a durable log can drive the steps, or each service can react to the previous one's events (choreography).\n\n\
-                      Replies can be late or duplicated and compensations can fail, so every step must be idempotent and retried. \
-                      While a saga runs, others can read its half-done state (a dirty read); a semantic lock marks the order PENDING so readers skip it.",
             toggles: vec![
                 toggle("choreography", "Choreography", "Services react to each other's events on the broker instead of following the orchestrator.", false),
                 toggle("idempotent", "Idempotency keys", "Replies and requests are deduplicated by saga id + step, so a repeat does nothing twice.", true),

@@ -75,8 +75,6 @@ impl Scenario for Ticker {
         ScenarioInfo {
             id: "ticker",
             title: "Ticker: two services and a broker",
-            summary:
-                "A counter publishes numbered ticks to a topic; a tally consumes them and counts.",
             toggles: vec![
                 ToggleSpec {
                     id: "idempotent",
@@ -325,7 +323,6 @@ impl Scenario for Mesh {
         ScenarioInfo {
             id: "mesh",
             title: "Mesh",
-            summary: "Services bounce messages to random peers.",
             toggles: vec![],
             settings: vec![],
             actions: vec![],

@@ -150,8 +150,6 @@ pub struct ScenarioInfo {
     pub id: &'static str,
     /// Title ("Event-based consistency: a smart power grid").
     pub title: &'static str,
-    /// A paragraph or two of plain words for the lesson pane.
-    pub summary: &'static str,
     /// Mitigations and options.
     pub toggles: Vec<ToggleSpec>,
     /// Numeric settings.
