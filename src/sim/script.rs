@@ -175,7 +175,10 @@ impl de::Error for Wording {
 }
 
 /// Decodes field `name` of a command as a `T`.
-fn field<T: serde::de::DeserializeOwned>(v: Option<Value>, name: &'static str) -> Result<T, String> {
+fn field<T: serde::de::DeserializeOwned>(
+    v: Option<Value>,
+    name: &'static str,
+) -> Result<T, String> {
     match v {
         None => Err(<Wording as de::Error>::missing_field(name).0),
         Some(v) => serde_json::from_value(v).map_err(|e| e.to_string()),
@@ -341,9 +344,7 @@ mod tests {
                 id: "batch".into(),
                 value: -3,
             },
-            Command::Action {
-                id: "burst".into(),
-            },
+            Command::Action { id: "burst".into() },
         ]
     }
 
@@ -364,11 +365,14 @@ mod tests {
 
     #[test]
     fn bad_commands_say_what_is_wrong_in_serde_words() {
-        assert!(decode(r#"{"op": "explode"}"#)
-            .unwrap_err()
-            .starts_with("unknown variant `explode`, expected one of `partition`, `partition_oneway`"));
+        assert!(decode(r#"{"op": "explode"}"#).unwrap_err().starts_with(
+            "unknown variant `explode`, expected one of `partition`, `partition_oneway`"
+        ));
         assert_eq!(decode(r#"{"node": 1}"#).unwrap_err(), "missing field `op`");
-        assert_eq!(decode(r#"{"op": "crash"}"#).unwrap_err(), "missing field `node`");
+        assert_eq!(
+            decode(r#"{"op": "crash"}"#).unwrap_err(),
+            "missing field `node`"
+        );
         assert!(decode(r#"{"op": "crash", "node": 70000}"#)
             .unwrap_err()
             .starts_with("invalid value: integer `70000`"));
