@@ -207,7 +207,7 @@ impl<M: Clone> Trace<M> {
     /// The event with this id, if still in the window.
     pub fn get(&self, id: EventId) -> Option<&TraceEvent<M>> {
         let i = id.0.checked_sub(self.first)?;
-        self.events.get(i as usize)
+        self.events.get(usize::try_from(i).ok()?)
     }
 
     /// Events still in the window, oldest first.
