@@ -22,7 +22,7 @@ fn host() -> HtmlElement {
 
 fn tabs(host: &HtmlElement) -> Vec<HtmlElement> {
     let list = host
-        .query_selector_all("[role=tablist] [role=tab]")
+        .query_selector_all(".tabs[role=tablist] [role=tab]")
         .unwrap();
     (0..list.length())
         .map(|i| list.item(i).unwrap().unchecked_into())

@@ -392,12 +392,7 @@ fn is_activation(ev: &KeyboardEvent) -> bool {
 
 /// The accessible name of a box: its visible text first, as one piece,
 /// then its role (and, when down, what that means).
-pub(crate) fn node_label(
-    name: &str,
-    role: NodeRole,
-    status: NodeStatus,
-    summary: &str,
-) -> String {
+pub(crate) fn node_label(name: &str, role: NodeRole, status: NodeStatus, summary: &str) -> String {
     match status {
         NodeStatus::Up if summary.is_empty() => format!("{name}, {}", role_word(role)),
         NodeStatus::Up => format!("{name} {summary}, {}", role_word(role)),

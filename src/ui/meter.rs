@@ -102,7 +102,10 @@ pub fn short_line(v: &ViewFrame) -> String {
     if v.differing == 0 {
         format!("{}: converged", v.name)
     } else {
-        format!("{}: {} of {} {} behind", v.name, v.differing, v.total, v.unit)
+        format!(
+            "{}: {} of {} {} behind",
+            v.name, v.differing, v.total, v.unit
+        )
     }
 }
 

@@ -33,7 +33,12 @@ pub enum DockTab {
 
 impl DockTab {
     /// Every tab, in order.
-    pub const ALL: [DockTab; 4] = [DockTab::State, DockTab::Chart, DockTab::SpaceTime, DockTab::Log];
+    pub const ALL: [DockTab; 4] = [
+        DockTab::State,
+        DockTab::Chart,
+        DockTab::SpaceTime,
+        DockTab::Log,
+    ];
 
     /// The tab's visible name.
     pub fn label(self) -> &'static str {
@@ -153,7 +158,8 @@ impl Workspace {
     pub fn open_dock(&self, open: bool) {
         if open {
             self.fold_intro();
-            self.dock_height.update(|h| *h = (*h).clamp(DOCK_MIN, dock_max()));
+            self.dock_height
+                .update(|h| *h = (*h).clamp(DOCK_MIN, dock_max()));
         }
         self.dock_open.set(open);
     }

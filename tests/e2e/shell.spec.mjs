@@ -24,14 +24,14 @@ async function open(newPage, baseURL, options) {
 }
 
 async function selectedTabs(page) {
-  return page.$$eval('[role=tab][aria-selected=true]', (els) => els.map((e) => e.textContent.trim()));
+  return page.$$eval('.tabs [role=tab][aria-selected=true]', (els) => els.map((e) => e.textContent.trim()));
 }
 
 export async function clickingEachTabShowsThatPattern({ newPage, baseURL, shotDir }) {
   const page = await open(newPage, baseURL);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Converge');
   assert.match(await page.locator('header').textContent(), /diverge and converge/);
-  assert.equal(await page.getByRole('tab').count(), TABS.length);
+  assert.equal(await page.getByRole('tablist', { name: 'Consistency patterns' }).getByRole('tab').count(), TABS.length);
 
   for (const { name, slug, says } of TABS) {
     const tab = page.getByRole('tab', { name, exact: true });
@@ -109,7 +109,7 @@ export async function layoutFitsFromSmallToWideScreens({ newPage, baseURL, shotD
         const box = (sel) => document.querySelector(sel).getBoundingClientRect().toJSON();
         return {
           scrollWidth: document.documentElement.scrollWidth,
-          tabs: [...document.querySelectorAll('[role=tab]')].map((t) => t.getBoundingClientRect().toJSON()),
+          tabs: [...document.querySelectorAll('.tabs [role=tab]')].map((t) => t.getBoundingClientRect().toJSON()),
           canvas: box('.stage-canvas'),
           side: box('.stage-side'),
         };

@@ -52,6 +52,7 @@ async function measure() {
       text: t.textContent,
       px: parseFloat(getComputedStyle(t).fontSize) * scale,
     })),
+    boxLabels: all('.cv-node-name, .cv-node-summary').map((t) => parseFloat(getComputedStyle(t).fontSize) * scale),
     labels: all('.cv-svg text')
       .filter((t) => t.closest('.cv-down-badge') === null && t.textContent.trim() !== '')
       .map((t) => parseFloat(getComputedStyle(t).fontSize) * scale),
@@ -196,9 +197,9 @@ export async function embedsFitTheirFrameWithReadableLabels({ newPage, baseURL, 
         const view = { left: 0, top: 0, right: m.vw, bottom: m.vh };
         assertNoPageScroll(m, `${where} ${label}`);
         for (const n of m.nodes) assert.ok(inside(n, view), `${where} ${label}: ${n.name} fits`);
-        // At 800 x 500 every text on the canvas reads at 11 px or more; in
-        // the smallest embed (640 x 360) the service names do.
-        const labels = viewport.width >= 800 ? m.labels : m.names.map((n) => n.px);
+        // At 800 x 500 the boxes' names and state lines read at 11 px or
+        // more; in the smallest embed (640 x 360) the service names do.
+        const labels = viewport.width >= 800 ? m.boxLabels : m.names.map((n) => n.px);
         for (const px of labels) assert.ok(px >= 11, `${where} ${label}: a canvas label reads at ${px.toFixed(1)}px`);
         assert.ok(inside(m.headline, view), `${where} ${label}: the meter headline is in view`);
         assert.ok(!m.headlineClipped, `${where} ${label}: the meter headline is whole`);

@@ -503,7 +503,10 @@ mod tests {
     #[test]
     fn menus_open_beside_their_subject_and_stay_in_the_viewport() {
         // Room on the right: beside the point.
-        assert_eq!(place_menu(100.0, 300.0, 260.0, 150.0, 1280.0, 720.0), (114.0, 250.0));
+        assert_eq!(
+            place_menu(100.0, 300.0, 260.0, 150.0, 1280.0, 720.0),
+            (114.0, 250.0)
+        );
         // Near the right edge: flipped to the left of the point.
         let (x, _) = place_menu(1200.0, 300.0, 260.0, 150.0, 1280.0, 720.0);
         assert_eq!(x, 1200.0 - 14.0 - 260.0);
