@@ -55,8 +55,10 @@ pub const MIN_SPEED: f64 = 0.25;
 /// Fastest speed.
 pub const MAX_SPEED: f64 = 16.0;
 /// Latest playhead or script time a scene may name: ten minutes of
-/// virtual time. Opening a link runs the simulation up to its playhead;
-/// the busiest pattern (saga) needs about 2 s natively for ten minutes.
+/// virtual time. Play stops here (see `ui::run`), so every link the app
+/// makes stays within it. Opening a link runs the simulation up to its
+/// playhead; the busiest pattern (saga) needs about 2 s natively for ten
+/// minutes.
 pub const MAX_TIME: Time = 600_000;
 /// Most script entries a scene may carry.
 pub const MAX_SCRIPT: usize = 2_000;

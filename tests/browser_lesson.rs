@@ -4,6 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use converge::lessons;
+use converge::share::Scene;
 use converge::ui::lesson::LessonPane;
 use converge::ui::run::Run;
 use converge::ui::startup::Startup;
@@ -150,6 +151,43 @@ async fn a_link_opens_the_lesson_at_its_step() {
     button(&host, "Close lesson").click();
     tick().await;
     assert_eq!(run.lesson.get_untracked(), None);
+    drop(handle);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_link_made_during_a_step_without_setup_keeps_its_playhead() {
+    // Background sync → Start lesson → play 1.5 s → pause: the first step
+    // has no setup, so the link carries no script, only the moment.
+    let scene = Scene::open_code("AREDngwBAACtRA").expect("the app's own link");
+    assert_eq!(scene.pattern, Pattern::BackgroundSync);
+    let at = scene.at;
+    assert_eq!(scene.lesson_step, Some(1));
+    assert!(
+        (1_500..1_600).contains(&at),
+        "about 1.5 s into the step: {at} ms"
+    );
+    assert!(scene.script.is_empty());
+    let start = Startup::from_scene(scene);
+    // What the app does with a link before the pane mounts.
+    let run = Run::new(start.pattern, start.seed);
+    run.load(start.pattern, start.seed, start.script.clone(), start.at)
+        .unwrap();
+    run.lesson.set(start.lesson_step.map(|s| s - 1));
+    let host = host();
+    let handle = mount_to(host.clone(), move || {
+        provide_context(run);
+        provide_context(start.clone());
+        view! { <LessonPane/> }
+    });
+    tick().await;
+    assert_eq!(run.lesson.get_untracked(), Some(0));
+    assert!(text(&host, ".lesson-progress").starts_with("Step 1 of"));
+    assert_eq!(
+        run.with(|p| p.now()),
+        at,
+        "the run stays on the link's moment"
+    );
     drop(handle);
     host.remove();
 }

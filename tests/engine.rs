@@ -655,6 +655,42 @@ fn trace_window_is_bounded() {
     assert!(sim.world().trace.evicted() > 0);
 }
 
+#[test]
+fn seeking_back_past_the_trace_window_replays_the_same_events() {
+    let opts = SimOptions {
+        trace_capacity: 500,
+        ..Default::default()
+    };
+    let mesh = Mesh {
+        services: 5,
+        messages: 50,
+        handled: 0,
+    };
+    let mut fresh = Sim::with_options(mesh.clone(), 1, opts.clone());
+    fresh.run_until(5_000);
+    let mut sought = Sim::with_options(mesh, 1, opts);
+    sought.run_until(5_000);
+    // The window now starts well after 1 s: seek back before it, come back.
+    assert!(sought.world().trace.events().next().unwrap().time > 1_000);
+    sought.seek(1_000);
+    sought.run_until(5_000);
+    let ids = |s: &Sim<Mesh>| -> Vec<_> {
+        s.world()
+            .trace
+            .events()
+            .map(|e| (e.id, e.time, e.parent, e.lamport))
+            .collect()
+    };
+    let (a, b) = (ids(&sought), ids(&fresh));
+    assert!(
+        a == b,
+        "same ids, causes and clocks: the window starts at {:?}, not {:?}",
+        a.first(),
+        b.first()
+    );
+    assert_eq!(sought.world().trace.total(), fresh.world().trace.total());
+}
+
 #[derive(Debug, Clone)]
 enum Fault {
     Partition(u16, u16),
@@ -832,4 +868,131 @@ fn short_seeks_back_and_long_seeks_forward_land_exactly() {
         back, straight,
         "a long seek forward (from a later snapshot) equals running straight"
     );
+}
+
+/// Crash and restart the tally every 10 s for `minutes`.
+fn long_faulty_script(minutes: u64) -> Vec<ScriptEntry> {
+    (0..minutes * 6)
+        .flat_map(|k| {
+            [
+                cmd_at(k * 10_000 + 2_000, Command::Crash { node: TALLY }),
+                cmd_at(k * 10_000 + 4_000, Command::Restart { node: TALLY }),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_run_keeps_few_snapshots_dense_near_the_playhead_and_seeks_exactly() {
+    let opts = SimOptions {
+        snapshot_events: 0,
+        max_snapshots: 60,
+        dense_window: 20_000,
+        ..Default::default()
+    };
+    let mut long = Sim::with_options(Ticker::default(), 5, opts);
+    let script = long_faulty_script(20);
+    let mut straight = Sim::with_script(Ticker::default(), 5, script.clone()).unwrap();
+    // Replay the same script on the thinned run.
+    for e in &script {
+        long.run_until(e.at);
+        long.apply(e.cmd.clone()).unwrap();
+        straight.run_until(e.at);
+    }
+    long.run_until(1_200_000);
+    let times = long.snapshot_times();
+    assert!(times.len() <= 60, "{} snapshots kept", times.len());
+    assert_eq!(times[0], 0, "the start is always kept");
+    // Every second of the last 20 s has its snapshot.
+    let recent: Vec<Time> = times.iter().copied().filter(|t| *t >= 1_180_000).collect();
+    assert!(recent.len() >= 20, "dense near the playhead: {recent:?}");
+    // Far back, spacing grows with age but stays a fraction of it.
+    for w in times.windows(2) {
+        let age = 1_200_000 - w[1];
+        assert!(
+            w[1] - w[0] <= age / 2 + 2_000,
+            "a gap of {} ms at {} ms",
+            w[1] - w[0],
+            w[0]
+        );
+    }
+    // Seeking anywhere shows exactly the world of a straight run.
+    for t in [90_500, 600_000, 1_150_250] {
+        long.seek(t);
+        let mut fresh = Sim::with_script(Ticker::default(), 5, script.clone()).unwrap();
+        fresh.run_until(t);
+        assert_eq!(trace_json(&long), trace_json(&fresh), "at {t} ms");
+        let (mut a, mut b) = (long.frame(), fresh.frame());
+        (a.horizon, b.horizon) = (0, 0);
+        assert_eq!(a, b, "at {t} ms");
+    }
+}
+
+#[test]
+fn the_divergence_series_is_a_bounded_window_that_seeks_exactly() {
+    let opts = SimOptions {
+        series_capacity: 40,
+        ..Default::default()
+    };
+    let script = long_faulty_script(3);
+    let mut sim = Sim::with_options(Ticker::default(), 9, opts.clone());
+    let mut all = Sim::with_script(Ticker::default(), 9, script.clone()).unwrap();
+    for e in &script {
+        sim.run_until(e.at);
+        sim.apply(e.cmd.clone()).unwrap();
+    }
+    sim.run_until(180_000);
+    all.run_until(180_000);
+    assert!(all.series().len() > 100, "the run changes divergence often");
+    assert!(
+        sim.series().len() <= 60,
+        "{} points kept",
+        sim.series().len()
+    );
+    let kept = sim.series().len();
+    assert_eq!(
+        sim.series(),
+        &all.series()[all.series().len() - kept..],
+        "the window is the latest points"
+    );
+    assert_eq!(
+        sim.series_evicted() + kept as u64,
+        all.series().len() as u64
+    );
+    // Back before the window and forward again: the same latest points.
+    sim.seek(10_000);
+    sim.seek(180_000);
+    let kept = sim.series().len();
+    assert_eq!(sim.series(), &all.series()[all.series().len() - kept..]);
+}
+
+#[test]
+fn snapshots_are_spaced_by_events_so_a_quiet_run_keeps_few_and_seeks_replay_little() {
+    let opts = SimOptions {
+        snapshot_events: 50,
+        ..Default::default()
+    };
+    let mut sim = Sim::with_options(Ticker::default(), 3, opts);
+    sim.run_until(120_000);
+    let times = sim.snapshot_times();
+    assert!(
+        times.len() < 120,
+        "fewer than one a second: {}",
+        times.len()
+    );
+    // Each snapshot is at least 50 events after the one before: a seek
+    // anywhere replays about that many, never the whole run.
+    let mut probe = Sim::new(Ticker::default(), 3);
+    let mut last = None;
+    for &t in &times {
+        probe.run_until(t);
+        if let Some(prev) = last {
+            assert!(probe.processed() >= prev + 50, "at {t} ms");
+        }
+        last = Some(probe.processed());
+    }
+    sim.seek(61_234);
+    let mut fresh = Sim::new(Ticker::default(), 3);
+    fresh.run_until(61_234);
+    assert_eq!(trace_json(&sim), trace_json(&fresh));
 }

@@ -826,3 +826,81 @@ fn opening_a_link_at_the_latest_playhead_takes() {
         println!("{p:?}: {:?} to reach {MAX_TIME} ms", t0.elapsed());
     }
 }
+
+/// One set of rules: what the canvas refuses (crashing a service that
+/// "stays up in this scenario", a setting out of its range) a link and a
+/// scene file refuse too, with the same words, naming the field.
+#[test]
+fn links_and_files_refuse_what_the_ui_refuses() {
+    let uncrashable = [
+        (Pattern::Saga, 0u16, "Customers"),
+        (Pattern::Saga, 7, "Reports"),
+        (Pattern::Cqrs, 0, "Client"),
+    ];
+    for (pattern, node, name) in uncrashable {
+        let reason = format!(
+            "{name} (service number {node}) stays up in this scenario: it cannot crash or restart"
+        );
+        for cmd in [
+            Command::Crash { node: NodeId(node) },
+            Command::Restart { node: NodeId(node) },
+        ] {
+            // The canvas's path: the run refuses it and stays as it was.
+            let mut run = pattern.start(1);
+            run.run_until(1_000);
+            let before = run.processed();
+            assert_eq!(run.apply(cmd.clone()), Err(format!("node: {reason}")));
+            assert_eq!((run.script().len(), run.processed()), (0, before));
+            // A link and a scene file: refused, field named.
+            let scene = Scene {
+                pattern,
+                script: vec![ScriptEntry::at(1_000, cmd.clone())],
+                ..Scene::default()
+            };
+            let want = format!("script[0].cmd.node: {reason}");
+            assert_eq!(err_code(&scene.to_code()), want);
+            assert_eq!(err_json(&scene.to_json()), want);
+        }
+    }
+    // A service that may crash still can, in all three.
+    let ok = Scene {
+        pattern: Pattern::Saga,
+        script: vec![ScriptEntry::at(1_000, Command::Crash { node: NodeId(1) })],
+        ..Scene::default()
+    };
+    assert!(Scene::open_code(&ok.to_code()).is_ok());
+    assert!(Scene::open_json(&ok.to_json()).is_ok());
+
+    // A setting out of range: the panel's words, at the value's field.
+    let info = Pattern::EventDriven.start(1).info();
+    let s = &info.settings[0];
+    let too_big = Command::Set {
+        id: s.id.into(),
+        value: s.max + 1,
+    };
+    let mut run = Pattern::EventDriven.start(1);
+    let ui = run.apply(too_big.clone()).unwrap_err();
+    assert_eq!(
+        ui,
+        format!(
+            "setting {}: {} is outside {}..={}",
+            s.id,
+            s.max + 1,
+            s.min,
+            s.max
+        )
+    );
+    let scene = Scene {
+        script: vec![ScriptEntry::at(0, too_big)],
+        ..Scene::default()
+    };
+    let want = format!(
+        "script[0].cmd.value: {}: {} is outside {}..={}",
+        s.id,
+        s.max + 1,
+        s.min,
+        s.max
+    );
+    assert_eq!(err_code(&scene.to_code()), want);
+    assert_eq!(err_json(&scene.to_json()), want);
+}

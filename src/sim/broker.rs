@@ -295,7 +295,10 @@ impl<M: Clone> Core<M> {
             return;
         }
         let offset = cur.committed;
-        let Some(rec) = logs.partition(topic, partition).get(offset as usize) else {
+        let Some(rec) = usize::try_from(offset)
+            .ok()
+            .and_then(|i| logs.partition(topic, partition).get(i))
+        else {
             return;
         };
         let (key, payload) = (rec.key, rec.payload.clone());
@@ -439,7 +442,13 @@ impl<M: Clone> Core<M> {
             cur.committed = offset + 1;
             cur.deliveries = 0;
             cur.failures = 0;
-            let rec = logs.partition(topic, partition)[offset as usize].clone();
+            let Some(rec) = usize::try_from(offset)
+                .ok()
+                .and_then(|i| logs.partition(topic, partition).get(i))
+                .cloned()
+            else {
+                return;
+            };
             let ev = self.record(
                 trace,
                 TraceKind::DeadLetter,
@@ -608,7 +617,7 @@ impl<M: Clone> Core<M> {
             g.cursors.iter().enumerate().all(|(p, c)| {
                 c.pending.is_none()
                     && !c.backing_off
-                    && c.committed as usize >= logs.partition(g.topic, p as u16).len()
+                    && c.committed >= logs.partition(g.topic, p as u16).len() as u64
             })
         })
     }

@@ -25,9 +25,15 @@ impl<M> Default for Flights<M> {
 }
 
 impl<M> Flights<M> {
+    /// The ring index of `id`, computed in u64 (ids are 64-bit on every
+    /// target): an id beyond the ring is absent, never truncated onto a
+    /// slot (on wasm32, `as usize` would map `id + 2^32` onto `id`).
     fn slot(&self, id: &MsgId) -> Option<usize> {
-        let i = id.0.checked_sub(self.base)? as usize;
-        (i < self.slots.len()).then_some(i)
+        let i = id.0.checked_sub(self.base)?;
+        if i >= self.slots.len() as u64 {
+            return None;
+        }
+        usize::try_from(i).ok()
     }
 
     /// The message with this id, if still on a link.
@@ -60,7 +66,10 @@ impl<M> Flights<M> {
             );
             return;
         };
-        let i = i as usize;
+        let Ok(i) = usize::try_from(i) else {
+            debug_assert!(false, "message id {} far beyond the ring", id.0);
+            return;
+        };
         while self.slots.len() <= i {
             self.slots.push_back(None);
         }

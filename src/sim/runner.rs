@@ -89,7 +89,8 @@ struct Snapshot<S: Scenario> {
     next_event: EventId,
     logs: Vec<usize>,
     track: Tracking,
-    series: usize,
+    /// Series points recorded before it (absolute, counting evicted ones).
+    series: u64,
     cursor: usize,
 }
 
@@ -98,10 +99,22 @@ struct Snapshot<S: Scenario> {
 pub struct SimOptions {
     /// Events the trace keeps.
     pub trace_capacity: usize,
-    /// Virtual time between snapshots.
+    /// Least virtual time between snapshots.
     pub snapshot_every: Time,
-    /// Snapshots kept before old ones are thinned out.
+    /// Least events processed between snapshots. A seek replays from the
+    /// nearest snapshot, so its cost is the events in between: spacing by
+    /// events keeps seeks cheap while a quiet run (few events a second,
+    /// large state) stops cloning its world every second.
+    pub snapshot_events: u64,
+    /// Snapshots kept: beyond this, old ones are thinned so that their
+    /// spacing grows with their distance from the playhead (dense near it,
+    /// sparse far back).
     pub max_snapshots: usize,
+    /// Virtual time behind the playhead in which snapshots stay at full
+    /// density (`snapshot_every` apart) however long the run.
+    pub dense_window: Time,
+    /// Divergence points kept in memory (the oldest fall off first).
+    pub series_capacity: usize,
 }
 
 impl Default for SimOptions {
@@ -109,7 +122,10 @@ impl Default for SimOptions {
         SimOptions {
             trace_capacity: 60_000,
             snapshot_every: 1_000,
-            max_snapshots: 1_200,
+            snapshot_events: 128,
+            max_snapshots: 128,
+            dense_window: 60_000,
+            series_capacity: 100_000,
         }
     }
 }
@@ -125,6 +141,8 @@ pub struct Sim<S: Scenario> {
     opts: SimOptions,
     track: Tracking,
     series: Vec<SeriesPoint>,
+    /// Series points that fell off the front of `series`.
+    series_first: u64,
     horizon: Time,
 }
 
@@ -147,6 +165,7 @@ impl<S: Scenario> Sim<S> {
             opts,
             track: Tracking::default(),
             series: Vec::new(),
+            series_first: 0,
             horizon: 0,
         };
         sim.observe(None);
@@ -204,9 +223,15 @@ impl<S: Scenario> Sim<S> {
         self.world.core.processed
     }
 
-    /// Divergence points recorded so far, in time order.
+    /// Divergence points recorded so far, in time order: the latest
+    /// [`SimOptions::series_capacity`] of them (see [`Sim::series_evicted`]).
     pub fn series(&self) -> &[SeriesPoint] {
         &self.series
+    }
+
+    /// How many divergence points fell off the front of [`Sim::series`].
+    pub fn series_evicted(&self) -> u64 {
+        self.series_first
     }
 
     /// The broker's logs.
@@ -290,8 +315,13 @@ impl<S: Scenario> Sim<S> {
         }
         let cause = EventId(self.world.trace.next_id().0.saturating_sub(1));
         self.observe(Some(cause));
-        let last = self.snapshots.last().map_or(0, |s| s.core.now);
-        if self.world.core.now >= last + self.opts.snapshot_every {
+        let (last_at, last_processed) = self
+            .snapshots
+            .last()
+            .map_or((0, 0), |s| (s.core.now, s.core.processed));
+        if self.world.core.now >= last_at + self.opts.snapshot_every
+            && self.world.core.processed >= last_processed + self.opts.snapshot_events
+        {
             self.snapshot();
         }
         true
@@ -333,18 +363,17 @@ impl<S: Scenario> Sim<S> {
             next_event: w.trace.next_id(),
             logs: w.logs.lengths(),
             track: self.track.clone(),
-            series: self.series.len(),
+            series: self.series_first + self.series.len() as u64,
             cursor: self.cursor,
         });
-        if self.snapshots.len() > self.opts.max_snapshots {
-            // Keep the first and thin the older half, so memory stays
-            // bounded and recent seeks stay cheapest.
-            let half = self.snapshots.len() / 2;
-            let mut i = 0;
-            self.snapshots.retain(|_| {
-                i += 1;
-                i == 1 || i > half || i % 2 == 0
-            });
+        let times: Vec<Time> = self.snapshots.iter().map(|s| s.core.now).collect();
+        if let Some(i) = thinnest(
+            &times,
+            self.opts.max_snapshots,
+            self.now(),
+            self.opts.dense_window,
+        ) {
+            self.snapshots.remove(i);
         }
     }
 
@@ -370,7 +399,16 @@ impl<S: Scenario> Sim<S> {
         self.world.trace.truncate(s.next_event);
         self.world.logs.truncate(&s.logs);
         self.track = s.track.clone();
-        self.series.truncate(s.series);
+        match s.series.checked_sub(self.series_first) {
+            Some(keep) => self
+                .series
+                .truncate(usize::try_from(keep).unwrap_or(usize::MAX)),
+            None => {
+                // Further back than the window: it restarts there.
+                self.series.clear();
+                self.series_first = s.series;
+            }
+        }
         self.cursor = s.cursor;
         self.run_until(t);
     }
@@ -405,6 +443,13 @@ impl<S: Scenario> Sim<S> {
             checks,
             &info.checks,
         );
+        let cap = self.opts.series_capacity.max(1);
+        if self.series.len() > cap + cap / 2 {
+            // Drop the oldest in one go, so each point is moved once.
+            let drop = self.series.len() - cap;
+            self.series.drain(..drop);
+            self.series_first += drop as u64;
+        }
         if violated.is_empty() {
             return;
         }
@@ -443,6 +488,12 @@ impl<S: Scenario> Sim<S> {
     /// snapshot a seek would restore (for benchmarks and reports).
     pub fn snapshot_count(&self) -> usize {
         self.snapshots.len()
+    }
+
+    /// The virtual times of the snapshots kept, oldest first (for tests
+    /// and reports of the thinning).
+    pub fn snapshot_times(&self) -> Vec<Time> {
+        self.snapshots.iter().map(|s| s.core.now).collect()
     }
 }
 
@@ -511,6 +562,40 @@ fn track_observations(
         }
     }
     violated
+}
+
+/// Which snapshot to drop, if there are more than `max` of them: of those
+/// more than `dense` before `now` (all of them if none is), the one whose
+/// neighbours are closest together relative to its distance from `now`.
+/// The first and the newest are never dropped. Spacing then grows in
+/// proportion to age: a long run keeps a logarithmic number of
+/// snapshots, and a seek far back replays a bounded fraction of the way.
+/// Ties go to the oldest, so thinning is the same on every run. Not
+/// generic, so it exists once in the wasm.
+#[inline(never)]
+fn thinnest(times: &[Time], max: usize, now: Time, dense: Time) -> Option<usize> {
+    if times.len() <= max.max(2) {
+        return None;
+    }
+    let pick = |outside_only: bool| {
+        let mut best: Option<(usize, Time, Time)> = None;
+        for i in 1..times.len() - 1 {
+            let age = now.saturating_sub(times[i]);
+            if outside_only && age <= dense {
+                continue;
+            }
+            let age = age.max(1);
+            let gap = times[i + 1] - times[i - 1];
+            // gap / age < best_gap / best_age, in integers.
+            let better = best
+                .is_none_or(|(_, g, a)| (gap as u128) * (a as u128) < (g as u128) * (age as u128));
+            if better {
+                best = Some((i, gap, age));
+            }
+        }
+        best.map(|(i, _, _)| i)
+    };
+    pick(true).or_else(|| pick(false))
 }
 
 /// The status of every check now (see [`Sim::check_status`]); not generic.

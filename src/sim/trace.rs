@@ -207,7 +207,7 @@ impl<M: Clone> Trace<M> {
     /// The event with this id, if still in the window.
     pub fn get(&self, id: EventId) -> Option<&TraceEvent<M>> {
         let i = id.0.checked_sub(self.first)?;
-        self.events.get(i as usize)
+        self.events.get(usize::try_from(i).ok()?)
     }
 
     /// Events still in the window, oldest first.
@@ -226,10 +226,21 @@ impl<M: Clone> Trace<M> {
     }
 
     /// Forgets every event with an id at or above `next` (used when seeking
-    /// back: the replay records them again, identically).
+    /// back: the replay records them again, identically). When `next` is
+    /// before the window (a seek further back than the window reaches),
+    /// the window restarts empty at `next`, so the replayed events get the
+    /// same ids as the first time.
     pub fn truncate(&mut self, next: EventId) {
-        let keep = next.0.saturating_sub(self.first) as usize;
-        self.events.truncate(keep);
+        match next.0.checked_sub(self.first) {
+            Some(keep) => self
+                .events
+                .truncate(usize::try_from(keep).unwrap_or(usize::MAX)),
+            None => {
+                self.events.clear();
+                self.first = next.0;
+                self.evicted = next.0;
+            }
+        }
     }
 
     /// The chain of causes of `id`, newest first, as far as the window reaches.

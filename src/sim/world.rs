@@ -421,6 +421,22 @@ fn node_ok(topo: &Topology, n: NodeId, field: &str) -> Result<(), String> {
     }
 }
 
+/// The service exists and the scenario lets it crash: the rule the
+/// canvas's service menu shows ("stays up in this scenario"), applied here
+/// so clicks, share links and scene files all obey it.
+fn crashable_ok(topo: &Topology, n: NodeId) -> Result<(), String> {
+    node_ok(topo, n, "node")?;
+    let spec = &topo.nodes[n.index()];
+    if spec.crashable {
+        Ok(())
+    } else {
+        Err(format!(
+            "node: {} (service number {}) stays up in this scenario: it cannot crash or restart",
+            spec.name, n.0
+        ))
+    }
+}
+
 fn pair_ok(topo: &Topology, a: NodeId, b: NodeId) -> Result<(), String> {
     node_ok(topo, a, "from")?;
     node_ok(topo, b, "to")?;
@@ -445,7 +461,7 @@ fn validate(topo: &Topology, info: &ScenarioInfo, cmd: &Command) -> Result<(), S
             pair_ok(topo, *from, *to)?;
             settings.validate()
         }
-        Command::Crash { node } | Command::Restart { node } => node_ok(topo, *node, "node"),
+        Command::Crash { node } | Command::Restart { node } => crashable_ok(topo, *node),
         Command::DropMessage { .. } | Command::DuplicateMessage { .. } => Ok(()),
         Command::Toggle { id, .. } => {
             if info.toggles.iter().any(|t| t.id == id) {

@@ -55,14 +55,16 @@ pub fn LessonPane() -> impl IntoView {
     let heading = NodeRef::<html::H3>::new();
     let verdict_slot = NodeRef::<html::Div>::new();
 
-    // A share link may open a step (1-based). When it also carries a
-    // script, the run it reproduces is kept; otherwise the step is set up.
+    // A share link may open a step (1-based). The run it carries (loaded
+    // by the app) is kept: a link made during a step whose setup is empty
+    // has no script, but its playhead is the learner's moment. Only a bare
+    // "open step n" (no script, playhead 0) sets the step up.
     if let Some(start) = use_context::<Startup>() {
         if let Some(n) = start.lesson_step {
             let l = lesson.get_untracked();
             let i = n.clamp(1, l.steps.len()) - 1;
             run.lesson.set(Some(i));
-            if start.script.is_empty() {
+            if start.script.is_empty() && start.at == 0 {
                 apply_step(run, &l, i, 0);
             }
         }

@@ -7,8 +7,16 @@
 //! methods here, which record every action in the run's script.
 
 use crate::patterns::Pattern;
+use crate::share::MAX_TIME;
 use crate::sim::{Command, EventId, Frame, Playground, ScriptEntry, Time};
 use leptos::prelude::*;
+
+/// What the notice says when time reaches [`MAX_TIME`], the latest moment
+/// a share link or scene file may name: time stops there, so every link
+/// the app makes reopens on the same moment.
+pub const TIME_LIMIT_NOTICE: &str =
+    "Time stops at 10:00, the longest run a share link can replay. \
+Drag the timeline back to look again, or Reset to start over.";
 
 /// How a notice should look.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -149,17 +157,42 @@ impl Run {
         res.map(|_| ())
     }
 
-    /// Processes exactly one event (pauses first).
+    /// Processes exactly one event (pauses first). At the time limit
+    /// ([`MAX_TIME`]) it does nothing but say so; an event due after the
+    /// limit is not shown either.
     pub fn step(&self) {
         self.playing.set(false);
-        self.with_mut(|s| s.step());
+        let at_limit = self.with_mut(|s| {
+            if s.now() >= MAX_TIME {
+                return true;
+            }
+            s.step();
+            if s.now() > MAX_TIME {
+                s.seek(MAX_TIME);
+                return true;
+            }
+            false
+        });
+        if at_limit {
+            self.stop_at_limit();
+        }
         self.refresh();
     }
 
-    /// Shows the world at virtual time `t`.
+    /// Shows the world at virtual time `t` (at most [`MAX_TIME`]).
     pub fn seek(&self, t: Time) {
-        self.with_mut(|s| s.seek(t));
+        self.with_mut(|s| s.seek(t.min(MAX_TIME)));
         self.refresh();
+    }
+
+    /// True when the run has reached [`MAX_TIME`], where time stops.
+    pub fn at_limit(&self) -> bool {
+        self.with(|s| s.now() >= MAX_TIME)
+    }
+
+    fn stop_at_limit(&self) {
+        self.playing.set(false);
+        self.notice.set(Some(Notice::info(TIME_LIMIT_NOTICE)));
     }
 
     /// Starts the same scenario and seed over with an empty script.
@@ -226,12 +259,19 @@ impl Run {
         let speed = self.speed.get_untracked();
         let virt = self.clock.with_value(|c| c.virt) + dt * speed;
         self.clock.update_value(|c| c.virt = virt);
-        let target = virt as Time;
+        // Time stops at the limit a link can name, so the address bar and
+        // Share never hold a link the app would refuse.
+        let target = (virt as Time).min(MAX_TIME);
         let events = self.with_mut(|s| {
             let before = s.processed();
             s.run_until(target);
             s.processed() != before
         });
+        if target == MAX_TIME {
+            self.stop_at_limit();
+            self.refresh();
+            return;
+        }
         // Tokens move by CSS animation, so the frame only needs rebuilding
         // when something happened (at most ~30 times a second) or, for the
         // clock and staleness read-outs, ten times a second.

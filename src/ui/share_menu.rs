@@ -20,6 +20,9 @@ use super::host::{self, Access, Capability};
 use super::run::{use_run, Notice, Run};
 use crate::share::{round_speed, Scene, MAX_SPEED, MIN_SPEED};
 
+/// What Share says when the run has reached the time limit.
+pub const LIMIT_COPIED: &str = "Link copied: it opens at 10:00, where time stops";
+
 /// How often, at most, the address bar is rewritten while the run changes.
 const SYNC_EVERY_MS: f64 = 500.0;
 
@@ -337,7 +340,12 @@ pub fn ShareMenu() -> impl IntoView {
 
     let share = move |_| {
         let link = share_link(&app_base(), &current_scene(run));
-        copy("Share link", "Link copied", link);
+        let done = if run.at_limit() {
+            LIMIT_COPIED
+        } else {
+            "Link copied"
+        };
+        copy("Share link", done, link);
     };
     let copy_embed = move |_| {
         close_menu(true);
