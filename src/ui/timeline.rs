@@ -148,7 +148,7 @@ pub fn Timeline() -> impl IntoView {
             return None;
         }
         Some(view! {
-            <ul class="tl-fault-list" aria-label="Faults in this run">
+            <ul class="tl-fault-list sr-only" aria-label="Faults in this run">
                 {all.iter().map(|p| view! {
                     <li class=format!("tl-fault tl-fault-{}", p.kind.slug())>
                         <span class="tl-swatch" aria-hidden="true"></span>
