@@ -575,7 +575,7 @@ fn retries_back_off_and_dead_letter_after_repeated_failures() {
             Err("poison".into())
         }
         fn on_timer(&mut self, _: &mut Ctx<'_, Self::Msg>, _: TimerId, _: u64) {}
-        fn on_crash(&mut self, _: NodeId) {}
+        fn on_crash(&mut self, _: NodeId, _at: converge::sim::Moment) {}
         fn on_restart(&mut self, _: &mut Ctx<'_, Self::Msg>) {}
         fn describe(&self, m: &Self::Msg) -> String {
             self.0.describe(m)

@@ -1337,7 +1337,7 @@ impl Scenario for BackgroundSync {
         }
     }
 
-    fn on_crash(&mut self, node: NodeId) {
+    fn on_crash(&mut self, node: NodeId, _at: crate::sim::Moment) {
         match node {
             SOURCE => self.src_timer = None,
             WAREHOUSE => self.wh_timer = None,
@@ -1494,6 +1494,8 @@ impl Scenario for BackgroundSync {
             total: ACCOUNTS as u32,
             unit: "accounts",
             lag_since: differing.iter().filter_map(|&a| self.lag_of(a)).min(),
+            noun: crate::sim::Noun::new("update", "updates"),
+            standing: crate::sim::Standing::Converged,
         }]
     }
 

@@ -652,6 +652,8 @@ impl Cqrs {
             total: ACCOUNTS as u32,
             unit: "accounts",
             lag_since,
+            noun: crate::sim::Noun::new("update", "updates"),
+            standing: crate::sim::Standing::Converged,
         }
     }
 
@@ -1101,7 +1103,7 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_crash(&mut self, node: NodeId) {
+    fn on_crash(&mut self, node: NodeId, _at: crate::sim::Moment) {
         match node {
             CLIENT => self.workload_timer = None,
             COMMANDS => self.write.timer = None,

@@ -743,7 +743,7 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_crash(&mut self, node: NodeId) {
+    fn on_crash(&mut self, node: NodeId, _at: crate::sim::Moment) {
         match node {
             METER => {
                 self.lost_in_crash = self.pending.keys().copied().collect();
@@ -871,6 +871,8 @@ impl Scenario for PowerGrid {
                 total: CUSTOMERS as u32,
                 unit: "customers",
                 lag_since: self.unbilled.values().next().copied(),
+                noun: crate::sim::Noun::new("update", "updates"),
+                standing: crate::sim::Standing::Converged,
             },
             ViewStatus {
                 name: "Load balancer".into(),
@@ -879,6 +881,8 @@ impl Scenario for PowerGrid {
                 total: ZONES as u32,
                 unit: "zones",
                 lag_since: self.load_lag(),
+                noun: crate::sim::Noun::new("update", "updates"),
+                standing: crate::sim::Standing::Converged,
             },
             ViewStatus {
                 name: "Analytics".into(),
@@ -889,6 +893,8 @@ impl Scenario for PowerGrid {
                 total: ZONES as u32,
                 unit: "zones",
                 lag_since: self.unanalysed.values().next().copied(),
+                noun: crate::sim::Noun::new("update", "updates"),
+                standing: crate::sim::Standing::Converged,
             },
         ]
     }

@@ -1561,7 +1561,7 @@ impl Scenario for Saga {
         }
     }
 
-    fn on_crash(&mut self, node: NodeId) {
+    fn on_crash(&mut self, node: NodeId, _at: crate::sim::Moment) {
         match node {
             CUSTOMERS => self.workload_timer = None,
             REPORTS => self.reports.timer = None,
@@ -1713,6 +1713,8 @@ impl Scenario for Saga {
                 total,
                 unit: "orders",
                 lag_since: pay_since,
+                noun: crate::sim::Noun::new("update", "updates"),
+                standing: crate::sim::Standing::Converged,
             },
             ViewStatus {
                 name: "Orders vs stock".into(),
@@ -1721,6 +1723,8 @@ impl Scenario for Saga {
                 total,
                 unit: "orders",
                 lag_since: stock_since,
+                noun: crate::sim::Noun::new("update", "updates"),
+                standing: crate::sim::Standing::Converged,
             },
         ]
     }

@@ -189,6 +189,20 @@ pub struct Core<M> {
     pub last_fault: Option<Time>,
     /// Set when a scenario handler ran during the current step.
     pub(crate) touched: bool,
+    /// Messages lost during the current step, for [`Scenario::on_lost`]
+    /// (drained by the world before the step ends).
+    ///
+    /// [`Scenario::on_lost`]: super::scenario::Scenario::on_lost
+    pub(crate) losses: Vec<Lost<M>>,
+}
+
+/// A message the network lost, waiting to be told to the scenario.
+#[derive(Clone, Debug)]
+pub(crate) struct Lost<M> {
+    pub wire: Wire<M>,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub event: EventId,
 }
 
 impl<M: Clone> Core<M> {
@@ -234,6 +248,7 @@ impl<M: Clone> Core<M> {
             counters: Counters::default(),
             last_fault: None,
             touched: false,
+            losses: Vec::new(),
         }
     }
 
@@ -389,7 +404,7 @@ impl<M: Clone> Core<M> {
         match link.state {
             LinkState::Partitioned => {
                 self.counters.dropped += 1;
-                self.record(
+                let event = self.record(
                     trace,
                     TraceKind::Drop(DropReason::Partitioned),
                     from,
@@ -398,6 +413,12 @@ impl<M: Clone> Core<M> {
                     Some(send),
                     Self::wire_detail(&f),
                 );
+                self.losses.push(Lost {
+                    wire: f.wire,
+                    from,
+                    to,
+                    event,
+                });
                 return id;
             }
             LinkState::Held => {
@@ -479,7 +500,7 @@ impl<M: Clone> Core<M> {
             } else {
                 f.from
             };
-            self.record(
+            let event = self.record(
                 trace,
                 TraceKind::Drop(reason),
                 at,
@@ -488,6 +509,12 @@ impl<M: Clone> Core<M> {
                 cause.or(Some(f.send_event)),
                 Self::wire_detail(&f),
             );
+            self.losses.push(Lost {
+                wire: f.wire,
+                from: f.from,
+                to: f.to,
+                event,
+            });
         }
     }
 

@@ -186,7 +186,7 @@ impl Scenario for Ticker {
         self.publish(ctx);
     }
 
-    fn on_crash(&mut self, node: NodeId) {
+    fn on_crash(&mut self, node: NodeId, _at: crate::sim::Moment) {
         if node == COUNTER {
             self.timer = None;
         }
@@ -252,6 +252,8 @@ impl Scenario for Ticker {
             total: 1,
             unit: "counter",
             lag_since: None,
+            noun: crate::sim::Noun::new("update", "updates"),
+            standing: crate::sim::Standing::Converged,
         }]
     }
 
@@ -390,7 +392,7 @@ impl Scenario for Mesh {
         }
     }
 
-    fn on_crash(&mut self, _node: NodeId) {}
+    fn on_crash(&mut self, _node: NodeId, _at: crate::sim::Moment) {}
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_, u32>) {
         if ctx.node() == NodeId(0) {

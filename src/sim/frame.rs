@@ -10,6 +10,7 @@ use super::scenario::{
     CheckKind, CheckSpec, NodeRole, Scenario, ScenarioInfo, Table, Topology, ViewStatus,
 };
 use super::script::{Command, ScriptEntry};
+use super::standing::{Standing, StandingKind};
 use super::trace::{Detail, TraceEvent, TraceKind};
 use super::types::{fmt_secs, EventId, MsgId, NodeId, Time};
 use super::wire::{Wire, WireKind};
@@ -103,6 +104,14 @@ pub struct ViewFrame {
     pub staleness: Option<Time>,
     /// How long its last divergence lasted.
     pub converged_in: Option<Time>,
+    /// Converged, catching up, stuck or diverged.
+    pub standing: StandingKind,
+    /// Where its missing updates are, what they wait on, or which update
+    /// was lost ("4 readings queued in the broker, 1 in flight"); empty
+    /// when converged.
+    pub detail: String,
+    /// The event that lost an update, when diverged (selectable).
+    pub lost: Option<(EventId, Time)>,
     /// The status in words.
     pub sentence: String,
 }
@@ -148,19 +157,35 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// The meter's headline: "All replicas converged in 2.8 s" or how many diverge.
+    /// The worst standing of any replica: the headline's state.
+    pub fn standing(&self) -> StandingKind {
+        self.views
+            .iter()
+            .map(|v| v.standing)
+            .max()
+            .unwrap_or(StandingKind::Converged)
+    }
+
+    /// The meter's headline: "All replicas converged in 2.8 s", or the
+    /// worst state and the replicas in it ("Catching up: Billing,
+    /// Analytics", "Stuck: Payment", "Diverged: Billing"). Never says
+    /// converged while any replica is catching up or stuck.
     pub fn headline(&self) -> String {
-        let diverged: Vec<&ViewFrame> = self.views.iter().filter(|v| v.differing > 0).collect();
-        if diverged.is_empty() {
+        let worst = self.standing();
+        if worst == StandingKind::Converged {
             let longest = self.views.iter().filter_map(|v| v.converged_in).max();
-            match longest {
+            return match longest {
                 Some(d) => format!("All replicas converged in {}", fmt_secs(d)),
                 None => "All replicas converged".to_string(),
-            }
-        } else {
-            let names: Vec<&str> = diverged.iter().map(|v| v.name.as_str()).collect();
-            format!("Diverged: {}", names.join(", "))
+            };
         }
+        let names: Vec<&str> = self
+            .views
+            .iter()
+            .filter(|v| v.standing == worst)
+            .map(|v| v.name.as_str())
+            .collect();
+        format!("{}: {}", worst.label(), names.join(", "))
     }
 }
 
@@ -484,27 +509,33 @@ fn link_frames(topo: &Topology, net: &super::net::Network) -> Vec<LinkFrame> {
     links
 }
 
-/// The replicas and read models as the meter shows them.
+/// The replicas and read models as the meter shows them. A view that
+/// differs but reports itself converged (a pattern's bug) is shown as
+/// catching up, so the meter never calls a difference converged.
 #[inline(never)]
-fn view_frames(views: Vec<ViewStatus>, tracks: &[ViewTrack], now: Time) -> Vec<ViewFrame> {
+fn view_frames(
+    views: Vec<ViewStatus>,
+    tracks: &[ViewTrack],
+    now: Time,
+    name: &dyn Fn(NodeId) -> String,
+) -> Vec<ViewFrame> {
     views
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
             let converged_in = tracks.get(i).and_then(|t| t.converged_in);
             let staleness = v.lag_since.map(|l| now.saturating_sub(l));
-            let sentence = if v.differing == 0 {
-                match converged_in {
-                    Some(d) => format!("{}: converged (last in {})", v.name, fmt_secs(d)),
-                    None => format!("{}: converged", v.name),
-                }
-            } else {
-                let stale = staleness.map_or(String::new(), |s| format!(", stale {}", fmt_secs(s)));
-                format!(
-                    "{}: diverged, {} of {} {} behind{stale}",
-                    v.name, v.differing, v.total, v.unit
-                )
+            let standing = match v.standing {
+                Standing::Converged if v.differing > 0 => Standing::CatchingUp(Default::default()),
+                s => s,
             };
+            let kind = standing.kind();
+            let detail = standing.describe(v.noun, name);
+            let lost = match standing {
+                Standing::Diverged { loss, .. } => Some((loss.when.event, loss.when.at)),
+                _ => None,
+            };
+            let sentence = view_sentence(&v, kind, &detail, staleness, converged_in);
             ViewFrame {
                 name: v.name,
                 node: v.node,
@@ -513,10 +544,45 @@ fn view_frames(views: Vec<ViewStatus>, tracks: &[ViewTrack], now: Time) -> Vec<V
                 unit: v.unit,
                 staleness,
                 converged_in,
+                standing: kind,
+                detail,
+                lost,
                 sentence,
             }
         })
         .collect()
+}
+
+/// "Billing: catching up, 3 of 12 customers behind, stale 0.6 s — 4
+/// readings queued in the broker".
+fn view_sentence(
+    v: &ViewStatus,
+    kind: StandingKind,
+    detail: &str,
+    staleness: Option<Time>,
+    converged_in: Option<Time>,
+) -> String {
+    if kind == StandingKind::Converged {
+        return match converged_in {
+            Some(d) => format!("{}: converged (last in {})", v.name, fmt_secs(d)),
+            None => format!("{}: converged", v.name),
+        };
+    }
+    let mut out = format!("{}: {}", v.name, kind.label().to_lowercase());
+    if v.differing > 0 {
+        out.push_str(&format!(
+            ", {} of {} {} behind",
+            v.differing, v.total, v.unit
+        ));
+    }
+    if let Some(s) = staleness {
+        out.push_str(&format!(", stale {}", fmt_secs(s)));
+    }
+    if !detail.is_empty() {
+        out.push_str(" \u{2014} ");
+        out.push_str(detail);
+    }
+    out
 }
 
 /// The checks as the meter shows them.
@@ -632,7 +698,13 @@ impl<S: Scenario> Sim<S> {
                 });
             }
         }
-        let views = view_frames(model.views(&env), self.view_tracks(), now);
+        let name = |n: NodeId| {
+            w.topo
+                .nodes
+                .get(n.index())
+                .map_or_else(|| format!("service {}", n.0), |s| s.name.to_string())
+        };
+        let views = view_frames(model.views(&env), self.view_tracks(), now, &name);
         let checks = check_frames(&w.info.checks, self.check_status());
         Frame {
             time: now,

@@ -17,6 +17,9 @@
 //!   messages in flight, timers.
 //! - [`scenario`]: the trait a pattern implements (pure handlers acting
 //!   through a [`Ctx`]), and what it reports (views, checks, tables).
+//! - [`standing`]: where a replica stands: converged, catching up (and
+//!   where its missing updates are), stuck (and on what), or diverged (and
+//!   which event lost an update).
 //! - [`world`]: one step of the world; applying a [`Command`].
 //! - [`runner`]: [`Sim`], a world plus its script, snapshots (time
 //!   travel), metrics series and live checks.
@@ -37,6 +40,7 @@ pub mod runner;
 pub mod scenario;
 pub mod script;
 pub mod sort;
+pub mod standing;
 pub mod trace;
 pub mod types;
 pub mod vecmap;
@@ -50,5 +54,6 @@ pub use net::{LinkSettings, LinkState};
 pub use runner::{CheckStatus, Sim, SimOptions};
 pub use scenario::{Env, Record, Scenario, ScenarioInfo, Topology};
 pub use script::{Command, ScriptEntry};
+pub use standing::{Blocker, Loss, Moment, Noun, Place, Standing, StandingKind, Whereabouts};
 pub use trace::{Trace, TraceEvent, TraceKind};
 pub use types::{EventId, GroupId, MsgId, NodeId, Time, TimerId, TopicId};

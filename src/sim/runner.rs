@@ -6,6 +6,7 @@ use super::broker::Logs;
 use super::core::Core;
 use super::scenario::{CheckKind, CheckSpec, Scenario, ViewStatus};
 use super::script::{validate_order, Command, ScriptEntry};
+use super::standing::StandingKind;
 use super::trace::{Detail, TraceKind};
 use super::types::{EventId, NodeId, Time};
 use super::world::World;
@@ -81,6 +82,8 @@ pub struct SeriesPoint {
     pub differing: u32,
     /// Oldest unreflected write (staleness at `t` is `t - lag_since`).
     pub lag_since: Option<Time>,
+    /// Converged, catching up, stuck or diverged.
+    pub standing: StandingKind,
 }
 
 struct Snapshot<S: Scenario> {
@@ -514,10 +517,11 @@ fn track_observations(
     track.views.resize(views.len(), ViewTrack::default());
     for (i, v) in views.into_iter().enumerate() {
         let tr = &mut track.views[i];
-        let changed = tr
-            .last
-            .as_ref()
-            .is_none_or(|l| l.differing != v.differing || l.lag_since != v.lag_since);
+        let changed = tr.last.as_ref().is_none_or(|l| {
+            l.differing != v.differing
+                || l.lag_since != v.lag_since
+                || l.standing.kind() != v.standing.kind()
+        });
         if !changed {
             continue;
         }
@@ -533,6 +537,7 @@ fn track_observations(
             view: i as u16,
             differing: v.differing,
             lag_since: v.lag_since,
+            standing: v.standing.kind(),
         });
         tr.last = Some(v);
     }

@@ -2,10 +2,13 @@
 //! functions of state and an incoming message that act only through a
 //! [`Ctx`]), its toggles, actions and settings, and how to measure it.
 
-use super::broker::{Delivery, GroupSpec, Logs, TopicSpec};
+use super::broker::{Delivery, GroupSpec, LogRecord, Logs, TopicSpec};
+use super::core::{Core, InFlight, NodeStatus};
 use super::ctx::Ctx;
-use super::net::LinkSettings;
+use super::net::{Link, LinkSettings, LinkState};
+use super::standing::{Blocker, Moment, Noun, Place, Standing};
 use super::types::{EventId, GroupId, NodeId, Time, TimerId, TopicId};
+use super::wire::Wire;
 use serde::Serialize;
 use std::fmt::Debug;
 
@@ -176,6 +179,12 @@ pub struct ViewStatus {
     /// When the oldest write not yet reflected here was made; staleness at
     /// time `t` is `t - lag_since`. `None` when up to date.
     pub lag_since: Option<Time>,
+    /// What its updates are called ("reading", "readings").
+    pub noun: Noun,
+    /// Converged, catching up (and where the missing updates are), stuck
+    /// (and on what) or diverged (and which update was lost, by which
+    /// event). Never `Converged` while `differing > 0`.
+    pub standing: Standing,
 }
 
 /// A table cell.
@@ -251,12 +260,97 @@ pub struct Record<'a, M> {
     pub payload: &'a M,
 }
 
-/// Read-only facts views and checks may use besides the scenario's state.
+/// Read-only facts views and checks may use besides the scenario's state:
+/// the engine's answer to "where is it now?" for what it owns (messages on
+/// links, held and cut links, down services, broker records not yet
+/// committed by a group).
 pub struct Env<'a, M> {
     /// Current virtual time.
     pub now: Time,
     /// The broker's logs.
     pub logs: &'a Logs<M>,
+    pub(crate) core: &'a Core<M>,
+}
+
+impl<'a, M> Env<'a, M> {
+    /// True when `node` is running.
+    pub fn is_up(&self, node: NodeId) -> bool {
+        self.core.nodes[node.index()].status == NodeStatus::Up
+    }
+
+    /// One direction of a link.
+    pub fn link(&self, from: NodeId, to: NodeId) -> &Link {
+        self.core.net.link(from, to)
+    }
+
+    /// What keeps a message from going `from → to` now: the link cut or
+    /// held, or either end down. `None` when it can go.
+    pub fn blocker(&self, from: NodeId, to: NodeId) -> Option<Blocker> {
+        let link = self.link(from, to);
+        match link.state {
+            LinkState::Partitioned => {
+                return Some(Blocker::LinkCut {
+                    from,
+                    to,
+                    since: link.since,
+                })
+            }
+            LinkState::Held => {
+                return Some(Blocker::LinkHeld {
+                    from,
+                    to,
+                    since: link.since,
+                })
+            }
+            LinkState::Healthy => {}
+        }
+        [from, to]
+            .into_iter()
+            .find(|&n| !self.is_up(n))
+            .map(|node| Blocker::Down {
+                node,
+                since: self.core.nodes[node.index()].since,
+            })
+    }
+
+    /// Every message on a link, in id order, with where it is
+    /// ([`Place::InFlight`] or [`Place::Held`]) and the scenario message it
+    /// carries, if any (acks carry none).
+    pub fn flights(&self) -> impl Iterator<Item = (&InFlight<M>, Place, Option<&M>)> {
+        self.core.flight.values().map(|f| {
+            let place = if f.held.is_some() {
+                Place::Held
+            } else {
+                Place::InFlight
+            };
+            (f, place, f.wire.payload())
+        })
+    }
+
+    /// The records of `group`'s topic it has not committed yet (its
+    /// backlog, including one delivered and not yet acknowledged), with
+    /// their partition, partition by partition, oldest first.
+    pub fn backlog(&self, group: GroupId) -> impl Iterator<Item = (u16, &LogRecord<M>)> {
+        let g = &self.core.groups[group.0 as usize];
+        g.cursors.iter().enumerate().flat_map(move |(p, c)| {
+            let log = self.logs.partition(g.topic, p as u16);
+            let from = (c.committed.min(log.len() as u64)) as usize;
+            log[from..].iter().map(move |r| (p as u16, r))
+        })
+    }
+
+    /// What keeps `group`'s backlog from reaching its consumer now: the
+    /// group paused, the broker or the consumer down, or the link between
+    /// them cut or held. `None` when records can flow.
+    pub fn group_blocker(&self, group: GroupId) -> Option<Blocker> {
+        let g = &self.core.groups[group.0 as usize];
+        if g.paused {
+            return Some(Blocker::Paused { node: g.node });
+        }
+        let broker = self.core.broker?;
+        self.blocker(broker, g.node)
+            .or_else(|| self.blocker(g.node, broker))
+    }
 }
 
 /// A pattern, as the engine runs it. Handlers are pure: they change the
@@ -300,8 +394,16 @@ pub trait Scenario: Clone + 'static {
     /// A timer set by `ctx.node()` fired.
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg>, timer: TimerId, tag: u64);
 
-    /// `node` crashed: forget its volatile state.
-    fn on_crash(&mut self, node: NodeId);
+    /// `node` crashed (`at` is the crash): forget its volatile state. An
+    /// update that existed only there is lost at `at`.
+    fn on_crash(&mut self, node: NodeId, at: Moment);
+
+    /// The network lost a message `from → to` (dropped, cut, or its
+    /// receiver was down) at `at`. Patterns use it to name the event that
+    /// lost an update, if nothing else will bring that update again.
+    fn on_lost(&mut self, wire: &Wire<Self::Msg>, from: NodeId, to: NodeId, at: Moment) {
+        let _ = (wire, from, to, at);
+    }
 
     /// `ctx.node()` finished restarting: recover from durable state and
     /// set timers again (a crash cancelled them).

@@ -6,6 +6,7 @@ use super::core::{Core, NodeStatus, Queued};
 use super::ctx::Ctx;
 use super::scenario::{Env, Record, Scenario, ScenarioInfo, Topology};
 use super::script::Command;
+use super::standing::Moment;
 use super::trace::{Detail, DropReason, Trace, TraceKind};
 use super::types::{EventId, NodeId};
 use super::wire::Wire;
@@ -60,6 +61,7 @@ impl<S: Scenario> World<S> {
         Env {
             now: self.core.now,
             logs: &self.logs,
+            core: &self.core,
         }
     }
 
@@ -74,10 +76,27 @@ impl<S: Scenario> World<S> {
             };
             self.core.now = self.core.now.max(slot.at);
             self.core.touched = false;
-            if self.process(slot.what) {
+            let done = self.process(slot.what);
+            self.tell_losses();
+            if done {
                 self.core.processed += 1;
                 return true;
             }
+        }
+    }
+
+    /// Tells the scenario about the messages the network lost in this step.
+    fn tell_losses(&mut self) {
+        if self.core.losses.is_empty() {
+            return;
+        }
+        self.core.touched = true;
+        for l in std::mem::take(&mut self.core.losses) {
+            let at = Moment {
+                at: self.core.now,
+                event: l.event,
+            };
+            self.model.on_lost(&l.wire, l.from, l.to, at);
         }
     }
 
@@ -354,7 +373,7 @@ impl<S: Scenario> World<S> {
                     if Some(*node) == self.core.broker {
                         self.core.broker_crashed();
                     }
-                    self.core.record(
+                    let event = self.core.record(
                         tr,
                         TraceKind::Crash,
                         *node,
@@ -364,7 +383,11 @@ impl<S: Scenario> World<S> {
                         Detail::None,
                     );
                     self.core.touched = true;
-                    self.model.on_crash(*node);
+                    let at = Moment {
+                        at: self.core.now,
+                        event,
+                    };
+                    self.model.on_crash(*node, at);
                 }
             }
             Command::Restart { node } => {
@@ -405,6 +428,7 @@ impl<S: Scenario> World<S> {
                 model.on_action(&mut ctx, id);
             }
         }
+        self.tell_losses();
         Ok(ev)
     }
 }
