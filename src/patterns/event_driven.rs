@@ -19,7 +19,9 @@ use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, ScenarioInfo,
     SettingSpec, Table, ToggleSpec, ViewStatus,
 };
+use crate::sim::standing::{Blocker, Loss, Moment, Noun, Place, Standing, Whereabouts};
 use crate::sim::vecmap::{VecMap, VecSet};
+use crate::sim::wire::Wire;
 use crate::sim::{
     Ctx, Delivery, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, Time, TimerId,
     TopicId, Topology,
@@ -59,6 +61,16 @@ pub const PARTITIONS: u16 = 4;
 const RELAY_EVERY: Time = 200;
 /// How long the relay waits for the broker's confirmation before publishing a row again.
 const RELAY_RESEND: Time = 2_000;
+
+/// What the meter's views call an update.
+const READING: Noun = Noun::new("reading", "readings");
+
+/// A consumer's bit in [`PowerGrid::lost`]'s masks, by group index.
+const fn bit(group: GroupId) -> u8 {
+    1 << group.0
+}
+/// Every consumer's bit.
+const ALL_GROUPS: u8 = 0b111;
 
 const TAG_WORKLOAD: u64 = 1;
 const TAG_RELAY: u64 = 2;
@@ -168,6 +180,15 @@ pub struct PowerGrid {
     billed_ids: VecSet<u64>,
     double_billed: Option<(u64, u16)>,
     double_count: u64,
+    /// Customers billed for a reading twice, with the first such charge.
+    billed_twice: VecMap<u16, Loss>,
+
+    /// Readings that will never reach some consumers (a mask of
+    /// [`bit`]s), with the event that lost them: the answer to "where is
+    /// it now?" when it is nowhere.
+    lost: VecMap<u64, (Loss, u8)>,
+    /// Meters whose load-balancer entry an older reading overwrote.
+    load_overwritten: VecMap<u16, Loss>,
 
     // Load balancer, durable.
     load: Vec<LoadEntry>,
@@ -214,6 +235,9 @@ impl Default for PowerGrid {
             billed_ids: VecSet::new(),
             double_billed: None,
             double_count: 0,
+            billed_twice: VecMap::new(),
+            lost: VecMap::new(),
+            load_overwritten: VecMap::new(),
             load: vec![LoadEntry::default(); METERS as usize],
             zone_load: vec![0; ZONES as usize],
             zone_event: vec![None; ZONES as usize],
@@ -405,6 +429,7 @@ impl PowerGrid {
         let first = self.billed_ids.insert(r.id);
         if first {
             self.unbilled.remove(&r.id);
+            self.found(r.id, BILLING_GROUP);
         } else {
             self.double_count += 1;
             if self.double_billed.is_none() {
@@ -427,6 +452,17 @@ impl PowerGrid {
             dollars(self.cents(total))
         ));
         self.billed_event[i] = Some(ev);
+        if !first && !self.billed_twice.contains_key(&c) {
+            let loss = Loss {
+                id: r.id,
+                how: "was billed twice (no idempotency check)",
+                when: Moment {
+                    at: ctx.now(),
+                    event: ev,
+                },
+            };
+            self.billed_twice.insert(c, loss);
+        }
     }
 
     fn balance_load(&mut self, ctx: &mut Ctx<'_, Reading>, r: &Reading) {
@@ -443,6 +479,7 @@ impl PowerGrid {
         }
         let old = prev.map_or(0, |p| p.2 as u64);
         self.load[m].applied = Some((r.id, r.seq, r.tenths));
+        self.found(r.id, LOAD_GROUP);
         self.zone_load[zone] = self.zone_load[zone] - old + r.tenths as u64;
         let ev = ctx.write(format!(
             "meter {} now {} (reading #{}): zone {} load {}",
@@ -453,6 +490,24 @@ impl PowerGrid {
             kw(self.zone_load[zone])
         ));
         self.zone_event[zone] = Some(ev);
+        match prev {
+            Some((_, pseq, _)) if pseq > r.seq => {
+                let loss = Loss {
+                    id: r.id,
+                    how: "overwrote a newer reading of its meter (it arrived out of order)",
+                    when: Moment {
+                        at: ctx.now(),
+                        event: ev,
+                    },
+                };
+                self.load_overwritten.insert(r.meter, loss);
+            }
+            _ => {
+                if !self.meter_stale(r.meter) {
+                    self.load_overwritten.remove(&r.meter);
+                }
+            }
+        }
     }
 
     fn queue_for_analytics(&mut self, ctx: &mut Ctx<'_, Reading>, r: &Reading) {
@@ -483,6 +538,7 @@ impl PowerGrid {
             counts[z] += 1;
             self.analysed_ids.insert(r.id);
             self.unanalysed.remove(&r.id);
+            self.found(r.id, ANALYTICS_GROUP);
         }
         for (z, &n) in counts.iter().enumerate() {
             if n > 0 {
@@ -518,6 +574,192 @@ impl PowerGrid {
                     .flatten()
             })
             .min()
+    }
+}
+
+/// Where the readings on their way are, found in one pass over the
+/// links and the consumer groups' backlogs for each `views` call.
+struct Transit {
+    /// Readings on their way to the broker, by id.
+    publishing: Vec<(u64, Place, Option<Blocker>)>,
+    /// Per consumer group: readings on their way to its service and in its
+    /// backlog, by id.
+    to_group: [Vec<(u64, Place, Option<Blocker>)>; 3],
+}
+
+impl Transit {
+    fn of(env: &Env<'_, Reading>) -> Self {
+        let mut publishing = Vec::new();
+        let mut to_group: [Vec<(u64, Place, Option<Blocker>)>; 3] = Default::default();
+        for (f, place, _) in env.flights() {
+            match &f.wire {
+                Wire::Publish { payload, .. } => {
+                    publishing.push((payload.id, place, env.blocker(f.from, f.to)));
+                }
+                Wire::Deliver { group, payload, .. } => {
+                    if let Some(v) = to_group.get_mut(group.0 as usize) {
+                        v.push((payload.id, place, env.blocker(f.from, f.to)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (g, v) in to_group.iter_mut().enumerate() {
+            let group = GroupId(g as u16);
+            let blocker = env.group_blocker(group);
+            v.extend(
+                env.backlog(group)
+                    .map(|(_, r)| (r.payload.id, Place::Broker, blocker)),
+            );
+        }
+        // Stable: of several copies of one reading, the first found wins.
+        publishing.sort_by_key(|e| e.0);
+        for v in &mut to_group {
+            v.sort_by_key(|e| e.0);
+        }
+        Transit {
+            publishing,
+            to_group,
+        }
+    }
+
+    fn find(list: &[(u64, Place, Option<Blocker>)], id: u64) -> Option<(Place, Option<Blocker>)> {
+        let i = list.partition_point(|e| e.0 < id);
+        list.get(i).filter(|e| e.0 == id).map(|e| (e.1, e.2))
+    }
+}
+
+impl PowerGrid {
+    /// Where reading `id`, which `group`'s service misses, is now: on a
+    /// link or in the broker on its way to it, on its way to the broker,
+    /// in the outbox, saved and waiting to be published (dual write), or
+    /// (Analytics) queued for the next batch; with what blocks it.
+    fn locate(
+        &self,
+        env: &Env<'_, Reading>,
+        transit: &Transit,
+        group: GroupId,
+        id: u64,
+    ) -> Option<(Place, Option<Blocker>)> {
+        if let Some(found) = transit
+            .to_group
+            .get(group.0 as usize)
+            .and_then(|l| Transit::find(l, id))
+        {
+            return Some(found);
+        }
+        if let Some(found) = Transit::find(&transit.publishing, id) {
+            return Some(found);
+        }
+        if self.pending.contains_key(&id) {
+            return Some((Place::Unpublished, None));
+        }
+        if self.outbox_rows.contains_key(&id) {
+            return Some((Place::Outbox, env.blocker(METER, BROKER)));
+        }
+        if group == ANALYTICS_GROUP && self.inbox.contains_key(&id) {
+            return Some((Place::Batch, env.down(ANALYTICS)));
+        }
+        None
+    }
+
+    /// The readings `group`'s service misses (for the load balancer: the
+    /// latest reading of each meter it has not applied), each with the
+    /// loss that explains it when it is wrong for good rather than late.
+    fn missing(&self, group: GroupId, each: &mut dyn FnMut(u64, Option<&Loss>)) {
+        match group {
+            BILLING_GROUP => {
+                for &id in self.unbilled.keys() {
+                    each(id, None);
+                }
+            }
+            LOAD_GROUP => {
+                for m in (1..=METERS).filter(|&m| self.meter_stale(m)) {
+                    if let Some((id, _, _)) = self.meters[(m - 1) as usize].latest {
+                        each(id, self.load_overwritten.get(&m));
+                    }
+                }
+            }
+            _ => {
+                for &id in self.unanalysed.keys() {
+                    each(id, None);
+                }
+            }
+        }
+    }
+
+    /// How `group`'s service stands: diverged when a reading it misses is
+    /// nowhere (with the loss that explains it) or it billed a reading
+    /// twice; stuck when a reading it misses cannot move; catching up
+    /// otherwise, with where the missing readings are. `unaccounted` hears
+    /// of a missing reading found nowhere and explained by no loss (which
+    /// the tests require never to happen).
+    fn standing(
+        &self,
+        env: &Env<'_, Reading>,
+        transit: &Transit,
+        group: GroupId,
+        unaccounted: &mut dyn FnMut(u64),
+    ) -> Standing {
+        let mut at = Whereabouts::new();
+        let mut blocker = None;
+        let mut first: Option<Loss> = None;
+        let mut losses = 0u32;
+        let mut lose = |l: &Loss| {
+            losses += 1;
+            if first.is_none_or(|f| (l.when.at, l.when.event) < (f.when.at, f.when.event)) {
+                first = Some(*l);
+            }
+        };
+        self.missing(group, &mut |id, wrong| {
+            if let Some((place, b)) = self.locate(env, transit, group, id) {
+                at.add(place, 1);
+                blocker = blocker.or(b);
+            } else if let Some(l) = wrong {
+                lose(l);
+            } else if let Some((l, _)) = self.lost.get(&id).filter(|e| e.1 & bit(group) != 0) {
+                lose(l);
+            } else {
+                unaccounted(id);
+                at.add(Place::InFlight, 1);
+            }
+        });
+        if group == BILLING_GROUP {
+            for c in self.billing_diff() {
+                if let Some(l) = self.billed_twice.get(&c) {
+                    lose(l);
+                }
+            }
+        }
+        match first {
+            Some(loss) => Standing::Diverged {
+                loss,
+                more: losses - 1,
+            },
+            None => Standing::behind(at, blocker),
+        }
+    }
+
+    /// `group` has the reading now: it is lost to it no more.
+    fn found(&mut self, id: u64, group: GroupId) {
+        if let Some(e) = self.lost.get_mut(&id) {
+            e.1 &= !bit(group);
+            if e.1 == 0 {
+                self.lost.remove(&id);
+            }
+        }
+    }
+
+    /// Readings a consumer misses that are nowhere and explained by no
+    /// loss, as (group, reading id): always empty unless the standing's
+    /// bookkeeping has a gap.
+    pub fn unaccounted(&self, env: &Env<'_, Reading>) -> Vec<(GroupId, u64)> {
+        let transit = Transit::of(env);
+        let mut out = Vec::new();
+        for g in [BILLING_GROUP, LOAD_GROUP, ANALYTICS_GROUP] {
+            self.standing(env, &transit, g, &mut |id| out.push((g, id)));
+        }
+        out
     }
 }
 
@@ -743,9 +985,17 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_crash(&mut self, node: NodeId, _at: crate::sim::Moment) {
+    fn on_crash(&mut self, node: NodeId, at: Moment) {
         match node {
             METER => {
+                for &id in self.pending.keys() {
+                    let loss = Loss {
+                        id,
+                        how: "was lost when Meter crashed between saving and publishing it",
+                        when: at,
+                    };
+                    self.lost.insert(id, (loss, ALL_GROUPS));
+                }
                 self.lost_in_crash = self.pending.keys().copied().collect();
                 self.pending.clear();
                 self.in_flight.clear();
@@ -755,6 +1005,37 @@ impl Scenario for PowerGrid {
             ANALYTICS => self.analytics_timer = None,
             _ => {}
         }
+    }
+
+    fn on_lost(&mut self, wire: &Wire<Reading>, _from: NodeId, to: NodeId, at: Moment) {
+        // Recorded for every lost copy; a view consults it only for a
+        // reading it misses that is nowhere else (an outbox row is
+        // published again, an uncommitted offset delivered again).
+        let (id, mask, how) = match wire {
+            Wire::Publish { payload, .. } => (
+                payload.id,
+                ALL_GROUPS,
+                "was lost on the way to the broker, and nothing publishes it again (dual write)",
+            ),
+            Wire::Deliver { group, payload, .. } => {
+                let how = match to {
+                    BILLING => {
+                        "was lost on the way to Billing (at-most-once: never delivered again)"
+                    }
+                    LOAD_BALANCER => {
+                        "was lost on the way to Load balancer (at-most-once: never delivered again)"
+                    }
+                    _ => "was lost on the way to Analytics (at-most-once: never delivered again)",
+                };
+                (payload.id, bit(*group), how)
+            }
+            _ => return,
+        };
+        let entry = self
+            .lost
+            .entry(id)
+            .or_insert((Loss { id, how, when: at }, 0));
+        entry.1 |= mask;
     }
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_, Reading>) {
@@ -862,7 +1143,10 @@ impl Scenario for PowerGrid {
         )
     }
 
-    fn views(&self, _env: &Env<'_, Reading>) -> Vec<ViewStatus> {
+    fn views(&self, env: &Env<'_, Reading>) -> Vec<ViewStatus> {
+        let transit = Transit::of(env);
+        let [billing, load, analytics] = [BILLING_GROUP, LOAD_GROUP, ANALYTICS_GROUP]
+            .map(|g| self.standing(env, &transit, g, &mut |_| {}));
         vec![
             ViewStatus {
                 name: "Billing".into(),
@@ -871,8 +1155,8 @@ impl Scenario for PowerGrid {
                 total: CUSTOMERS as u32,
                 unit: "customers",
                 lag_since: self.unbilled.values().next().copied(),
-                noun: crate::sim::Noun::new("update", "updates"),
-                standing: crate::sim::Standing::Converged,
+                noun: READING,
+                standing: billing,
             },
             ViewStatus {
                 name: "Load balancer".into(),
@@ -881,8 +1165,8 @@ impl Scenario for PowerGrid {
                 total: ZONES as u32,
                 unit: "zones",
                 lag_since: self.load_lag(),
-                noun: crate::sim::Noun::new("update", "updates"),
-                standing: crate::sim::Standing::Converged,
+                noun: READING,
+                standing: load,
             },
             ViewStatus {
                 name: "Analytics".into(),
@@ -893,8 +1177,8 @@ impl Scenario for PowerGrid {
                 total: ZONES as u32,
                 unit: "zones",
                 lag_since: self.unanalysed.values().next().copied(),
-                noun: crate::sim::Noun::new("update", "updates"),
-                standing: crate::sim::Standing::Converged,
+                noun: READING,
+                standing: analytics,
             },
         ]
     }

@@ -278,6 +278,15 @@ impl<'a, M> Env<'a, M> {
         self.core.nodes[node.index()].status == NodeStatus::Up
     }
 
+    /// [`Blocker::Down`] when `node` is not running (crashed or restarting).
+    pub fn down(&self, node: NodeId) -> Option<Blocker> {
+        let rt = &self.core.nodes[node.index()];
+        (rt.status != NodeStatus::Up).then_some(Blocker::Down {
+            node,
+            since: rt.since,
+        })
+    }
+
     /// One direction of a link.
     pub fn link(&self, from: NodeId, to: NodeId) -> &Link {
         self.core.net.link(from, to)
