@@ -2,9 +2,10 @@
 //! divergence series kept across seeks, the space-time diagram's window,
 //! the log filter), checked natively against real runs.
 
+use converge::sim::StandingKind;
 use converge::sim::{Command, EventId, LogLine, MsgId, NodeId, ScriptEntry};
-use converge::ui::chart::{chart_model, chart_svg, t_of, x_of};
-use converge::ui::log::{filtered_lines, LogFilter};
+use converge::ui::chart::{chart_model, chart_svg, standing_bands, t_of, x_of};
+use converge::ui::log::{filtered_lines, LogFilter, LOST};
 use converge::ui::spacetime::diagram_svg;
 use converge::ui::study::*;
 use converge::ui::Pattern;
@@ -267,6 +268,7 @@ fn the_log_filter_finds_older_matching_events() {
     let f = LogFilter {
         node: Some(2),
         kind: Some("deliver".into()),
+        ..LogFilter::default()
     };
     let (lines, _) = filtered_lines(s.as_ref(), &f, 5, usize::MAX);
     assert_eq!(lines.len(), 5);
@@ -284,6 +286,7 @@ fn the_log_filter_finds_older_matching_events() {
     let none = LogFilter {
         node: None,
         kind: Some("violation".into()),
+        ..LogFilter::default()
     };
     assert!(filtered_lines(s.as_ref(), &none, 5, usize::MAX)
         .0
@@ -336,4 +339,73 @@ fn numbers_and_value_text_read_well() {
         "ack to x"
     );
     assert_eq!(xml_escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+}
+
+/// A dual write that crashes between saving and publishing: the log's
+/// "lost updates" filter shows the crash that lost the reading, and the
+/// chart's state strip turns from catching up to diverged there.
+#[test]
+fn lost_updates_filter_and_state_strip_show_the_crash() {
+    let script = vec![
+        at(
+            0,
+            Command::Toggle {
+                id: "outbox".into(),
+                on: false,
+            },
+        ),
+        at(
+            0,
+            Command::Toggle {
+                id: "workload".into(),
+                on: false,
+            },
+        ),
+        at(
+            2_000,
+            Command::Action {
+                id: "reading".into(),
+            },
+        ),
+        at(2_050, Command::Crash { node: NodeId(0) }),
+    ];
+    let s = Pattern::EventDriven.replay(3, script).unwrap();
+    let mut s = s;
+    s.run_until(4_000);
+    let frame = s.frame();
+    let lost: Vec<EventId> = frame
+        .views
+        .iter()
+        .filter_map(|v| v.lost.map(|l| l.0))
+        .collect();
+    assert_eq!(
+        lost.len(),
+        3,
+        "every consumer lost the reading: {:?}",
+        frame.views
+    );
+    let f = LogFilter {
+        kind: Some(LOST.into()),
+        lost: lost.clone(),
+        ..LogFilter::default()
+    };
+    let (lines, _) = filtered_lines(s.as_ref(), &f, 10, usize::MAX);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        (lines[0].kind, lines[0].time, lines[0].id),
+        ("crash", 2_050, lost[0])
+    );
+
+    let bands = standing_bands(&s.series(), frame.views.len(), 4_000);
+    assert_eq!(
+        bands.last().map(|b| (b.0, b.1, b.2)),
+        Some((StandingKind::Diverged, 2_050, 4_000)),
+        "{bands:?}"
+    );
+    assert!(
+        bands
+            .iter()
+            .any(|b| b.0 == StandingKind::CatchingUp && b.1 == 2_000),
+        "saved, not yet published, from 2 s: {bands:?}"
+    );
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::patterns::event_driven::{ANALYTICS, BILLING, BROKER, LOAD_BALANCER, METER};
+use crate::sim::StandingKind;
 
 const BILLED_TWICE: &str = "no reading billed twice";
 const BILLING_MATCHES: &str = "billing matches the meters";
@@ -127,7 +128,7 @@ pub(super) fn lesson() -> Lesson {
                        and be delivered to each consumer. Until then the consumers disagree with the Meter.\n\n\
                        Here nothing is broken. Three meters report every second, and at 1 s all 24 report at once; we \
                        stop the run 100 ms later.",
-                watch: "The consistency meter: each service's row says converged or diverged, and for how long it has been stale.",
+                watch: "The consistency meter: each service's row says converged or catching up (and where its missing readings are), and for how long it has been stale.",
                 setup: vec![at(1_000, action("burst"))],
                 run_for: 1_100,
                 seed: None,
@@ -203,10 +204,24 @@ pub(super) fn lesson() -> Lesson {
                 run_for: 25_000,
                 seed: Some(3),
                 predict: Some(Prediction {
-                    question: "After the restart, does Billing ever charge for the reading that was saved before the crash?",
-                    choices: outbox_choices(),
+                    question: "Long after the restart, Billing still lacks the reading saved before the crash. What does the consistency meter call Billing?",
+                    choices: vec![
+                        choice(
+                            "Catching up: the reading is on its way and will arrive",
+                            Judge::ViewIs("Billing", StandingKind::CatchingUp),
+                        ),
+                        choice(
+                            "Diverged: the reading is on its way nowhere, so Billing is wrong for good",
+                            Judge::ViewIs("Billing", StandingKind::Diverged),
+                        ),
+                        choice(
+                            "Converged: the reading is safe in the Meter's database",
+                            Judge::ViewIs("Billing", StandingKind::Converged),
+                        ),
+                    ],
                     explain: "The event only lived in the Meter's memory between the two writes, and the crash wiped it. The \
-                              reading is in the database, but nothing will ever publish it, so every consumer is wrong for good. \
+                              reading is in the database, but nothing will ever publish it, so every consumer is wrong for good: \
+                              not catching up (nothing is on its way) but diverged, and the meter names the crash that lost it. \
                               Two writes to two systems cannot be made atomic by doing them one after the other.",
                     expect: 1,
                 }),

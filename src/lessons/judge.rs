@@ -190,6 +190,15 @@ fn eval(obs: &Observed<'_>, claim: &Judge) -> Finding {
                 text: v.sentence.clone(),
             }
         }
+        Judge::ViewIs(name, kind) => {
+            let Some(v) = obs.frame.views.iter().find(|v| v.name == *name) else {
+                return missing(format!("there is no view named “{name}”"));
+            };
+            Finding {
+                holds: v.standing == *kind,
+                text: v.sentence.clone(),
+            }
+        }
         Judge::Logged(words) => match obs.log().iter().find(|l| l.text.contains(words)) {
             Some(l) => Finding {
                 holds: true,

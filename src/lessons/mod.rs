@@ -100,6 +100,8 @@ pub enum Judge {
     ViewConverged(&'static str),
     /// The named view differs from the source of truth.
     ViewDiverged(&'static str),
+    /// The named view stands so: converged, catching up, stuck or diverged.
+    ViewIs(&'static str, crate::sim::StandingKind),
     /// Some event's sentence in the log contains this text.
     Logged(&'static str),
     /// Events containing these texts happened, in this order.

@@ -429,6 +429,16 @@ fn NodeView(id: NodeId) -> impl IntoView {
         }
     });
     let bx = Memo::new(move |_| ctx.boxes.with(|b| b.get(id.index()).copied()));
+    // The worst standing of the replicas this box holds, if it holds any.
+    let standing = Memo::new(move |_| {
+        run.frame.with(|f| {
+            f.views
+                .iter()
+                .filter(|v| v.node == Some(id))
+                .map(|v| v.standing)
+                .max()
+        })
+    });
 
     move || {
         // Re-drawn when the label scale changes (the boxes follow it).
@@ -446,11 +456,17 @@ fn NodeView(id: NodeId) -> impl IntoView {
         // The accessible name starts with the visible text, in the order it
         // is read (WCAG 2.5.3), then adds what the picture alone tells.
         let k = ctx.fit.with_untracked(|f| f.k);
-        let label = node_label(name, role, status, &summary);
+        let standing = standing.get();
+        let mut label = node_label(name, role, status, &summary);
+        if let Some(s) = standing {
+            label.push_str(", ");
+            label.push_str(&s.label().to_lowercase());
+        }
         let class = format!(
-            "cv-node {} status-{}",
+            "cv-node {} status-{}{}",
             role_class(role),
-            status_words(status)
+            status_words(status),
+            standing.map_or(String::new(), |s| format!(" standing-{}", s.class()))
         );
         let open = move |el: Option<web_sys::Element>| {
             ctx.show(Menu::Node(id), b.x, b.y + b.hh, el);
@@ -476,6 +492,16 @@ fn NodeView(id: NodeId) -> impl IntoView {
                 <g class="cv-down-badge" transform=format!("translate({},{}) scale({k})", b.hw - 14.0 * k, -b.hh + 1.0)>
                     <circle r="10"/>
                     <text y="4" text-anchor="middle">{if status == NodeStatus::Crashed { "\u{2715}" } else { "\u{21bb}" }}</text>
+                </g>
+            }
+        });
+        // A replica's state at its top-left corner, as a glyph (never
+        // colour alone); the meter says it in words.
+        let badge = standing.map(|s| {
+            view! {
+                <g class="cv-standing-badge" transform=format!("translate({},{}) scale({k})", -b.hw + 12.0 * k, -b.hh + 1.0)>
+                    <circle r="9"/>
+                    <text y="4" text-anchor="middle">{s.icon()}</text>
                 </g>
             }
         });
@@ -507,6 +533,7 @@ fn NodeView(id: NodeId) -> impl IntoView {
                     <path class="cv-store-lip" d=format!("M {} {} Q 0 {} {} {}", -b.hw, -b.hh + 8.0 * k, -b.hh + 16.0 * k, b.hw, -b.hh + 8.0 * k)/>
                 })}
                 {body}
+                {badge}
                 {down}
             </g>
         })

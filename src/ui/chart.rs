@@ -15,6 +15,7 @@ use super::study::{
 };
 use super::timeline::use_fault_periods;
 use crate::sim::runner::SeriesPoint;
+use crate::sim::standing::StandingKind;
 use crate::sim::types::fmt_secs;
 use crate::sim::Time;
 
@@ -58,6 +59,8 @@ pub struct ChartModel {
     pub views: Vec<ViewLines>,
     /// Fault bands: kind, x0, x1, words.
     pub faults: Vec<(FaultKind, f64, f64, String)>,
+    /// Periods in which the worst replica was not converged: state, x0, x1.
+    pub standing: Vec<(StandingKind, f64, f64)>,
     /// Time ticks: x, label.
     pub ticks: Vec<(f64, String)>,
 }
@@ -71,6 +74,47 @@ pub fn x_of(t: Time, horizon: Time) -> f64 {
 pub fn t_of(x: f64, horizon: Time) -> Time {
     let f = ((x - LEFT) / (W - LEFT - RIGHT)).clamp(0.0, 1.0);
     (f * horizon as f64).round() as Time
+}
+
+/// y of the strip that shows, over time, the worst state of any replica.
+pub const STATE_Y: f64 = TOP + DIFF_H + 7.0;
+/// Height of that strip.
+pub const STATE_H: f64 = 7.0;
+
+/// The periods (state, start, end) in which the worst state of any view
+/// was catching up, stuck or diverged, from the series' changes.
+pub fn standing_bands(
+    series: &[SeriesPoint],
+    views: usize,
+    horizon: Time,
+) -> Vec<(StandingKind, Time, Time)> {
+    let mut cur = vec![StandingKind::Converged; views];
+    let mut bands: Vec<(StandingKind, Time, Time)> = Vec::new();
+    let mut open: Option<(StandingKind, Time)> = None;
+    for p in series.iter().filter(|p| p.time <= horizon) {
+        let Some(slot) = cur.get_mut(p.view as usize) else {
+            continue;
+        };
+        *slot = p.standing;
+        let worst = cur.iter().copied().max().unwrap_or(StandingKind::Converged);
+        match open {
+            Some((k, _)) if k == worst => {}
+            _ => {
+                if let Some((k, t0)) = open.take() {
+                    if p.time > t0 {
+                        bands.push((k, t0, p.time));
+                    }
+                }
+                if worst != StandingKind::Converged {
+                    open = Some((worst, p.time));
+                }
+            }
+        }
+    }
+    if let Some((k, t0)) = open {
+        bands.push((k, t0, horizon.max(t0)));
+    }
+    bands
 }
 
 /// Per view, the (time, differing, lag_since) points in time order.
@@ -202,6 +246,10 @@ pub fn chart_model(
             )
         })
         .collect();
+    let standing = standing_bands(series, names.len(), horizon)
+        .into_iter()
+        .map(|(k, t0, t1)| (k, x_of(t0, horizon), x_of(t1, horizon)))
+        .collect();
     ChartModel {
         horizon,
         now,
@@ -209,6 +257,7 @@ pub fn chart_model(
         max_stale,
         views,
         faults,
+        standing,
         ticks,
     }
 }
@@ -272,6 +321,17 @@ pub fn chart_svg(m: &ChartModel) -> String {
                 xml_escape(words)
             ));
         }
+    }
+    for (kind, x0, x1) in &m.standing {
+        let fill = match kind {
+            StandingKind::Diverged => "#c0262d",
+            _ => "#d99a2b",
+        };
+        s.push_str(&format!(
+            "<rect x=\"{x0:.1}\" y=\"{STATE_Y}\" width=\"{:.1}\" height=\"{STATE_H}\" fill=\"{fill}\"><title>{}</title></rect>",
+            (x1 - x0).max(1.0),
+            kind.label()
+        ));
     }
     s.push_str(&axes_svg(m, "#555f6d", "#dfe3e8"));
     for v in &m.views {
@@ -517,10 +577,22 @@ pub fn DivergenceChart() -> impl IntoView {
                 }
             })
             .collect_view();
+        let states = m
+            .standing
+            .iter()
+            .map(|(kind, x0, x1)| {
+                let w = (x1 - x0).max(1.0);
+                view! {
+                    <rect class=format!("ch-state ch-state-{}", kind.class()) x=format!("{x0:.1}") y=STATE_Y
+                        width=format!("{w:.1}") height=STATE_H></rect>
+                }
+            })
+            .collect_view();
         let px = x_of(m.now, m.horizon);
         let future_w = (W - RIGHT - px).max(0.0);
         view! {
             {faults}
+            {states}
             {axes}
             {ticks}
             {lines}
@@ -584,6 +656,9 @@ pub fn DivergenceChart() -> impl IntoView {
             <ul class="ch-legend" aria-label="Lines">
                 {legend}
                 {fault_keys}
+                <li class="ch-legend-item"><span class="ch-key ch-state-catching-up" aria-hidden="true"></span>"catching up"</li>
+                <li class="ch-legend-item"><span class="ch-key ch-state-stuck" aria-hidden="true"></span>"stuck"</li>
+                <li class="ch-legend-item"><span class="ch-key ch-state-diverged" aria-hidden="true"></span>"diverged"</li>
                 <li class="ch-legend-item"><span class="ch-legend-future" aria-hidden="true"></span>"after the playhead"</li>
             </ul>
             <div

@@ -42,13 +42,19 @@ pub const KINDS: [&str; 21] = [
     "violation",
 ];
 
+/// The kind filter's value that shows the events that lost updates.
+pub const LOST: &str = "lost";
+
 /// Which events the log shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogFilter {
     /// Only events at (or addressed to) this service.
     pub node: Option<u16>,
-    /// Only events of this kind.
+    /// Only events of this kind ([`LOST`]: only those in `lost`).
     pub kind: Option<String>,
+    /// The events that lost an update, as the meter's diverged replicas
+    /// name them (used when `kind` is [`LOST`]).
+    pub lost: Vec<EventId>,
 }
 
 impl LogFilter {
@@ -56,7 +62,10 @@ impl LogFilter {
     pub fn accepts(&self, l: &LogLine) -> bool {
         self.node
             .is_none_or(|n| l.node.0 == n || l.peer.is_some_and(|p| p.0 == n))
-            && self.kind.as_deref().is_none_or(|k| l.kind == k)
+            && self.kind.as_deref().is_none_or(|k| match k {
+                LOST => self.lost.contains(&l.id),
+                k => l.kind == k,
+            })
     }
 }
 
@@ -128,7 +137,19 @@ pub fn EventLog() -> impl IntoView {
     let filter = RwSignal::new(LogFilter::default());
     let data = Memo::new(move |_| {
         version.track();
-        let f = filter.get();
+        let mut f = filter.get();
+        if f.kind.as_deref() == Some(LOST) {
+            f.lost = run.frame.with_untracked(|fr| {
+                let mut ids: Vec<EventId> = fr
+                    .views
+                    .iter()
+                    .filter_map(|v| v.lost.map(|l| l.0))
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            });
+        }
         // While time flows, read back a bounded stretch; paused, all of it.
         let scan = if run.playing.get_untracked() {
             4_000
@@ -200,7 +221,13 @@ pub fn EventLog() -> impl IntoView {
     };
     let on_kind = move |ev: Event| {
         let v = event_target_value(&ev);
-        filter.update(|f| f.kind = KINDS.iter().find(|k| **k == v).map(|k| k.to_string()));
+        filter.update(|f| {
+            f.kind = KINDS
+                .iter()
+                .chain([&LOST])
+                .find(|k| **k == v)
+                .map(|k| k.to_string())
+        });
     };
     let name_of = move |n: u16| {
         services.with_untracked(|s| {
@@ -295,6 +322,7 @@ pub fn EventLog() -> impl IntoView {
                         <span>"Kind"</span>
                         <select on:change=on_kind prop:value=move || filter.with(|f| f.kind.clone().unwrap_or_default())>
                             <option value="">"All kinds"</option>
+                            <option value=LOST>"lost updates"</option>
                             {KINDS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
                         </select>
                     </label>

@@ -10,11 +10,12 @@ use super::run::use_run;
 use crate::sim::frame::{CheckFrame, ViewFrame};
 use crate::sim::runner::CheckStatus;
 use crate::sim::scenario::CheckKind;
+use crate::sim::standing::StandingKind;
 use crate::sim::types::fmt_secs;
 
 /// How long the headline must stay the same while playing before the
-/// status region announces it (so a screen reader hears "diverged" / "converged", not
-/// every flicker).
+/// status region announces it (so a screen reader hears "catching up" /
+/// "diverged" / "converged", not every flicker).
 const SETTLE_MS: u64 = 700;
 
 /// The consistency meter.
@@ -39,14 +40,14 @@ pub fn Meter() -> impl IntoView {
             Duration::from_millis(SETTLE_MS),
         );
     });
-    let diverged = move || headline.with(|h| h.starts_with("Diverged"));
+    let standing = Memo::new(move |_| run.frame.with(|f| f.standing()));
 
     view! {
         <section class="meter" aria-labelledby="meter-title">
             <h3 id="meter-title" class="side-title">"Consistency"</h3>
             // What sighted learners read: always the current headline.
-            <p class="meter-headline" class:is-diverged=diverged aria-hidden="true">
-                <span class="meter-icon">{move || if diverged() { "\u{2260}" } else { "\u{2713}" }}</span>
+            <p class=move || format!("meter-headline is-{}", standing.get().class()) aria-hidden="true">
+                <span class="meter-icon">{move || standing.get().icon()}</span>
                 {move || headline.get()}
             </p>
             // What is announced: the headline once it holds for a moment.
@@ -76,16 +77,29 @@ pub fn MeterChecks() -> impl IntoView {
 }
 
 fn view_row(v: ViewFrame) -> impl IntoView {
+    let run = use_run();
     let frac = if v.total == 0 {
         0.0
     } else {
         (v.differing as f64 / v.total as f64).clamp(0.0, 1.0)
     };
-    let diverged = v.differing > 0;
+    let kind = v.standing;
     let short = short_line(&v);
+    let name = v.name.clone();
+    let show = v.lost.map(|(event, at)| {
+        view! {
+            <button type="button" class="meter-show"
+                aria-label=format!("Show the event that lost {name}\u{2019}s update")
+                on:click=move |_| {
+                    run.set_playing(false);
+                    run.seek(at);
+                    run.selected.set(Some(event));
+                }>"Show event"</button>
+        }
+    });
     view! {
-        <li class="meter-view" class:is-diverged=diverged>
-            <span class="meter-view-icon" aria-hidden="true">{if diverged { "\u{2260}" } else { "\u{2713}" }}</span>
+        <li class=format!("meter-view is-{}", kind.class())>
+            <span class="meter-view-icon" aria-hidden="true">{kind.icon()}</span>
             <span class="meter-view-text">{v.sentence}</span>
             // The same in a few words, for the meter as a strip (small
             // embeds, an open lesson), built from the numbers, not the sentence.
@@ -93,19 +107,22 @@ fn view_row(v: ViewFrame) -> impl IntoView {
             <span class="meter-bar" aria-hidden="true">
                 <span class="meter-bar-fill" style:width=format!("{:.1}%", frac * 100.0)></span>
             </span>
+            {show}
         </li>
     }
 }
 
-/// A replica's status in a few words: "Billing: 3 of 12 customers behind".
+/// A replica's status in a few words: "Billing: catching up, 3 of 12
+/// customers behind", "Payment: stuck", "Billing: diverged".
 pub fn short_line(v: &ViewFrame) -> String {
-    if v.differing == 0 {
-        format!("{}: converged", v.name)
-    } else {
-        format!(
-            "{}: {} of {} {} behind",
+    let state = v.standing.label().to_lowercase();
+    match v.standing {
+        StandingKind::Converged => format!("{}: converged", v.name),
+        _ if v.differing > 0 => format!(
+            "{}: {state}, {} of {} {} behind",
             v.name, v.differing, v.total, v.unit
-        )
+        ),
+        _ => format!("{}: {state}", v.name),
     }
 }
 

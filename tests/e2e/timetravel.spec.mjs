@@ -38,15 +38,15 @@ export async function travelBackToACrashAndSeeTheEarlierState({ newPage, baseURL
   assert.ok(at >= 3 && at <= seenDown, `the playhead is at the crash (${at} s, seen down at ${seenDown} s)`);
   assert.match(await slider.getAttribute('aria-valuetext'), new RegExp(`^${at.toFixed(1)} s of`));
   // The world as it was: Billing is down again. Scrub forward a little
-  // (0.1 s per arrow key) while it is down: the meter says Billing diverged
+  // (0.1 s per arrow key) while it is down: the meter says Billing is stuck
   // at that moment, as it did during the run.
   await page.getByRole('button', { name: /^Billing crashed, service/ }).waitFor();
   await slider.focus();
-  for (let i = 0; i < 30 && !/Billing: diverged/.test(await page.locator('.meter').textContent()); i++) {
+  for (let i = 0; i < 30 && !/Billing: stuck/.test(await page.locator('.meter').textContent()); i++) {
     await page.keyboard.press('ArrowRight');
     await page.waitForTimeout(50);
   }
-  assert.match(await page.locator('.meter').textContent(), /Billing: diverged/);
+  assert.match(await page.locator('.meter').textContent(), /Billing: stuck/);
   assert.ok((await now(page)) < seenDown + 2, 'still within the crash');
   await page.getByRole('button', { name: /^Billing crashed, service/ }).waitFor();
   await page.screenshot({ path: join(shotDir, 'timetravel-at-crash.png') });
