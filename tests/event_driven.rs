@@ -854,3 +854,40 @@ fn random_faults_end_converged_or_diverged_with_a_named_event() {
     }
     assert!(diverged_runs > 0, "some schedules lost data");
 }
+
+/// A copy lost on a cut link and delivered again is not what lost a
+/// reading for good: when a later copy is lost with at-most-once, the
+/// meter names that later drop.
+#[test]
+fn the_loss_named_is_the_last_copy_lost_not_an_earlier_redelivered_one() {
+    let script = vec![
+        at(
+            1_000,
+            Command::Partition {
+                a: BROKER,
+                b: BILLING,
+            },
+        ),
+        at(
+            3_000,
+            Command::Heal {
+                a: BROKER,
+                b: BILLING,
+            },
+        ),
+        at(6_000, toggle("at_most_once", true)),
+        at(6_100, Command::Crash { node: BILLING }),
+        at(8_000, Command::Restart { node: BILLING }),
+        at(9_000, toggle("workload", false)),
+    ];
+    let mut sim = Sim::with_script(PowerGrid::default(), 5, script).unwrap();
+    watch(&mut sim, 25_000, |_, _| {});
+    let loss = loss_of(&standings(&sim).0[BILLING_VIEW]);
+    let drop = sim.world().trace.get(loss.when.event).unwrap();
+    assert_eq!(
+        drop.kind,
+        TraceKind::Drop(trace::DropReason::ReceiverDown),
+        "{loss:?}"
+    );
+    assert!(drop.time >= 6_100 && drop.time < 8_000, "{}", drop.time);
+}

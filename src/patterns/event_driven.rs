@@ -65,12 +65,8 @@ const RELAY_RESEND: Time = 2_000;
 /// What the meter's views call an update.
 const READING: Noun = Noun::new("reading", "readings");
 
-/// A consumer's bit in [`PowerGrid::lost`]'s masks, by group index.
-const fn bit(group: GroupId) -> u8 {
-    1 << group.0
-}
-/// Every consumer's bit.
-const ALL_GROUPS: u8 = 0b111;
+/// Every consumer group.
+const ALL_GROUPS: [GroupId; 3] = [BILLING_GROUP, LOAD_GROUP, ANALYTICS_GROUP];
 
 const TAG_WORKLOAD: u64 = 1;
 const TAG_RELAY: u64 = 2;
@@ -183,10 +179,10 @@ pub struct PowerGrid {
     /// Customers billed for a reading twice, with the first such charge.
     billed_twice: VecMap<u16, Loss>,
 
-    /// Readings that will never reach some consumers (a mask of
-    /// [`bit`]s), with the event that lost them: the answer to "where is
-    /// it now?" when it is nowhere.
-    lost: VecMap<u64, (Loss, u8)>,
+    /// The last copy of a reading lost on its way to a consumer group,
+    /// by (reading id, group): the answer to "where is it now?" when it
+    /// is nowhere else.
+    lost: VecMap<(u64, u16), Loss>,
     /// Meters whose load-balancer entry an older reading overwrote.
     load_overwritten: VecMap<u16, Loss>,
 
@@ -717,7 +713,7 @@ impl PowerGrid {
                 blocker = blocker.or(b);
             } else if let Some(l) = wrong {
                 lose(l);
-            } else if let Some((l, _)) = self.lost.get(&id).filter(|e| e.1 & bit(group) != 0) {
+            } else if let Some(l) = self.lost.get(&(id, group.0)) {
                 lose(l);
             } else {
                 unaccounted(id);
@@ -742,12 +738,7 @@ impl PowerGrid {
 
     /// `group` has the reading now: it is lost to it no more.
     fn found(&mut self, id: u64, group: GroupId) {
-        if let Some(e) = self.lost.get_mut(&id) {
-            e.1 &= !bit(group);
-            if e.1 == 0 {
-                self.lost.remove(&id);
-            }
-        }
+        self.lost.remove(&(id, group.0));
     }
 
     /// Readings a consumer misses that are nowhere and explained by no
@@ -989,12 +980,14 @@ impl Scenario for PowerGrid {
         match node {
             METER => {
                 for &id in self.pending.keys() {
-                    let loss = Loss {
-                        id,
-                        how: "was lost when Meter crashed between saving and publishing it",
-                        when: at,
-                    };
-                    self.lost.insert(id, (loss, ALL_GROUPS));
+                    for g in ALL_GROUPS {
+                        let loss = Loss {
+                            id,
+                            how: "was lost when Meter crashed between saving and publishing it",
+                            when: at,
+                        };
+                        self.lost.insert((id, g.0), loss);
+                    }
                 }
                 self.lost_in_crash = self.pending.keys().copied().collect();
                 self.pending.clear();
@@ -1011,10 +1004,10 @@ impl Scenario for PowerGrid {
         // Recorded for every lost copy; a view consults it only for a
         // reading it misses that is nowhere else (an outbox row is
         // published again, an uncommitted offset delivered again).
-        let (id, mask, how) = match wire {
+        let (id, groups, how): (u64, &[GroupId], &'static str) = match wire {
             Wire::Publish { payload, .. } => (
                 payload.id,
-                ALL_GROUPS,
+                &ALL_GROUPS,
                 "was lost on the way to the broker, and nothing publishes it again (dual write)",
             ),
             Wire::Deliver { group, payload, .. } => {
@@ -1027,15 +1020,17 @@ impl Scenario for PowerGrid {
                     }
                     _ => "was lost on the way to Analytics (at-most-once: never delivered again)",
                 };
-                (payload.id, bit(*group), how)
+                (payload.id, std::slice::from_ref(group), how)
             }
             _ => return,
         };
-        let entry = self
-            .lost
-            .entry(id)
-            .or_insert((Loss { id, how, when: at }, 0));
-        entry.1 |= mask;
+        // The newest loss replaces an older one: an earlier copy may have
+        // been lost and delivered again, so the last one lost is the one
+        // that left the reading nowhere.
+        for g in groups {
+            let loss = Loss { id, how, when: at };
+            self.lost.insert((id, g.0), loss);
+        }
     }
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_, Reading>) {

@@ -342,7 +342,7 @@ impl StandingKind {
         match self {
             StandingKind::Converged => "✓",
             StandingKind::CatchingUp => "↻",
-            StandingKind::Stuck => "⏸",
+            StandingKind::Stuck => "\u{2016}",
             StandingKind::Diverged => "≠",
         }
     }

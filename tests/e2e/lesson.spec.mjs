@@ -27,7 +27,7 @@ export async function aPredictionIsJudgedRightAndWrongByTheRun({ newPage, baseUR
   const wrongText = await verdict.textContent();
   assert.match(wrongText, /Billing and the Load balancer are up to date; only Analytics is behind/);
   assert.match(wrongText, /Billing: converged/, 'quotes the meter');
-  assert.match(wrongText, /Analytics: catching up/);
+  assert.match(wrongText, /Analytics: stuck, .*Analytics down since/);
   assert.match(wrongText, /Your answer: Billing: converged/);
   await page.screenshot({ path: join(shotDir, 'lesson-wrong.png') });
 
