@@ -2,9 +2,49 @@
 //! order, so the set lives in a ring indexed by `id - base`: insert,
 //! lookup and removal are O(1) and iteration is in id order (deterministic).
 
-use super::core::InFlight;
-use super::types::MsgId;
+use super::types::{EventId, MsgId, NodeId, Time};
+use super::wire::Wire;
 use std::collections::VecDeque;
+
+/// A message on a link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InFlight<M> {
+    /// Id.
+    pub id: MsgId,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// When it left (adjusted after a hold so that progress stays continuous).
+    pub sent_at: Time,
+    /// When it arrives.
+    pub due_at: Time,
+    /// What it carries.
+    pub wire: Wire<M>,
+    /// The send event in the trace.
+    pub send_event: EventId,
+    /// Sender's Lamport clock when sent.
+    pub lamport: u64,
+    /// The network will lose it half way.
+    pub lost: bool,
+    /// Frozen on a held link at this fraction of the way.
+    pub held: Option<f32>,
+    /// Bumped when its delivery is rescheduled.
+    pub epoch: u32,
+    /// The message it is a copy of, if it is a duplicate.
+    pub copy_of: Option<MsgId>,
+}
+
+impl<M> InFlight<M> {
+    /// How far along the link it is at time `now`, from 0 to 1.
+    pub fn progress(&self, now: Time) -> f32 {
+        if let Some(p) = self.held {
+            return p;
+        }
+        let span = self.due_at.saturating_sub(self.sent_at).max(1);
+        (now.saturating_sub(self.sent_at) as f32 / span as f32).clamp(0.0, 1.0)
+    }
+}
 
 /// Messages in flight.
 #[derive(Clone, Debug)]

@@ -3,30 +3,36 @@
 //! every random choice, so (scenario, seed, script) always yields the same
 //! trace, natively and in the browser.
 //!
-//! The pieces, each in its own file:
+//! The pieces, in layers from the bottom up. **A module uses only modules
+//! of lower layers** (`tests/layers.rs` checks it, so a new upward import
+//! or an unranked module fails the build's tests):
 //!
-//! - [`types`]: virtual time (ms) and ids.
-//! - [`rng`]: the world's one seeded RNG.
-//! - [`net`]: links with latency, jitter, drop and duplicate odds, and
-//!   fault states (healthy, partitioned, held) that also act on messages
-//!   already in flight.
-//! - [`wire`]: what travels on a link.
-//! - [`broker`]: topics, partitions, logs, consumer groups, offsets,
-//!   at-most-once / at-least-once, retries with backoff, dead letters.
-//! - [`core`]: clock, event queue ordered by (time, sequence), nodes,
-//!   messages in flight, timers.
-//! - [`scenario`]: the trait a pattern implements (pure handlers acting
-//!   through a [`Ctx`]), and what it reports (views, checks, tables).
-//! - [`standing`]: where a replica stands: converged, catching up (and
-//!   where its missing updates are), stuck (and on what), or diverged (and
-//!   which event lost an update).
-//! - [`world`]: one step of the world; applying a [`Command`].
-//! - [`runner`]: [`Sim`], a world plus its script, snapshots (time
-//!   travel), metrics series and live checks.
-//! - [`trace`]: every event with its cause and Lamport clock.
-//! - [`frame`]: the type-erased [`Playground`] the UI drives, and the
-//!   [`Frame`] it draws.
-//! - [`demo`]: two tiny scenarios for tests and benchmarks.
+//! 0. Plain types: [`types`] (virtual time in ms, ids), [`rng`] (the
+//!    world's one seeded RNG), [`vecmap`] (sorted maps and sets that
+//!    iterate in key order), [`sort`].
+//! 1. [`net`] (links: latency, jitter, drop and duplicate odds, fault
+//!    states that also act on messages already in flight), [`wire`] (what
+//!    travels on a link), [`standing`] (converged, catching up and where,
+//!    stuck and on what, diverged and which event lost an update).
+//! 2. Specs: [`spec`] (topology, topics, consumer groups, delivery, broker
+//!    policy, as a scenario declares them), [`script`] (the learner's
+//!    commands).
+//! 3. [`trace`]: every event with its cause and Lamport clock.
+//! 4. [`broker`] (partition logs, consumer cursors) and [`flights`] (the
+//!    messages on links, [`flights::InFlight`], in id order).
+//! 5. [`core`]: clock, event queue ordered by (time, sequence), nodes,
+//!    timers, sending on links, and the broker's behaviour (`core::broker`:
+//!    appends, pushes, acks, retries, dead letters).
+//! 6. [`ctx`]: what a handler may do ([`Ctx`]).
+//! 7. [`scenario`]: the trait a pattern implements (pure handlers acting
+//!    through a [`Ctx`]), what it reports (views, checks, tables), and
+//!    [`Env`], the engine's answer to "where is it now?".
+//! 8. [`world`]: one step of the world; applying a [`Command`].
+//! 9. [`runner`]: [`Sim`], a world plus its script, snapshots (time
+//!    travel), metrics series and live checks.
+//! 10. [`frame`]: the type-erased [`Playground`] the UI drives, and the
+//!     [`Frame`] it draws.
+//! 11. [`demo`]: two tiny scenarios for tests and benchmarks.
 
 pub mod broker;
 pub mod core;
@@ -40,6 +46,7 @@ pub mod runner;
 pub mod scenario;
 pub mod script;
 pub mod sort;
+pub mod spec;
 pub mod standing;
 pub mod trace;
 pub mod types;
@@ -52,8 +59,9 @@ pub use ctx::Ctx;
 pub use frame::{Frame, LogLine, Playground};
 pub use net::{LinkSettings, LinkState};
 pub use runner::{CheckStatus, Sim, SimOptions};
-pub use scenario::{Env, Record, Scenario, ScenarioInfo, Topology};
+pub use scenario::{Env, Record, Scenario, ScenarioInfo};
 pub use script::{Command, ScriptEntry};
+pub use spec::Topology;
 pub use standing::{Blocker, Loss, Moment, Noun, Place, Standing, StandingKind, Whereabouts};
 pub use trace::{Trace, TraceEvent, TraceKind};
 pub use types::{EventId, GroupId, MsgId, NodeId, Time, TimerId, TopicId};

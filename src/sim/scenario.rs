@@ -2,86 +2,18 @@
 //! functions of state and an incoming message that act only through a
 //! [`Ctx`]), its toggles, actions and settings, and how to measure it.
 
-use super::broker::{Delivery, GroupSpec, LogRecord, Logs, TopicSpec};
-use super::core::{Core, InFlight, NodeStatus};
+use super::broker::{LogRecord, Logs};
+use super::core::{Core, NodeStatus};
 use super::ctx::Ctx;
-use super::net::{Link, LinkSettings, LinkState};
+use super::flights::InFlight;
+use super::net::{Link, LinkState};
 use super::standing::{Blocker, Moment, Noun, Place, Standing};
 use super::types::{EventId, GroupId, NodeId, Time, TimerId, TopicId};
 use super::wire::Wire;
 use serde::Serialize;
 use std::fmt::Debug;
 
-/// What a node is, for layout and icons.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-pub enum NodeRole {
-    /// A service with its own data.
-    Service,
-    /// The message broker.
-    Broker,
-    /// A data store (a replica, a warehouse, a read model).
-    Store,
-    /// A scheduled job or relay.
-    Job,
-    /// A simulated user or client.
-    Client,
-}
-
-/// A node in the topology.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NodeSpec {
-    /// Display name ("Billing").
-    pub name: &'static str,
-    /// What it is.
-    pub role: NodeRole,
-    /// Layout position on a 1000 × 600 canvas.
-    pub x: f32,
-    /// Layout position on a 1000 × 600 canvas.
-    pub y: f32,
-    /// Whether the learner may crash it.
-    pub crashable: bool,
-}
-
-impl NodeSpec {
-    /// A node at `(x, y)` on the 1000 × 600 canvas.
-    pub fn new(name: &'static str, role: NodeRole, x: f32, y: f32, crashable: bool) -> Self {
-        NodeSpec {
-            name,
-            role,
-            x,
-            y,
-            crashable,
-        }
-    }
-}
-
-/// The shape of a scenario's world.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Topology {
-    /// Nodes, in [`NodeId`] order.
-    pub nodes: Vec<NodeSpec>,
-    /// Links to draw, as unordered pairs (messages may still travel between
-    /// any two nodes; these are the ones the canvas shows and lets you cut).
-    pub edges: Vec<(NodeId, NodeId)>,
-    /// The broker's node, if the scenario has one.
-    pub broker: Option<NodeId>,
-    /// Topics, in [`TopicId`] order.
-    pub topics: Vec<TopicSpec>,
-    /// Consumer groups, in [`GroupId`] order.
-    pub groups: Vec<GroupSpec>,
-    /// Settings every link starts with.
-    pub link: LinkSettings,
-}
-
-impl Topology {
-    /// The node called `name`, if any.
-    pub fn node(&self, name: &str) -> Option<NodeId> {
-        self.nodes
-            .iter()
-            .position(|n| n.name.eq_ignore_ascii_case(name))
-            .map(|i| NodeId(i as u16))
-    }
-}
+pub use super::spec::{group, NodeRole, NodeSpec, Topology};
 
 /// A mitigation or option the learner can switch.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -461,15 +393,5 @@ pub trait Scenario: Clone + 'static {
     /// before they count as violated.
     fn settle_time(&self) -> Time {
         10_000
-    }
-}
-
-/// Convenience: a consumer group spec.
-pub fn group(name: &'static str, topic: TopicId, node: NodeId, delivery: Delivery) -> GroupSpec {
-    GroupSpec {
-        name,
-        topic,
-        node,
-        delivery,
     }
 }

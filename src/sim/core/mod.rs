@@ -2,11 +2,11 @@
 //! nodes, network, messages in flight, timers and the broker's cursors.
 //! It is cheap to clone, which is what a snapshot is.
 
-use super::broker::{BrokerConfig, Cursor, GroupState, TopicSpec};
+use super::broker::{Cursor, GroupState};
 use super::flights::Flights;
 use super::net::{LinkState, Network};
 use super::rng::SimRng;
-use super::scenario::Topology;
+use super::spec::{BrokerConfig, TopicSpec, Topology};
 use super::trace::{Detail, DropReason, Trace, TraceEvent, TraceKind};
 use super::types::{EventId, GroupId, MsgId, NodeId, Time, TimerId};
 use super::vecmap::VecMap;
@@ -14,6 +14,10 @@ use super::wire::Wire;
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+
+mod broker;
+
+pub use super::flights::InFlight;
 
 /// A node's lifecycle.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
@@ -37,46 +41,6 @@ pub struct NodeRt {
     pub since: Time,
     /// Bumped on each restart so a stale "restarted" event is ignored.
     pub gen: u64,
-}
-
-/// A message on a link.
-#[derive(Clone, Debug, PartialEq)]
-pub struct InFlight<M> {
-    /// Id.
-    pub id: MsgId,
-    /// Sender.
-    pub from: NodeId,
-    /// Receiver.
-    pub to: NodeId,
-    /// When it left (adjusted after a hold so that progress stays continuous).
-    pub sent_at: Time,
-    /// When it arrives.
-    pub due_at: Time,
-    /// What it carries.
-    pub wire: Wire<M>,
-    /// The send event in the trace.
-    pub send_event: EventId,
-    /// Sender's Lamport clock when sent.
-    pub lamport: u64,
-    /// The network will lose it half way.
-    pub lost: bool,
-    /// Frozen on a held link at this fraction of the way.
-    pub held: Option<f32>,
-    /// Bumped when its delivery is rescheduled.
-    pub epoch: u32,
-    /// The message it is a copy of, if it is a duplicate.
-    pub copy_of: Option<MsgId>,
-}
-
-impl<M> InFlight<M> {
-    /// How far along the link it is at time `now`, from 0 to 1.
-    pub fn progress(&self, now: Time) -> f32 {
-        if let Some(p) = self.held {
-            return p;
-        }
-        let span = self.due_at.saturating_sub(self.sent_at).max(1);
-        (now.saturating_sub(self.sent_at) as f32 / span as f32).clamp(0.0, 1.0)
-    }
 }
 
 /// Message and broker counters for the whole run.
