@@ -19,6 +19,7 @@ use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, ScenarioInfo,
     SettingSpec, Table, ToggleSpec, ViewStatus,
 };
+use crate::sim::sort::sort_by_key;
 use crate::sim::standing::{Blocker, Loss, Moment, Noun, Place, Standing, Whereabouts};
 use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::wire::Wire;
@@ -609,9 +610,9 @@ impl Transit {
             );
         }
         // Stable: of several copies of one reading, the first found wins.
-        publishing.sort_by_key(|e| e.0);
+        sort_by_key(&mut publishing, |e| e.0);
         for v in &mut to_group {
-            v.sort_by_key(|e| e.0);
+            sort_by_key(v, |e| e.0);
         }
         Transit {
             publishing,

@@ -568,7 +568,7 @@ fn view_sentence(
             None => format!("{}: converged", v.name),
         };
     }
-    let mut out = format!("{}: {}", v.name, kind.label().to_lowercase());
+    let mut out = format!("{}: {}", v.name, kind.word());
     if v.differing > 0 {
         out.push_str(&format!(
             ", {} of {} {} behind",

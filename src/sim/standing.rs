@@ -327,6 +327,16 @@ impl StandingKind {
         }
     }
 
+    /// The label in a sentence: "converged", "catching up", "stuck", "diverged".
+    pub fn word(self) -> &'static str {
+        match self {
+            StandingKind::Converged => "converged",
+            StandingKind::CatchingUp => "catching up",
+            StandingKind::Stuck => "stuck",
+            StandingKind::Diverged => "diverged",
+        }
+    }
+
     /// A stable lowercase name, used as a CSS class ("catching-up").
     pub fn class(self) -> &'static str {
         match self {

@@ -460,7 +460,7 @@ fn NodeView(id: NodeId) -> impl IntoView {
         let mut label = node_label(name, role, status, &summary);
         if let Some(s) = standing {
             label.push_str(", ");
-            label.push_str(&s.label().to_lowercase());
+            label.push_str(s.word());
         }
         let class = format!(
             "cv-node {} status-{}{}",

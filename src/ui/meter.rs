@@ -115,7 +115,7 @@ fn view_row(v: ViewFrame) -> impl IntoView {
 /// A replica's status in a few words: "Billing: catching up, 3 of 12
 /// customers behind", "Payment: stuck", "Billing: diverged".
 pub fn short_line(v: &ViewFrame) -> String {
-    let state = v.standing.label().to_lowercase();
+    let state = v.standing.word();
     match v.standing {
         StandingKind::Converged => format!("{}: converged", v.name),
         _ if v.differing > 0 => format!(
