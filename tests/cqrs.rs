@@ -598,11 +598,15 @@ fn dup_script(idempotent: bool) -> Vec<ScriptEntry> {
     ]
 }
 
+/// Per view: the loss it first turned diverged with, and whether that
+/// loss's event was recorded in the step that turned it.
+type Turned = [Option<(Loss, bool)>; 2];
+
 /// Runs to `until` event by event; returns, per view, the loss it first
 /// turned diverged with and whether the loss's event was recorded in the
 /// very step that turned it (diverged at the event, not later). Asserts
 /// diverged is sticky.
-fn watch_divergence(sim: &mut Sim<Cqrs>, until: Time) -> [Option<(Loss, bool)>; 2] {
+fn watch_divergence(sim: &mut Sim<Cqrs>, until: Time) -> Turned {
     let mut turned = [None, None];
     let mut last = [StandingKind::Converged; 2];
     step_until(sim, until, |sim, s, first| {
@@ -724,7 +728,7 @@ fn the_same_duplicates_with_idempotent_projection_never_diverge() {
 
 /// Deposits once with the given projection, drops the balances projector's
 /// first acknowledgement, and runs on: the broker delivers the event again.
-fn lost_ack(idempotent: bool) -> (Sim<Cqrs>, [Option<(Loss, bool)>; 2], EventId) {
+fn lost_ack(idempotent: bool) -> (Sim<Cqrs>, Turned, EventId) {
     let mut sim = Sim::with_script(
         Cqrs::default(),
         12,
