@@ -850,6 +850,15 @@ fn a_delivery_dropped_after_a_stale_ack_moved_the_broker_past_it_is_lost_for_goo
     }
     assert!(matches!(sim.check_status()[0], CheckStatus::Violated(_)));
     assert_eq!(honest(&sim)[1], Standing::Converged);
+    let f = Playground::frame(&sim);
+    assert_eq!(f.headline(), "Diverged: Balances view");
+    assert!(
+        f.views[0].detail.starts_with(
+            "event #1 was dropped on its way to the projector, and a stale acknowledgement moved the broker past it, "
+        ),
+        "{}",
+        f.views[0].detail
+    );
 }
 
 /// Runs the default workload with `fault` at 5 s and `heal` at 11 s (when

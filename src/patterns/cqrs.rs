@@ -60,11 +60,11 @@ pub const EVENT: Noun = Noun::new("event", "events");
 pub const APPLIED_TWICE: &str = "was applied twice: the projector does not skip repeats";
 
 /// How an event can be lost on its way to a projector: its delivery was
-/// dropped and the broker had already moved the group's offset past it
-/// (a stale acknowledgement from before a rebuild), so nothing sends it
-/// again.
+/// dropped, and a stale acknowledgement (sent for that offset before a
+/// rebuild cleared the read model) moved the group's committed offset past
+/// it, so the broker will not send it again.
 pub const DROPPED_PAST: &str =
-    "was dropped on its way to the projector after the broker had moved past it";
+    "was dropped on its way to the projector, and a stale acknowledgement moved the broker past it";
 
 /// An accepted change, as stored in the event log.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
