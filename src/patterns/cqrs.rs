@@ -15,9 +15,10 @@ use crate::sim::scenario::{
     ToggleSpec, ViewStatus,
 };
 use crate::sim::vecmap::{VecMap, VecSet};
+use crate::sim::wire::Wire;
 use crate::sim::{
-    Ctx, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, ScenarioInfo, Time,
-    TimerId, TopicId, Topology,
+    Blocker, Ctx, Env, EventId, GroupId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Record,
+    Scenario, ScenarioInfo, Standing, Time, TimerId, TopicId, Topology, Whereabouts,
 };
 use serde::Serialize;
 use std::cell::RefCell;
@@ -48,6 +49,22 @@ pub const ACCOUNTS: u8 = 6;
 pub const OPENING_BALANCE: i64 = 100;
 /// How long the write model waits for the log to confirm an event before publishing it again.
 pub const REPUBLISH_AFTER: Time = 1_500;
+
+/// What a read model's update is called: an event of the log, numbered by
+/// the write-model version it created ("event #7" is v7).
+pub const EVENT: Noun = Noun::new("event", "events");
+
+/// How a non-idempotent projector spoils a read model: it applied an event
+/// it had already applied (a duplicate in the log, a redelivery, a copy on
+/// the wire).
+pub const APPLIED_TWICE: &str = "was applied twice: the projector does not skip repeats";
+
+/// How an event can be lost on its way to a projector: its delivery was
+/// dropped, and a stale acknowledgement (sent for that offset before a
+/// rebuild cleared the read model) moved the group's committed offset past
+/// it, so the broker will not send it again.
+pub const DROPPED_PAST: &str =
+    "was dropped on its way to the projector, and a stale acknowledgement moved the broker past it";
 
 /// An accepted change, as stored in the event log.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
@@ -194,6 +211,13 @@ pub struct Projection {
     pub stopped: bool,
     /// Rebuilds so far.
     pub rebuilds: u32,
+    /// Events applied more than once, by version, with the write that
+    /// applied the second copy (cleared by a rebuild, the only repair).
+    pub losses: VecMap<u64, Loss>,
+    /// Deliveries of events not yet applied that the network lost, by
+    /// version, with the drop (the latest): normally the broker sends them
+    /// again; one it has moved past is lost for good.
+    pub dropped: VecMap<u64, Moment>,
     /// Reads waiting for the model to reach a version (volatile): query id, account, version, asker.
     parked: Vec<(u64, u8, u64, NodeId)>,
     timer: Option<TimerId>,
@@ -211,6 +235,8 @@ impl Projection {
             events_applied: 0,
             stopped: false,
             rebuilds: 0,
+            losses: VecMap::new(),
+            dropped: VecMap::new(),
             parked: Vec::new(),
             timer: None,
         }
@@ -383,6 +409,103 @@ impl Default for Cqrs {
             fold: RefCell::new(LogFold::default()),
             workload_timer: None,
         }
+    }
+}
+
+/// What keeps `node` from acting: it is down (with since when).
+/// (`Env::blocker` answers for a link and both its ends; a projector's own
+/// batch only needs the projector.)
+fn down(env: &Env<'_, Msg>, node: NodeId) -> Option<Blocker> {
+    (!env.is_up(node)).then(|| Blocker::Down {
+        node,
+        since: env.core.nodes[node.index()].since,
+    })
+}
+
+/// What keeps a message already on `from → to` from arriving: the link
+/// held, or its receiver down (it would be lost there and sent again
+/// later). Its sender being down does not matter any more.
+fn on_the_wire(env: &Env<'_, Msg>, from: NodeId, to: NodeId, place: Place) -> Option<Blocker> {
+    match place {
+        Place::Held => env.blocker(from, to),
+        _ => down(env, to),
+    }
+}
+
+/// The versions a projection lacks, and where each one is found: one pass
+/// per place, nearest to the projection first, each version counted once
+/// at the nearest place it is in.
+struct Locator {
+    /// The projection's watermark: every version at or below it is applied.
+    base: u64,
+    /// Per version above the base: applied, or found somewhere.
+    done: Vec<bool>,
+    /// Versions lacking and not found yet.
+    left: u32,
+    /// Where the ones found are.
+    at: Whereabouts,
+    /// Some update found can move now.
+    free: bool,
+    /// What blocks the nearest update that cannot move.
+    blocker: Option<Blocker>,
+}
+
+impl Locator {
+    fn new(p: &Projection, top: u64) -> Self {
+        let span = top.saturating_sub(p.watermark);
+        let mut loc = Locator {
+            base: p.watermark,
+            done: Vec::new(),
+            left: 0,
+            at: Whereabouts::new(),
+            free: false,
+            blocker: None,
+        };
+        let have = p.applied.range(p.watermark + 1..=top).count() as u64;
+        loc.left = span.saturating_sub(have).min(u32::MAX as u64) as u32;
+        if loc.left > 0 {
+            loc.done = vec![false; span as usize];
+            for v in p.applied.range(p.watermark + 1..=top) {
+                loc.done[(v - p.watermark - 1) as usize] = true;
+            }
+        }
+        loc
+    }
+
+    /// Version `v` is at `place`, held up by `blocker` if any.
+    fn put(&mut self, v: u64, place: Place, blocker: Option<Blocker>) {
+        if v <= self.base {
+            return;
+        }
+        let Some(slot) = self.done.get_mut((v - self.base - 1) as usize) else {
+            return;
+        };
+        if *slot {
+            return;
+        }
+        *slot = true;
+        self.left -= 1;
+        self.at.add(place, 1);
+        match blocker {
+            None => self.free = true,
+            Some(b) => {
+                self.blocker.get_or_insert(b);
+            }
+        }
+    }
+
+    /// True when `v` is lacking and was found nowhere.
+    fn is_unlocated(&self, v: u64) -> bool {
+        v > self.base
+            && self
+                .done
+                .get((v - self.base - 1) as usize)
+                .is_some_and(|d| !d)
+    }
+
+    /// Catching up when something can move, stuck when nothing can.
+    fn standing(&self) -> Standing {
+        Standing::behind(self.at, if self.free { None } else { self.blocker })
     }
 }
 
@@ -577,7 +700,8 @@ impl Cqrs {
         let p = self.projection_mut(node);
         p.timer = None;
         for e in std::mem::take(&mut p.inbox) {
-            if p.has(e.version) && idempotent {
+            let again = p.has(e.version);
+            if again && idempotent {
                 ctx.note(format!("{name}: v{} already applied, skipped", e.version));
                 continue;
             }
@@ -586,11 +710,24 @@ impl Cqrs {
                 .entry(e.account)
                 .or_insert((OPENING_BALANCE, None));
             b.0 += e.delta;
-            b.1 = Some(ctx.write(format!(
+            let ev = ctx.write(format!(
                 "{name}: account {} = ${} (v{})",
                 e.account, b.0, e.version
-            )));
+            ));
+            b.1 = Some(ev);
             p.events_applied += 1;
+            if again {
+                p.losses.entry(e.version).or_insert(Loss {
+                    id: e.version,
+                    how: APPLIED_TWICE,
+                    when: Moment {
+                        at: ctx.now(),
+                        event: ev,
+                    },
+                });
+            } else {
+                p.dropped.remove(&e.version);
+            }
             p.mark(e.version);
         }
         let wm = p.watermark;
@@ -635,7 +772,104 @@ impl Cqrs {
         ctx.reset_group(group_of(node), 0);
     }
 
-    fn projection_view(&self, node: NodeId, fold: &LogFold) -> ViewStatus {
+    /// Where `node`'s read model stands against the write model: every
+    /// accepted version it has not applied is somewhere on the way (the
+    /// projector's batch, a delivery on the wire, the event log beyond the
+    /// group's committed offset, a publish on the wire, the write model's
+    /// outbox); stuck when none of them can move now, diverged when an
+    /// event was applied twice or lost for good.
+    pub fn standing(&self, node: NodeId, env: &Env<'_, Msg>) -> Standing {
+        let p = self.projection(node);
+        let rest = self.whereabouts(node, env);
+        let mut gone = p.losses.values().copied().chain(
+            (rest.left > 0)
+                .then(|| {
+                    p.dropped
+                        .iter()
+                        .filter(|(v, _)| rest.is_unlocated(**v))
+                        .map(|(v, when)| Loss {
+                            id: *v,
+                            how: DROPPED_PAST,
+                            when: *when,
+                        })
+                })
+                .into_iter()
+                .flatten(),
+        );
+        let Some(first) = gone.next() else {
+            return rest.standing();
+        };
+        // The earliest loss leads; the others are counted.
+        let mut more = 0u32;
+        let loss = gone.fold(first, |a, b| {
+            more += 1;
+            if (b.when.at, b.when.event) < (a.when.at, a.when.event) {
+                b
+            } else {
+                a
+            }
+        });
+        Standing::Diverged { loss, more }
+    }
+
+    /// Finds every version `node`'s projection lacks, nearest place first.
+    fn whereabouts(&self, node: NodeId, env: &Env<'_, Msg>) -> Locator {
+        let p = self.projection(node);
+        let mut loc = Locator::new(p, self.write.version);
+        if loc.left == 0 {
+            return loc;
+        }
+        let group = group_of(node);
+        let me_down = down(env, node);
+        for e in &p.inbox {
+            loc.put(e.version, Place::Batch, me_down);
+        }
+        let event = |m: Option<&Msg>| match m {
+            Some(Msg::Event(e)) => Some(e.version),
+            _ => None,
+        };
+        for (f, place, m) in env.flights() {
+            if loc.left == 0 {
+                return loc;
+            }
+            let Wire::Deliver { group: g, .. } = f.wire else {
+                continue;
+            };
+            if g != group || f.to != node {
+                continue;
+            }
+            if let Some(v) = event(m) {
+                loc.put(v, place, on_the_wire(env, f.from, f.to, place));
+            }
+        }
+        if loc.left > 0 {
+            let blocked = env.group_blocker(group);
+            for (_, rec) in env.backlog(group) {
+                if let Some(v) = event(Some(&rec.payload)) {
+                    loc.put(v, Place::EventLog, blocked);
+                }
+            }
+        }
+        if loc.left > 0 {
+            for (f, place, m) in env.flights() {
+                if matches!(f.wire, Wire::Publish { .. }) && f.to == BROKER {
+                    if let Some(v) = event(m) {
+                        loc.put(v, place, on_the_wire(env, f.from, f.to, place));
+                    }
+                }
+            }
+        }
+        if loc.left > 0 {
+            let blocked = env.blocker(COMMANDS, BROKER);
+            for v in self.write.outbox.keys() {
+                loc.put(*v, Place::Outbox, blocked);
+            }
+        }
+        loc
+    }
+
+    fn projection_view(&self, node: NodeId, fold: &LogFold, env: &Env<'_, Msg>) -> ViewStatus {
+        let standing = self.standing(node, env);
         let p = self.projection(node);
         let differing = (1..=ACCOUNTS)
             .filter(|a| p.balance(*a) != fold.balance(*a))
@@ -652,8 +886,8 @@ impl Cqrs {
             total: ACCOUNTS as u32,
             unit: "accounts",
             lag_since,
-            noun: crate::sim::Noun::new("update", "updates"),
-            standing: crate::sim::Standing::Converged,
+            noun: EVENT,
+            standing,
         }
     }
 
@@ -1117,6 +1351,25 @@ impl Scenario for Cqrs {
         }
     }
 
+    fn on_lost(&mut self, wire: &Wire<Msg>, _from: NodeId, to: NodeId, at: Moment) {
+        // A lost publish stays in the write model's outbox and a lost ack
+        // brings a redelivery; a lost delivery is normally sent again too
+        // (the group has not committed it), so it is only remembered, in
+        // case the broker has already moved past it.
+        if let Wire::Deliver {
+            payload: Msg::Event(e),
+            ..
+        } = wire
+        {
+            if to == BALANCES || to == LEADERBOARD {
+                let p = self.projection_mut(to);
+                if !p.has(e.version) {
+                    p.dropped.insert(e.version, at);
+                }
+            }
+        }
+    }
+
     fn on_restart(&mut self, ctx: &mut Ctx<'_, Msg>) {
         let me = ctx.node();
         match me {
@@ -1264,8 +1517,8 @@ impl Scenario for Cqrs {
     fn views(&self, env: &Env<'_, Msg>) -> Vec<ViewStatus> {
         self.with_fold(env, |fold| {
             vec![
-                self.projection_view(BALANCES, fold),
-                self.projection_view(LEADERBOARD, fold),
+                self.projection_view(BALANCES, fold, env),
+                self.projection_view(LEADERBOARD, fold, env),
             ]
         })
     }
