@@ -412,23 +412,13 @@ impl Default for Cqrs {
     }
 }
 
-/// What keeps `node` from acting: it is down (with since when).
-/// (`Env::blocker` answers for a link and both its ends; a projector's own
-/// batch only needs the projector.)
-fn down(env: &Env<'_, Msg>, node: NodeId) -> Option<Blocker> {
-    (!env.is_up(node)).then(|| Blocker::Down {
-        node,
-        since: env.core.nodes[node.index()].since,
-    })
-}
-
 /// What keeps a message already on `from → to` from arriving: the link
 /// held, or its receiver down (it would be lost there and sent again
 /// later). Its sender being down does not matter any more.
 fn on_the_wire(env: &Env<'_, Msg>, from: NodeId, to: NodeId, place: Place) -> Option<Blocker> {
     match place {
         Place::Held => env.blocker(from, to),
-        _ => down(env, to),
+        _ => env.down(to),
     }
 }
 
@@ -820,7 +810,7 @@ impl Cqrs {
             return loc;
         }
         let group = group_of(node);
-        let me_down = down(env, node);
+        let me_down = env.down(node);
         for e in &p.inbox {
             loc.put(e.version, Place::Batch, me_down);
         }
