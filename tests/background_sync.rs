@@ -344,3 +344,401 @@ fn every_toggle_setting_and_action_is_accepted() {
     assert_eq!(sim.frame().checks.len(), info.checks.len());
     assert_eq!(sim.tables().len(), 3);
 }
+
+// The meter's honesty: converged, catching up (and where), stuck (and on
+// what), diverged (and which event lost which change). Every observation
+// comes from the views the frame draws, after every event.
+
+use converge::sim::scenario::ViewStatus;
+use converge::sim::trace::Detail;
+
+fn names(n: NodeId) -> String {
+    ["Source", "Sync job", "Warehouse"][n.index()].to_string()
+}
+
+/// The warehouse's view now. Fails if it reports converged while accounts
+/// differ (the frame's fallback would then be the one telling the truth).
+fn warehouse(sim: &Sim<BackgroundSync>) -> ViewStatus {
+    let w = sim.world();
+    let v = w.model.views(&w.env()).remove(0);
+    assert!(
+        v.standing != Standing::Converged || v.differing == 0,
+        "at {}: converged with {} accounts differing",
+        sim.now(),
+        v.differing
+    );
+    assert_eq!(v.noun, CHANGE);
+    v
+}
+
+/// Runs to `until`, calling `f` with the warehouse's view after every event.
+fn watch(
+    sim: &mut Sim<BackgroundSync>,
+    until: Time,
+    mut f: impl FnMut(&Sim<BackgroundSync>, &ViewStatus),
+) {
+    while sim
+        .world()
+        .core
+        .next_event_time()
+        .is_some_and(|t| t <= until)
+    {
+        if !sim.step() {
+            break;
+        }
+        let v = warehouse(sim);
+        f(sim, &v);
+    }
+    sim.run_until(until);
+    let v = warehouse(sim);
+    f(sim, &v);
+}
+
+/// The last `n` events of the trace, one a line, for failure messages.
+fn tail(sim: &Sim<BackgroundSync>, n: usize) -> String {
+    let ev: Vec<_> = sim.world().trace.events().collect();
+    ev[ev.len().saturating_sub(n)..]
+        .iter()
+        .map(|e| {
+            format!(
+                "  #{} {} {:?} {}: {:?}",
+                e.id.0,
+                e.time,
+                e.kind,
+                names(e.node),
+                e.detail
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn words(v: &ViewStatus) -> String {
+    v.standing.describe(v.noun, names)
+}
+
+/// A loss names an event of the trace, at the loss's time, no later than now.
+fn assert_names_its_event(sim: &Sim<BackgroundSync>, v: &ViewStatus) {
+    let Standing::Diverged { loss, .. } = v.standing else {
+        return;
+    };
+    let e =
+        sim.world().trace.get(loss.when.event).unwrap_or_else(|| {
+            panic!("at {}: {} names no event of the trace", sim.now(), words(v))
+        });
+    assert_eq!(e.time, loss.when.at, "{}", words(v));
+    assert!(e.time <= sim.now());
+    assert!(
+        [
+            SKIPPED_BEHIND,
+            SKIPPED_TIE,
+            OVERWRITTEN_LATE,
+            OVERWRITTEN_SOURCE,
+            DROPPED,
+            ORPHANED,
+            KEPT_VERSION,
+            PASSED,
+            LWW_WAREHOUSE,
+            LWW_SOURCE
+        ]
+        .contains(&loss.how),
+        "{}",
+        loss.how
+    );
+}
+
+/// Each missing change is counted once, in one place.
+fn assert_counts_every_account(v: &ViewStatus) {
+    let at = match v.standing {
+        Standing::CatchingUp(w) => w,
+        Standing::Stuck { at, .. } => at,
+        _ => return,
+    };
+    assert_eq!(at.total(), v.differing, "{}", words(v));
+}
+
+/// A small deterministic generator for fault schedules.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    Crash(NodeId),
+    Restart(NodeId),
+    Cut(NodeId, NodeId),
+    Heal(NodeId, NodeId),
+    Hold(NodeId, NodeId),
+    Release(NodeId, NodeId),
+    Drop,
+    Duplicate,
+    Strategy(i64),
+    Checkpoint(bool),
+    TwoWay(bool),
+}
+
+/// Honesty (d): over random fault schedules (crashes and restarts, cut and
+/// healed links, held and released links, dropped and duplicated
+/// messages) on random configurations, once the faults heal and the edits
+/// stop, the warehouse ends converged or diverged with a loss that names
+/// an event of the trace; it is never left catching up or stuck. A
+/// diverged warehouse only stops being diverged at an event that changed
+/// something (a write, a command, a crash or a recovery), never by itself.
+#[test]
+fn random_fault_schedules_end_converged_or_diverged_naming_the_event() {
+    const HEAL: Time = 20_000;
+    let pairs = [(SOURCE, JOB), (JOB, WAREHOUSE)];
+    let dirs = [
+        (SOURCE, JOB),
+        (JOB, SOURCE),
+        (JOB, WAREHOUSE),
+        (WAREHOUSE, JOB),
+    ];
+    let mut ends = [0u32; 4];
+    let mut passed = [0u32; 4];
+    let mut slow = 0;
+    let mut hows: Vec<&str> = Vec::new();
+    let seeds: u64 = std::env::var("BS_SEEDS").map_or(40, |s| s.parse().unwrap());
+    let switches = std::env::var_os("BS_SWITCH").is_some();
+    for seed in 0..seeds {
+        let mut g = Lcg(seed * 7_919 + 13);
+        let strategy = g.below(3) as i64;
+        let two_way = g.below(4) == 0;
+        let siblings = two_way && g.below(2) == 0;
+        let checkpoint = g.below(3) != 0;
+        let batch = 1 + g.below(4) as i64;
+        let skew = [0, 0, -1_500, 1_500][g.below(4) as usize];
+        let config = format!(
+            "seed {seed}: strategy {strategy}, two-way {two_way}, siblings {siblings}, checkpoint {checkpoint}, batch {batch}, skew {skew}"
+        );
+        if std::env::var_os("BS_DEBUG").is_some() {
+            println!("START {config}");
+        }
+        let mut faults: Vec<(Time, Fault)> = Vec::new();
+        for _ in 0..(4 + g.below(6)) {
+            let t = 500 + g.below(HEAL - 1_500);
+            match g.below(if switches { 8 } else { 5 }) {
+                0 => {
+                    let node = [JOB, JOB, WAREHOUSE, SOURCE][g.below(4) as usize];
+                    faults.push((t, Fault::Crash(node)));
+                    faults.push((t + 300 + g.below(3_000), Fault::Restart(node)));
+                }
+                1 => {
+                    let (a, b) = pairs[g.below(2) as usize];
+                    faults.push((t, Fault::Cut(a, b)));
+                    faults.push((t + 500 + g.below(6_000), Fault::Heal(a, b)));
+                }
+                2 => {
+                    let (a, b) = dirs[g.below(4) as usize];
+                    faults.push((t, Fault::Hold(a, b)));
+                    faults.push((t + 500 + g.below(5_000), Fault::Release(a, b)));
+                }
+                3 => faults.push((t, Fault::Drop)),
+                4 => faults.push((t, Fault::Duplicate)),
+                5 => faults.push((t, Fault::Strategy(g.below(3) as i64))),
+                6 => faults.push((t, Fault::Checkpoint(g.below(2) == 0))),
+                _ => faults.push((t, Fault::TwoWay(g.below(2) == 0))),
+            }
+        }
+        faults.sort_by_key(|f| f.0);
+        let script = vec![
+            at(0, set("strategy", strategy)),
+            at(0, toggle("two_way", two_way)),
+            at(0, toggle("siblings", siblings)),
+            at(0, toggle("checkpoint", checkpoint)),
+            at(0, set("batch", batch)),
+            at(0, set("skew", skew)),
+        ];
+        let mut sim = Sim::with_script(BackgroundSync::default(), seed, script).unwrap();
+        let mut was = StandingKind::Converged;
+        let mut was_words = String::new();
+        let mut trace_end = 0u64;
+        let mut check = |sim: &Sim<BackgroundSync>, v: &ViewStatus| {
+            let kind = v.standing.kind();
+            passed[kind as usize] += 1;
+            if let Standing::Diverged { loss, .. } = v.standing {
+                if !hows.contains(&loss.how) {
+                    hows.push(loss.how);
+                    if std::env::var_os("BS_DEBUG").is_some() {
+                        println!(
+                            "FIRST {config}: at {} {}\n{}",
+                            sim.now(),
+                            words(v),
+                            tail(sim, 25)
+                        );
+                    }
+                }
+            }
+            assert_names_its_event(sim, v);
+            assert_counts_every_account(v);
+            let next = sim.world().trace.next_id().0;
+            if let Standing::Diverged { loss, .. } = v.standing {
+                if was != StandingKind::Diverged {
+                    assert!(
+                        loss.when.event.0 >= trace_end,
+                        "{config}: at {} the warehouse turned diverged naming an earlier event: {}\n{}",
+                        sim.now(),
+                        words(v),
+                        tail(sim, 30)
+                    );
+                }
+            }
+            if was == StandingKind::Diverged && kind != StandingKind::Diverged {
+                let changed = sim
+                    .world()
+                    .trace
+                    .events()
+                    .rev()
+                    .take_while(|e| e.id.0 >= trace_end)
+                    .any(|e| match (&e.kind, &e.detail) {
+                        (TraceKind::Note, Detail::Text(t)) => t.contains("aborted"),
+                        (k, _) => matches!(
+                            k,
+                            TraceKind::Write
+                                | TraceKind::Command
+                                | TraceKind::Crash
+                                | TraceKind::Recovered
+                                | TraceKind::Drop(_)
+                        ),
+                    });
+                assert!(
+                    changed,
+                    "{config}: at {} the warehouse stopped being diverged by itself ({was_words}): {}\n{}",
+                    sim.now(),
+                    words(v),
+                    tail(sim, 30)
+                );
+                if std::env::var_os("BS_DEBUG").is_some() {
+                    println!(
+                        "{config}: at {} diverged -> {}\n{}",
+                        sim.now(),
+                        words(v),
+                        tail(sim, 4)
+                    );
+                }
+            }
+            was = kind;
+            was_words = words(v);
+            trace_end = next;
+        };
+        let mut down = [false; 3];
+        let mut cut: Vec<(NodeId, NodeId)> = Vec::new();
+        let mut held: Vec<(NodeId, NodeId)> = Vec::new();
+        for (t, f) in faults.iter().copied().filter(|f| f.0 < HEAL) {
+            watch(&mut sim, t, &mut check);
+            let flights: Vec<MsgId> = sim.frame().flights.iter().map(|f| f.id).collect();
+            let pick = |g: &mut Lcg| flights[g.below(flights.len() as u64) as usize];
+            let cmd = match f {
+                Fault::Crash(node) => {
+                    down[node.index()] = true;
+                    Command::Crash { node }
+                }
+                Fault::Restart(node) => {
+                    down[node.index()] = false;
+                    Command::Restart { node }
+                }
+                Fault::Cut(a, b) => {
+                    cut.push((a, b));
+                    Command::Partition { a, b }
+                }
+                Fault::Heal(a, b) => {
+                    cut.retain(|&p| p != (a, b));
+                    Command::Heal { a, b }
+                }
+                Fault::Hold(from, to) => {
+                    held.push((from, to));
+                    Command::Hold { from, to }
+                }
+                Fault::Release(from, to) => {
+                    held.retain(|&p| p != (from, to));
+                    Command::Release { from, to }
+                }
+                Fault::Drop if !flights.is_empty() => Command::DropMessage { msg: pick(&mut g) },
+                Fault::Duplicate if !flights.is_empty() => {
+                    Command::DuplicateMessage { msg: pick(&mut g) }
+                }
+                Fault::Drop | Fault::Duplicate => continue,
+                Fault::Strategy(v) => set("strategy", v),
+                Fault::Checkpoint(on) => toggle("checkpoint", on),
+                Fault::TwoWay(on) => toggle("two_way", on),
+            };
+            if std::env::var_os("BS_DEBUG").is_some() {
+                println!("  {t}: {cmd:?}");
+            }
+            sim.apply(cmd).unwrap();
+        }
+        watch(&mut sim, HEAL, &mut check);
+        let healing = sim.world().model.settle_time();
+        for node in [SOURCE, JOB, WAREHOUSE] {
+            if down[node.index()] {
+                sim.apply(Command::Restart { node }).unwrap();
+            }
+        }
+        for (a, b) in cut {
+            sim.apply(Command::Heal { a, b }).unwrap();
+        }
+        for (from, to) in held {
+            sim.apply(Command::Release { from, to }).unwrap();
+        }
+        sim.apply(toggle("workload", false)).unwrap();
+        watch(&mut sim, HEAL + healing, &mut check);
+        if warehouse(&sim).standing.kind() == StandingKind::CatchingUp {
+            // A slow configuration (small batches, no checkpoint, a long
+            // change log to read again) may need longer than the settle
+            // time; it must still get there.
+            slow += 1;
+            watch(&mut sim, HEAL + 6 * healing, &mut check);
+        }
+        let v = warehouse(&sim);
+        let kind = v.standing.kind();
+        ends[kind as usize] += 1;
+        assert!(
+            kind == StandingKind::Converged || kind == StandingKind::Diverged,
+            "{config}: {} s after healing the warehouse is still {}: {}\n{}",
+            healing / 1000,
+            kind.label(),
+            words(&v),
+            tail(&sim, 60)
+        );
+        if std::env::var_os("BS_DEBUG").is_some() {
+            println!("{config}: {} ({} differing)", words(&v), v.differing);
+            if std::env::var("BS_DEBUG").unwrap() == seed.to_string() {
+                for t in sim.tables() {
+                    println!("{}", t.title);
+                    for r in t.rows {
+                        println!(
+                            "   {}",
+                            r.cells
+                                .iter()
+                                .map(|c| c.text.clone())
+                                .collect::<Vec<_>>()
+                                .join(" | ")
+                        );
+                    }
+                }
+                println!("{}", tail(&sim, 40));
+            }
+        }
+        if let Standing::Diverged { loss, .. } = v.standing {
+            assert!(
+                v.differing > 0 || [LWW_SOURCE, LWW_WAREHOUSE].contains(&loss.how),
+                "{config}: diverged with nothing differing: {}",
+                words(&v)
+            );
+        } else {
+            assert_eq!(sim.check_status()[0], CheckStatus::Holds, "{config}");
+        }
+    }
+    println!("ends {ends:?}, observations {passed:?}, slow {slow}, losses {hows:?}");
+    assert!(ends[0] > 10, "most schedules converge: {ends:?}");
+    assert!(ends[3] > 0, "some schedules lose a change: {ends:?}");
+    assert!(passed[2] > 0, "some faults leave changes stuck: {passed:?}");
+}

@@ -74,6 +74,15 @@ pub const OVERWRITTEN_SOURCE: &str =
 /// job's cursor had moved past it.
 pub const DROPPED: &str =
     "was dropped on the way to the warehouse after the job's cursor had passed it";
+/// How a warehouse change is lost when two-way sync is turned off: one-way
+/// sync never sends it to the source, and only overwrites it when the
+/// source changes that account.
+pub const ORPHANED: &str =
+    "made in the warehouse will never reach the source now that sync is one-way";
+/// How a change is lost when two-way sync is turned off: the source took
+/// it from the warehouse, and a one-way copy of such a row keeps the
+/// warehouse's older source version, so the two never match again.
+pub const KEPT_VERSION: &str = "came from the warehouse during two-way sync, and one-way copies keep the warehouse's older version of it";
 /// How a change is lost when nothing more specific applies (a strategy or
 /// an option switched under it).
 pub const PASSED: &str = "is behind the job's cursor, so no run will copy it again";
@@ -274,6 +283,9 @@ struct Run {
     /// One-way: the accounts and source versions in the batch being
     /// written to the warehouse (bookkeeping for the meter).
     applying: Vec<(u16, u32)>,
+    /// When the network lost one of this run's requests or replies (it
+    /// will time out), for the meter.
+    lost_at: Option<Moment>,
 }
 
 /// The background sync scenario.
@@ -325,6 +337,8 @@ pub struct BackgroundSync {
     /// event that lost it (cleared once something will copy the account
     /// again).
     skipped: [Option<Loss>; ACCOUNTS as usize],
+    /// The same, should the run in progress time out (it lost a message).
+    skipped_doomed: [Option<Loss>; ACCOUNTS as usize],
     /// Per account: the first update last-writer-wins threw away, and how
     /// many more it threw away since (never cleared: nothing brings them
     /// back).
@@ -382,6 +396,7 @@ impl Default for BackgroundSync {
             lost: None,
             lost_count: 0,
             skipped: [None; ACCOUNTS as usize],
+            skipped_doomed: [None; ACCOUNTS as usize],
             overwritten: [None; ACCOUNTS as usize],
             failing: None,
         }
@@ -670,6 +685,7 @@ impl BackgroundSync {
             to_source: Vec::new(),
             copied: 0,
             applying: Vec::new(),
+            lost_at: None,
         });
         self.fetch(ctx);
     }
@@ -681,6 +697,8 @@ impl BackgroundSync {
             ctx.cancel_timer(t);
         }
         run.phase = phase;
+        // Bookkeeping: the run moved on, so no lost message dooms it.
+        run.lost_at = None;
         run.timeout = Some(ctx.set_timer(REQUEST_TIMEOUT, TAG_TIMEOUT));
         ctx.send(to, msg);
     }
@@ -994,6 +1012,8 @@ impl BackgroundSync {
 
     fn batch_done(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
         let Some(run) = self.run.as_mut() else { return };
+        // Both stores answered: the job is no longer failing.
+        self.failing = None;
         let p = &mut run.p;
         match (p.two_way, p.strategy) {
             (true, _) => {
@@ -1088,6 +1108,8 @@ impl BackgroundSync {
         if self.failing.is_none() {
             self.failing = Some((ctx.now(), node));
         }
+        self.run_ended();
+
         let then = if self.checkpoint_on && self.checkpoint.is_some() {
             "it resumes from its checkpoint at the next interval"
         } else {
@@ -1135,7 +1157,13 @@ impl BackgroundSync {
                 } else if rows.is_empty() {
                     self.batch_done(ctx);
                 } else {
-                    run.applying = rows.iter().map(|r| (r.id, r.version)).collect();
+                    // A copy of a row that came from the warehouse (two-way
+                    // before) keeps the warehouse's version.
+                    run.applying = rows
+                        .iter()
+                        .filter(|r| r.origin == Side::Source)
+                        .map(|r| (r.id, r.version))
+                        .collect();
                     let apply = SyncMsg::Apply {
                         epoch,
                         rows,
@@ -1241,8 +1269,11 @@ enum Cause {
 }
 
 impl BackgroundSync {
-    fn ahead(&self) -> Option<Ahead<'_>> {
-        if let Some(r) = &self.run {
+    /// The run that goes on next: the one in progress (unless `doomed`:
+    /// its request or reply was lost, so it will time out), else the
+    /// checkpoint the next run resumes.
+    fn ahead(&self, doomed: bool) -> Option<Ahead<'_>> {
+        if let Some(r) = self.run.as_ref().filter(|_| !doomed) {
             return Some(Ahead {
                 p: &r.p,
                 phase: r.phase,
@@ -1268,8 +1299,9 @@ impl BackgroundSync {
     /// For every account the warehouse lacks (or holds wrong), whether and
     /// how a run will bring it: the run in progress (or the checkpoint a
     /// restart resumes), then the runs after it, from the cursors that run
-    /// leaves. From the scenario's state alone, O(accounts).
-    fn fates(&self) -> [Fate; ACCOUNTS as usize] {
+    /// leaves. From the scenario's state alone, O(accounts); `doomed` says
+    /// the run in progress will time out (see [`BackgroundSync::ahead`]).
+    fn fates(&self, doomed: bool) -> [Fate; ACCOUNTS as usize] {
         let mut out = [Fate::Fresh; ACCOUNTS as usize];
         // Where the runs after the pending one start reading.
         let (mut f_stamp, mut f_lsn, mut f_wlsn) = (
@@ -1279,7 +1311,7 @@ impl BackgroundSync {
         );
         let mut running = [false; ACCOUNTS as usize];
         let mut applying = [false; ACCOUNTS as usize];
-        if let Some(r) = self.ahead() {
+        if let Some(r) = self.ahead(doomed) {
             let apply_phase = matches!(r.phase, Phase::ApplyWarehouse | Phase::ApplySource);
             let goes_on = !apply_phase || r.more;
             if r.p.two_way {
@@ -1314,7 +1346,7 @@ impl BackgroundSync {
                     let s = &self.src[i];
                     if apply_phase && r.applying.contains(&(i as u16 + 1, s.version)) {
                         applying[i] = true;
-                    } else if goes_on {
+                    } else if goes_on && self.copyable(i) {
                         running[i] = match r.p.strategy {
                             FULL_COPY => i as i64 + 1 > lo,
                             WATERMARK => s.stamp > lo && s.stamp <= r.p.upto,
@@ -1336,6 +1368,8 @@ impl BackgroundSync {
             let (s, w) = (&self.src[i], &self.wh[i]);
             let later = if self.two_way {
                 s.last_own > f_lsn || w.last_own > f_wlsn
+            } else if !self.copyable(i) {
+                false
             } else {
                 match self.strategy {
                     FULL_COPY => true,
@@ -1356,13 +1390,42 @@ impl BackgroundSync {
         out
     }
 
+    /// True when the run in progress waits for `msg` going `from → to`
+    /// (its request, or the reply to it): what the job would act on.
+    fn awaited(&self, from: NodeId, to: NodeId, msg: &SyncMsg) -> bool {
+        let Some(run) = &self.run else { return false };
+        let (epoch, request) = match msg {
+            SyncMsg::Fetch { epoch, .. } | SyncMsg::Apply { epoch, .. } => (*epoch, true),
+            SyncMsg::Page { epoch, .. } | SyncMsg::Applied { epoch, .. } => (*epoch, false),
+        };
+        let store = if request { to } else { from };
+        let (fetch, at) = match run.phase {
+            Phase::FetchSource => (true, SOURCE),
+            Phase::FetchWarehouse => (true, WAREHOUSE),
+            Phase::ApplyWarehouse => (false, WAREHOUSE),
+            Phase::ApplySource => (false, SOURCE),
+        };
+        let kind = matches!(msg, SyncMsg::Fetch { .. } | SyncMsg::Page { .. });
+        epoch == run.epoch
+            && kind == fetch
+            && store == at
+            && (if request { from } else { to }) == JOB
+    }
+
+    /// One-way: true when copying the source's row `i` makes the warehouse's
+    /// equal to it. A row the source took from the warehouse (two-way sync
+    /// before) keeps the warehouse's older source version.
+    fn copyable(&self, i: usize) -> bool {
+        self.src[i].origin == Side::Source || self.wh[i].version == self.src[i].version
+    }
+
     /// True when the runs ahead read by `updated_at` (so a lost change was
     /// skipped by the watermark).
     fn by_watermark(&self) -> bool {
         !self.two_way
             && (self.strategy == WATERMARK
                 || self
-                    .ahead()
+                    .ahead(false)
                     .is_some_and(|r| !r.p.two_way && r.p.strategy == WATERMARK))
     }
 
@@ -1371,39 +1434,74 @@ impl BackgroundSync {
     /// that made it, when the handler wrote the row; else the event being
     /// handled); one that something will copy again loses its record.
     fn reckon(&mut self, at: Moment, cause: Cause) {
-        let fates = self.fates();
-        let watermark = self.by_watermark();
-        let page_end = self.run.as_ref().map(|r| r.next);
-        let now = |e: Option<EventId>| e.filter(|&e| e > at.event);
+        let fates = self.fates(false);
         for (i, fate) in fates.into_iter().enumerate() {
             if fate != Fate::Nowhere {
                 self.skipped[i] = None;
-                continue;
+            } else if self.skipped[i].is_none() {
+                self.skipped[i] = Some(self.loss_of(i, at, cause));
             }
-            if self.skipped[i].is_some() {
-                continue;
-            }
-            let (s, w) = (&self.src[i], &self.wh[i]);
-            let (how, event) = if let Some(e) = now(w.event) {
-                (OVERWRITTEN_LATE, e)
-            } else if let Some(e) = now(s.event).filter(|_| s.origin != Side::Source) {
-                (OVERWRITTEN_SOURCE, e)
-            } else if watermark {
-                match now(s.event) {
-                    Some(e) => (SKIPPED_BEHIND, e),
-                    None if cause == Cause::Page && page_end == Some(s.stamp) => {
-                        (SKIPPED_TIE, at.event)
-                    }
-                    None => (SKIPPED_BEHIND, at.event),
+        }
+        // A run that lost a request or a reply will time out (unless a
+        // duplicate of it still arrives, which the meter sees on the
+        // links): then what counts is where the next run starts. Keep the
+        // losses of that future apart, from the moment it began.
+        if self.run.as_ref().is_some_and(|r| r.lost_at.is_some()) {
+            let fates = self.fates(true);
+            for (i, fate) in fates.into_iter().enumerate() {
+                if fate != Fate::Nowhere {
+                    self.skipped_doomed[i] = None;
+                } else if self.skipped_doomed[i].is_none() {
+                    self.skipped_doomed[i] = Some(self.loss_of(i, at, cause));
                 }
-            } else {
-                (PASSED, now(s.event).unwrap_or(at.event))
-            };
-            self.skipped[i] = Some(Loss {
-                id: s.last_entry,
-                how,
-                when: Moment { at: at.at, event },
-            });
+            }
+        } else {
+            self.skipped_doomed = [None; ACCOUNTS as usize];
+        }
+    }
+
+    /// The run in progress is gone (aborted or crashed): if it had lost a
+    /// message, the losses foreseen since then are the real ones.
+    fn run_ended(&mut self) {
+        for i in 0..ACCOUNTS as usize {
+            if self.skipped[i].is_none() {
+                self.skipped[i] = self.skipped_doomed[i];
+            }
+        }
+        self.skipped_doomed = [None; ACCOUNTS as usize];
+    }
+
+    /// The loss of account `i + 1`'s change, found while handling `at`:
+    /// named after the row's write in that handler if there was one (a
+    /// late copy overwriting the warehouse, a source edit stamped behind
+    /// the watermark), else after `at`.
+    fn loss_of(&self, i: usize, at: Moment, cause: Cause) -> Loss {
+        let now = |e: Option<EventId>| e.filter(|&e| e > at.event);
+        let (s, w) = (&self.src[i], &self.wh[i]);
+        let page_end = self.run.as_ref().map(|r| r.next);
+        let (how, id, event) = if let Some(e) = now(w.event) {
+            (OVERWRITTEN_LATE, s.last_entry, e)
+        } else if let Some(e) = now(s.event).filter(|_| s.origin != Side::Source) {
+            (OVERWRITTEN_SOURCE, s.last_entry, e)
+        } else if !self.two_way && !self.copyable(i) {
+            (KEPT_VERSION, s.last_entry, at.event)
+        } else if !self.two_way && w.origin == Side::Warehouse {
+            (ORPHANED, w.last_own, at.event)
+        } else if self.by_watermark() {
+            match now(s.event) {
+                Some(e) => (SKIPPED_BEHIND, s.last_entry, e),
+                None if cause == Cause::Page && page_end == Some(s.stamp) => {
+                    (SKIPPED_TIE, s.last_entry, at.event)
+                }
+                None => (SKIPPED_BEHIND, s.last_entry, at.event),
+            }
+        } else {
+            (PASSED, s.last_entry, now(s.event).unwrap_or(at.event))
+        };
+        Loss {
+            id,
+            how,
+            when: Moment { at: at.at, event },
         }
     }
 
@@ -1416,23 +1514,36 @@ impl BackgroundSync {
         self.reckon(at, cause);
     }
 
-    /// True when `img`, written at `to`, would make account `img.id` equal
-    /// on both sides (it carries what the other side holds now).
-    fn fixes(&self, to: NodeId, img: &RowImage) -> bool {
+    /// True when `img`, written at `to` by a write that saw `to`'s log up
+    /// to `seen`, would make account `img.id` equal on both sides (it
+    /// carries what the other side holds now, and lands without a
+    /// conflict).
+    fn fixes(&self, to: NodeId, img: &RowImage, seen: u64) -> bool {
         let Some(i) = (img.id as usize)
             .checked_sub(1)
             .filter(|&i| i < ACCOUNTS as usize)
         else {
             return false;
         };
-        let truth = if to == WAREHOUSE {
-            &self.src[i]
+        let (side, local, truth) = if to == WAREHOUSE {
+            (Side::Warehouse, &self.wh[i], &self.src[i])
         } else {
-            &self.wh[i]
+            (Side::Source, &self.src[i], &self.wh[i])
         };
-        img.balance == truth.balance
-            && img.siblings == truth.siblings
-            && (self.two_way || to != WAREHOUSE || img.version == truth.version)
+        let conflict = self.two_way
+            && local.local_lsn > seen
+            && local.origin == side
+            && local.balance != img.balance;
+        // One-way, the warehouse takes the source's version only from a
+        // row the source wrote itself, and a write to the source gives it
+        // a version the warehouse lacks.
+        let versions = self.two_way
+            || (to == WAREHOUSE
+                && match img.origin {
+                    Side::Source => img.version,
+                    Side::Warehouse => local.version,
+                } == truth.version);
+        !conflict && versions && img.balance == truth.balance && img.siblings == truth.siblings
     }
 
     /// The warehouse's standing: diverged when a change is lost (skipped by
@@ -1443,36 +1554,29 @@ impl BackgroundSync {
     /// (the job or a store down, a link cut or held, runs failing for
     /// longer than the settle time).
     pub(crate) fn standing(&self, env: &Env<'_, SyncMsg>) -> Standing {
-        let fates = self.fates();
-        let epoch = self.run.as_ref().map(|r| r.epoch);
         // One pass over the messages on links: is the run's request or
         // reply still on its way, and which accounts ride in a write.
         let mut alive = false;
         let mut riding = [None; ACCOUNTS as usize];
         for (f, place, msg) in env.flights() {
+            // (A message the network will lose still counts: the meter
+            // tells the present, not what the dice hold.)
             let Some(m) = msg else { continue };
-            if f.lost {
-                continue;
-            }
-            let e = match m {
-                SyncMsg::Fetch { epoch, .. }
-                | SyncMsg::Page { epoch, .. }
-                | SyncMsg::Applied { epoch, .. } => *epoch,
-                SyncMsg::Apply { epoch, rows, .. } => {
-                    for img in rows {
-                        if self.fixes(f.to, img) {
-                            let slot = &mut riding[(img.id - 1) as usize];
-                            if *slot != Some(Place::InFlight) {
-                                *slot = Some(place);
-                            }
+            if let SyncMsg::Apply { rows, seen, .. } = m {
+                for img in rows {
+                    if self.fixes(f.to, img, *seen) {
+                        let slot = &mut riding[(img.id - 1) as usize];
+                        if *slot != Some(Place::InFlight) {
+                            *slot = Some(place);
                         }
                     }
-                    *epoch
                 }
-            };
-            alive |= Some(e) == epoch;
+            }
+            alive |= self.awaited(f.from, f.to, m);
         }
         let doomed = self.run.is_some() && !alive;
+        // A doomed run will abort: what counts is where the next one starts.
+        let fates = self.fates(doomed);
         let mut w = Whereabouts::new();
         let mut first: Option<Loss> = None;
         let mut count = 0u32;
@@ -1500,13 +1604,26 @@ impl BackgroundSync {
                 Fate::Running => Place::Running,
                 Fate::NextRun if self.failing.is_some() => Place::Retrying,
                 Fate::NextRun => Place::ChangeLog,
-                Fate::Nowhere => match self.skipped[i] {
+                Fate::Nowhere => match if doomed {
+                    self.skipped_doomed[i]
+                } else {
+                    self.skipped[i]
+                } {
                     Some(l) => {
                         lose(l, 0);
                         continue;
                     }
                     None => {
-                        debug_assert!(false, "account {} lost without a record", i + 1);
+                        debug_assert!(
+                            false,
+                            "account {} lost without a record (doomed {doomed}, alive fate {:?}, run {:?}, cp {:?}, strategy {}, two-way {})",
+                            i + 1,
+                            self.fates(false)[i],
+                            self.run.as_ref().map(|r| (&r.p, r.phase, r.next, r.more)),
+                            self.checkpoint,
+                            self.strategy,
+                            self.two_way
+                        );
                         Place::ChangeLog
                     }
                 },
@@ -1571,6 +1688,11 @@ impl BackgroundSync {
                 );
             }
             SyncMsg::Apply { epoch, rows, seen } => {
+                // Bookkeeping for the meter: the batch being written has
+                // landed (a late copy overwriting it from now on is a loss).
+                if let Some(run) = self.run.as_mut().filter(|r| r.epoch == epoch) {
+                    run.applying.clear();
+                }
                 let count = self.apply_rows(ctx, side, &rows, seen);
                 ctx.act_as(node);
                 ctx.send(from, SyncMsg::Applied { epoch, count });
@@ -1903,6 +2025,7 @@ impl Scenario for BackgroundSync {
             JOB => {
                 self.run = None;
                 self.tick = None;
+                self.run_ended();
             }
             _ => {}
         }
@@ -1911,21 +2034,35 @@ impl Scenario for BackgroundSync {
         self.reckon(at, Cause::Other);
     }
 
-    fn on_lost(&mut self, wire: &Wire<SyncMsg>, _from: NodeId, to: NodeId, at: Moment) {
+    fn on_lost(&mut self, wire: &Wire<SyncMsg>, from: NodeId, to: NodeId, at: Moment) {
         // Usually the run times out and reads the rows again: nothing is
         // lost. But a write that carried the only fix for an account the
         // cursor has already passed (a duplicate reply moved the run on)
         // takes that change with it.
-        let Wire::App(SyncMsg::Apply { rows, .. }) = wire else {
+        let Wire::App(msg) = wire else { return };
+        if self.awaited(from, to, msg) {
+            let run = self.run.as_mut().expect("awaited by a run");
+            if run.lost_at.is_none() {
+                run.lost_at = Some(at);
+                self.reckon(at, Cause::Other);
+            }
+        }
+        let SyncMsg::Apply { rows, seen, .. } = msg else {
             return;
         };
-        for img in rows {
-            let i = (img.id - 1) as usize;
-            if i < ACCOUNTS as usize && self.skipped[i].is_some() && self.fixes(to, img) {
-                if let Some(l) = &mut self.skipped[i] {
-                    l.how = DROPPED;
-                    l.when = at;
-                }
+        let fixed: Vec<usize> = rows
+            .iter()
+            .filter(|img| self.fixes(to, img, *seen))
+            .map(|img| (img.id - 1) as usize)
+            .filter(|&i| i < ACCOUNTS as usize)
+            .collect();
+        for i in fixed {
+            for l in [&mut self.skipped[i], &mut self.skipped_doomed[i]]
+                .into_iter()
+                .flatten()
+            {
+                l.how = DROPPED;
+                l.when = at;
             }
         }
     }
