@@ -19,7 +19,11 @@ use crate::sim::scenario::{
 };
 use crate::sim::types::fmt_secs;
 use crate::sim::vecmap::VecMap;
-use crate::sim::{Ctx, Env, EventId, LinkSettings, NodeId, Scenario, Time, TimerId, Topology};
+use crate::sim::wire::Wire;
+use crate::sim::{
+    Blocker, Ctx, Env, EventId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Scenario,
+    Standing, Time, TimerId, Topology, Whereabouts,
+};
 use serde::Serialize;
 
 /// The source store (customer accounts, edited by the workload).
@@ -46,6 +50,48 @@ pub const CHANGE_LOG: i64 = 2;
 const TAG_TICK: u64 = 1;
 const TAG_WRITE: u64 = 2;
 const TAG_TIMEOUT: u64 = 3;
+
+/// What the meter calls an update: a change to an account, numbered by
+/// its position in the change log of the side that made it ("log #17").
+pub const CHANGE: Noun = Noun::new("change", "changes");
+
+/// How a change is lost, after "change #17 ": its `updated_at` was already
+/// behind the watermark (or the running batch's cursor) when it was written.
+pub const SKIPPED_BEHIND: &str = "got an updated_at behind the watermark, so no run will read it";
+/// How a change is lost: a batch ended on its `updated_at` without it, and
+/// the next batch reads only rows after that `updated_at`.
+pub const SKIPPED_TIE: &str =
+    "was skipped by the watermark: the batch before it ended on the same updated_at";
+/// How a change is lost: a late copy (a duplicate, or a write from an
+/// aborted run) overwrote it in the warehouse after the cursor had passed it.
+pub const OVERWRITTEN_LATE: &str =
+    "was overwritten in the warehouse by an older copy that arrived late";
+/// How a change is lost (two-way): it is an older copy that arrived late
+/// and overwrote a newer value at the source.
+pub const OVERWRITTEN_SOURCE: &str =
+    "is an older copy that arrived late and overwrote the source's newer value";
+/// How a change is lost: the write carrying it was dropped after the
+/// job's cursor had moved past it.
+pub const DROPPED: &str =
+    "was dropped on the way to the warehouse after the job's cursor had passed it";
+/// How a warehouse change is lost when two-way sync is turned off: one-way
+/// sync never sends it to the source, and only overwrites it when the
+/// source changes that account.
+pub const ORPHANED: &str =
+    "made in the warehouse will never reach the source now that sync is one-way";
+/// How a change is lost when two-way sync is turned off: the source took
+/// it from the warehouse, and a one-way copy of such a row keeps the
+/// warehouse's older source version, so the two never match again.
+pub const KEPT_VERSION: &str = "came from the warehouse during two-way sync, and one-way copies keep the warehouse's older version of it";
+/// How a change is lost when nothing more specific applies (a strategy or
+/// an option switched under it).
+pub const PASSED: &str = "is behind the job's cursor, so no run will copy it again";
+/// How a warehouse change is lost in two-way sync with last writer wins.
+pub const LWW_WAREHOUSE: &str =
+    "made in the warehouse was overwritten by the source's (last writer wins)";
+/// How a source change is lost in two-way sync with last writer wins.
+pub const LWW_SOURCE: &str =
+    "made at the source was overwritten by the warehouse's (last writer wins)";
 
 /// Which store a row version came from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
@@ -164,6 +210,11 @@ struct Account {
     siblings: Vec<i64>,
     /// Log position of this side's latest local write.
     local_lsn: u64,
+    /// Position of this account's latest entry in this side's log.
+    last_entry: u64,
+    /// Position of this account's latest entry in this side's log that
+    /// this side made itself (what a two-way run reads as "changed here").
+    last_own: u64,
     event: Option<EventId>,
 }
 
@@ -229,6 +280,12 @@ struct Run {
     src_page: Vec<RowImage>,
     to_source: Vec<RowImage>,
     copied: u64,
+    /// One-way: the accounts and source versions in the batch being
+    /// written to the warehouse (bookkeeping for the meter).
+    applying: Vec<(u16, u32)>,
+    /// When the network lost one of this run's requests or replies (it
+    /// will time out), for the meter.
+    lost_at: Option<Moment>,
 }
 
 /// The background sync scenario.
@@ -276,6 +333,19 @@ pub struct BackgroundSync {
     missed: VecMap<u16, (Time, u64)>,
     lost: Option<String>,
     lost_count: u64,
+    /// Per account: the change no run will bring to the warehouse, and the
+    /// event that lost it (cleared once something will copy the account
+    /// again).
+    skipped: [Option<Loss>; ACCOUNTS as usize],
+    /// The same, should the run in progress time out (it lost a message).
+    skipped_doomed: [Option<Loss>; ACCOUNTS as usize],
+    /// Per account: the first update last-writer-wins threw away, and how
+    /// many more it threw away since (never cleared: nothing brings them
+    /// back).
+    overwritten: [Option<(Loss, u32)>; ACCOUNTS as usize],
+    /// Since when, and waiting on which store, runs have been aborting
+    /// without one finishing.
+    failing: Option<(Time, NodeId)>,
 }
 
 impl Default for BackgroundSync {
@@ -287,6 +357,8 @@ impl Default for BackgroundSync {
             origin,
             siblings: Vec::new(),
             local_lsn: 0,
+            last_entry: 0,
+            last_own: 0,
             event: None,
         };
         let n = ACCOUNTS as usize;
@@ -323,6 +395,10 @@ impl Default for BackgroundSync {
             missed: VecMap::new(),
             lost: None,
             lost_count: 0,
+            skipped: [None; ACCOUNTS as usize],
+            skipped_doomed: [None; ACCOUNTS as usize],
+            overwritten: [None; ACCOUNTS as usize],
+            failing: None,
         }
     }
 }
@@ -481,6 +557,8 @@ impl BackgroundSync {
         let img = row.image(i as u16 + 1);
         self.log.push(img);
         row.local_lsn = self.log.len() as u64;
+        row.last_entry = row.local_lsn;
+        row.last_own = row.local_lsn;
         let ev = ctx.write(format!(
             "account {} = ${balance} ({why}; updated_at {} by the source's clock, v{}, log #{})",
             i + 1,
@@ -504,6 +582,8 @@ impl BackgroundSync {
         let img = row.image(i as u16 + 1);
         self.wh_log.push(img);
         row.local_lsn = self.wh_log.len() as u64;
+        row.last_entry = row.local_lsn;
+        row.last_own = row.local_lsn;
         let ev = ctx.write(format!(
             "account {} = ${balance} (edited in the warehouse, updated_at {})",
             i + 1,
@@ -604,6 +684,8 @@ impl BackgroundSync {
             src_page: Vec::new(),
             to_source: Vec::new(),
             copied: 0,
+            applying: Vec::new(),
+            lost_at: None,
         });
         self.fetch(ctx);
     }
@@ -615,6 +697,8 @@ impl BackgroundSync {
             ctx.cancel_timer(t);
         }
         run.phase = phase;
+        // Bookkeeping: the run moved on, so no lost message dooms it.
+        run.lost_at = None;
         run.timeout = Some(ctx.set_timer(REQUEST_TIMEOUT, TAG_TIMEOUT));
         ctx.send(to, msg);
     }
@@ -754,6 +838,10 @@ impl BackgroundSync {
                     version: row.version,
                     ..img.clone()
                 });
+                row.last_entry = self.log.len() as u64;
+                if img.origin == Side::Source {
+                    row.last_own = row.last_entry;
+                }
                 format!(
                     "account {} = {} (synced from the warehouse)",
                     img.id,
@@ -794,6 +882,8 @@ impl BackgroundSync {
                 };
                 row.origin = side;
                 row.local_lsn = lsn;
+                row.last_entry = lsn;
+                row.last_own = lsn;
             }
             let row = if side == Side::Source {
                 &mut self.src[i]
@@ -852,10 +942,32 @@ impl BackgroundSync {
             win.balance,
             stamp_text(win.stamp)
         );
-        ctx.note(format!(
+        let event = ctx.note(format!(
             "conflict: {text}; the update to ${} is lost",
             lose.balance
         ));
+        let i = (id - 1) as usize;
+        let (change, how) = match lose.origin {
+            Side::Warehouse => (self.wh[i].last_own, LWW_WAREHOUSE),
+            Side::Source => (self.src[i].last_own, LWW_SOURCE),
+        };
+        let when = Moment {
+            at: ctx.now(),
+            event,
+        };
+        match &mut self.overwritten[i] {
+            Some((_, more)) => *more += 1,
+            slot => {
+                *slot = Some((
+                    Loss {
+                        id: change,
+                        how,
+                        when,
+                    },
+                    0,
+                ))
+            }
+        }
         self.lost_count += 1;
         if self.lost.is_none() {
             self.lost = Some(text);
@@ -900,6 +1012,8 @@ impl BackgroundSync {
 
     fn batch_done(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
         let Some(run) = self.run.as_mut() else { return };
+        // Both stores answered: the job is no longer failing.
+        self.failing = None;
         let p = &mut run.p;
         match (p.two_way, p.strategy) {
             (true, _) => {
@@ -952,6 +1066,7 @@ impl BackgroundSync {
             _ => {}
         }
         self.checkpoint = None;
+        self.failing = None;
         self.runs += 1;
         self.last_sync_at = Some(now);
         self.longest_run = self.longest_run.max(now - run.began);
@@ -986,10 +1101,15 @@ impl BackgroundSync {
 
     fn abort_run(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
         let Some(run) = self.run.take() else { return };
-        let who = match run.phase {
-            Phase::FetchSource | Phase::ApplySource => "the source",
-            _ => "the warehouse",
+        let (who, node) = match run.phase {
+            Phase::FetchSource | Phase::ApplySource => ("the source", SOURCE),
+            _ => ("the warehouse", WAREHOUSE),
         };
+        if self.failing.is_none() {
+            self.failing = Some((ctx.now(), node));
+        }
+        self.run_ended();
+
         let then = if self.checkpoint_on && self.checkpoint.is_some() {
             "it resumes from its checkpoint at the next interval"
         } else {
@@ -1037,6 +1157,13 @@ impl BackgroundSync {
                 } else if rows.is_empty() {
                     self.batch_done(ctx);
                 } else {
+                    // A copy of a row that came from the warehouse (two-way
+                    // before) keeps the warehouse's version.
+                    run.applying = rows
+                        .iter()
+                        .filter(|r| r.origin == Side::Source)
+                        .map(|r| (r.id, r.version))
+                        .collect();
                     let apply = SyncMsg::Apply {
                         epoch,
                         rows,
@@ -1101,6 +1228,613 @@ impl BackgroundSync {
             seen: run.next as u64,
         };
         self.request(ctx, SOURCE, apply, Phase::ApplySource);
+    }
+}
+
+/// Where the warehouse's missing copy of an account is, as far as the
+/// scenario's own state tells (the messages on links refine it in
+/// [`BackgroundSync::standing`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Fate {
+    /// The warehouse has it.
+    Fresh,
+    /// In the batch the job is writing to the warehouse now.
+    Applying,
+    /// The run in progress (or the one resuming its checkpoint) will copy it.
+    Running,
+    /// A later run will copy it.
+    NextRun,
+    /// No run will copy it.
+    Nowhere,
+}
+
+/// The run that goes on next: the one in progress, or the checkpoint a
+/// restarted or retried job resumes.
+struct Ahead<'a> {
+    p: &'a Progress,
+    phase: Phase,
+    next: i64,
+    wnext: u64,
+    more: bool,
+    applying: &'a [(u16, u32)],
+}
+
+/// Why [`BackgroundSync::reckon`] is called, for the words of a loss.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Cause {
+    /// The job received a page of rows.
+    Page,
+    /// Anything else.
+    Other,
+}
+
+impl BackgroundSync {
+    /// The run that goes on next: the one in progress (unless `doomed`:
+    /// its request or reply was lost, so it will time out), else the
+    /// checkpoint the next run resumes.
+    fn ahead(&self, doomed: bool) -> Option<Ahead<'_>> {
+        if let Some(r) = self.run.as_ref().filter(|_| !doomed) {
+            return Some(Ahead {
+                p: &r.p,
+                phase: r.phase,
+                next: r.next,
+                wnext: r.wnext,
+                more: r.more,
+                applying: &r.applying,
+            });
+        }
+        match &self.checkpoint {
+            Some(cp) if self.checkpoint_on => Some(Ahead {
+                p: cp,
+                phase: Phase::FetchSource,
+                next: 0,
+                wnext: 0,
+                more: true,
+                applying: &[],
+            }),
+            _ => None,
+        }
+    }
+
+    /// For every account the warehouse lacks (or holds wrong), whether and
+    /// how a run will bring it: the run in progress (or the checkpoint a
+    /// restart resumes), then the runs after it, from the cursors that run
+    /// leaves. From the scenario's state alone, O(accounts); `doomed` says
+    /// the run in progress will time out (see [`BackgroundSync::ahead`]).
+    fn fates(&self, doomed: bool) -> [Fate; ACCOUNTS as usize] {
+        let mut out = [Fate::Fresh; ACCOUNTS as usize];
+        // Where the runs after the pending one start reading.
+        let (mut f_stamp, mut f_lsn, mut f_wlsn) = (
+            self.committed_stamp,
+            self.committed_lsn,
+            self.committed_wlsn,
+        );
+        let mut running = [false; ACCOUNTS as usize];
+        let mut applying = [false; ACCOUNTS as usize];
+        if let Some(r) = self.ahead(doomed) {
+            let apply_phase = matches!(r.phase, Phase::ApplyWarehouse | Phase::ApplySource);
+            let goes_on = !apply_phase || r.more;
+            if r.p.two_way {
+                // Until the batch is done, every change after the batch's
+                // start is this run's; after its last batch, the rest is
+                // the next run's.
+                let (lsn_hi, wlsn_hi) = if goes_on {
+                    (u64::MAX, u64::MAX)
+                } else {
+                    (r.next.max(0) as u64, r.wnext)
+                };
+                for i in 0..ACCOUNTS as usize {
+                    let s = self.src[i].last_own;
+                    let w = self.wh[i].last_own;
+                    running[i] = (s > r.p.lsn && s <= lsn_hi) || (w > r.p.wlsn && w <= wlsn_hi);
+                }
+                if !goes_on {
+                    f_lsn = r.next.max(0) as u64;
+                    f_wlsn = r.wnext;
+                } else {
+                    f_lsn = r.p.lsn;
+                    f_wlsn = r.p.wlsn;
+                }
+            } else {
+                let lo: i64 = match (r.p.strategy, apply_phase) {
+                    (_, true) => r.next,
+                    (FULL_COPY, false) => r.p.id as i64,
+                    (WATERMARK, false) => r.p.stamp,
+                    (_, false) => r.p.lsn as i64,
+                };
+                for i in 0..ACCOUNTS as usize {
+                    let s = &self.src[i];
+                    if apply_phase && r.applying.contains(&(i as u16 + 1, s.version)) {
+                        applying[i] = true;
+                    } else if goes_on && self.copyable(i) {
+                        running[i] = match r.p.strategy {
+                            FULL_COPY => i as i64 + 1 > lo,
+                            WATERMARK => s.stamp > lo && s.stamp <= r.p.upto,
+                            _ => s.last_entry as i64 > lo,
+                        };
+                    }
+                }
+                match r.p.strategy {
+                    WATERMARK => f_stamp = r.p.upto,
+                    FULL_COPY => {}
+                    _ => f_lsn = lo.max(0) as u64,
+                }
+            }
+        }
+        for i in 0..ACCOUNTS as usize {
+            if !self.stale(i as u16 + 1) {
+                continue;
+            }
+            let (s, w) = (&self.src[i], &self.wh[i]);
+            let later = if self.two_way {
+                s.last_own > f_lsn || w.last_own > f_wlsn
+            } else if !self.copyable(i) {
+                false
+            } else {
+                match self.strategy {
+                    FULL_COPY => true,
+                    WATERMARK => s.stamp > f_stamp,
+                    _ => s.last_entry > f_lsn,
+                }
+            };
+            out[i] = if applying[i] {
+                Fate::Applying
+            } else if running[i] {
+                Fate::Running
+            } else if later {
+                Fate::NextRun
+            } else {
+                Fate::Nowhere
+            };
+        }
+        out
+    }
+
+    /// True when the run in progress waits for `msg` going `from → to`
+    /// (its request, or the reply to it): what the job would act on.
+    fn awaited(&self, from: NodeId, to: NodeId, msg: &SyncMsg) -> bool {
+        let Some(run) = &self.run else { return false };
+        let (epoch, request) = match msg {
+            SyncMsg::Fetch { epoch, .. } | SyncMsg::Apply { epoch, .. } => (*epoch, true),
+            SyncMsg::Page { epoch, .. } | SyncMsg::Applied { epoch, .. } => (*epoch, false),
+        };
+        let store = if request { to } else { from };
+        let (fetch, at) = match run.phase {
+            Phase::FetchSource => (true, SOURCE),
+            Phase::FetchWarehouse => (true, WAREHOUSE),
+            Phase::ApplyWarehouse => (false, WAREHOUSE),
+            Phase::ApplySource => (false, SOURCE),
+        };
+        let kind = matches!(msg, SyncMsg::Fetch { .. } | SyncMsg::Page { .. });
+        epoch == run.epoch
+            && kind == fetch
+            && store == at
+            && (if request { from } else { to }) == JOB
+    }
+
+    /// One-way: true when copying the source's row `i` makes the warehouse's
+    /// equal to it. A row the source took from the warehouse (two-way sync
+    /// before) keeps the warehouse's older source version.
+    fn copyable(&self, i: usize) -> bool {
+        self.src[i].origin == Side::Source || self.wh[i].version == self.src[i].version
+    }
+
+    /// True when the runs ahead read by `updated_at` (so a lost change was
+    /// skipped by the watermark).
+    fn by_watermark(&self) -> bool {
+        !self.two_way
+            && (self.strategy == WATERMARK
+                || self
+                    .ahead(false)
+                    .is_some_and(|r| !r.p.two_way && r.p.strategy == WATERMARK))
+    }
+
+    /// Bookkeeping after every handler: an account that no run will bring
+    /// any more gets a [`Loss`] naming the event that lost it (the write
+    /// that made it, when the handler wrote the row; else the event being
+    /// handled); one that something will copy again loses its record.
+    fn reckon(&mut self, at: Moment, cause: Cause) {
+        let fates = self.fates(false);
+        for (i, fate) in fates.into_iter().enumerate() {
+            if fate != Fate::Nowhere {
+                self.skipped[i] = None;
+            } else if self.skipped[i].is_none() {
+                self.skipped[i] = Some(self.loss_of(i, at, cause));
+            }
+        }
+        // A run that lost a request or a reply will time out (unless a
+        // duplicate of it still arrives, which the meter sees on the
+        // links): then what counts is where the next run starts. Keep the
+        // losses of that future apart, from the moment it began.
+        if self.run.as_ref().is_some_and(|r| r.lost_at.is_some()) {
+            let fates = self.fates(true);
+            for (i, fate) in fates.into_iter().enumerate() {
+                if fate != Fate::Nowhere {
+                    self.skipped_doomed[i] = None;
+                } else if self.skipped_doomed[i].is_none() {
+                    self.skipped_doomed[i] = Some(self.loss_of(i, at, cause));
+                }
+            }
+        } else {
+            self.skipped_doomed = [None; ACCOUNTS as usize];
+        }
+    }
+
+    /// The run in progress is gone (aborted or crashed): if it had lost a
+    /// message, the losses foreseen since then are the real ones.
+    fn run_ended(&mut self) {
+        for i in 0..ACCOUNTS as usize {
+            if self.skipped[i].is_none() {
+                self.skipped[i] = self.skipped_doomed[i];
+            }
+        }
+        self.skipped_doomed = [None; ACCOUNTS as usize];
+    }
+
+    /// The loss of account `i + 1`'s change, found while handling `at`:
+    /// named after the row's write in that handler if there was one (a
+    /// late copy overwriting the warehouse, a source edit stamped behind
+    /// the watermark), else after `at`.
+    fn loss_of(&self, i: usize, at: Moment, cause: Cause) -> Loss {
+        let now = |e: Option<EventId>| e.filter(|&e| e > at.event);
+        let (s, w) = (&self.src[i], &self.wh[i]);
+        let page_end = self.run.as_ref().map(|r| r.next);
+        let (how, id, event) = if let Some(e) = now(w.event) {
+            (OVERWRITTEN_LATE, s.last_entry, e)
+        } else if let Some(e) = now(s.event).filter(|_| s.origin != Side::Source) {
+            (OVERWRITTEN_SOURCE, s.last_entry, e)
+        } else if !self.two_way && !self.copyable(i) {
+            (KEPT_VERSION, s.last_entry, at.event)
+        } else if !self.two_way && w.origin == Side::Warehouse {
+            (ORPHANED, w.last_own, at.event)
+        } else if self.by_watermark() {
+            match now(s.event) {
+                Some(e) => (SKIPPED_BEHIND, s.last_entry, e),
+                None if cause == Cause::Page && page_end == Some(s.stamp) => {
+                    (SKIPPED_TIE, s.last_entry, at.event)
+                }
+                None => (SKIPPED_BEHIND, s.last_entry, at.event),
+            }
+        } else {
+            (PASSED, s.last_entry, now(s.event).unwrap_or(at.event))
+        };
+        Loss {
+            id,
+            how,
+            when: Moment { at: at.at, event },
+        }
+    }
+
+    /// [`BackgroundSync::reckon`] at the end of a handler.
+    fn reckon_now(&mut self, ctx: &Ctx<'_, SyncMsg>, cause: Cause) {
+        let at = Moment {
+            at: ctx.now(),
+            event: ctx.cause().unwrap_or(EventId(0)),
+        };
+        self.reckon(at, cause);
+    }
+
+    /// True when `img`, written at `to` by a write that saw `to`'s log up
+    /// to `seen`, would make account `img.id` equal on both sides (it
+    /// carries what the other side holds now, and lands without a
+    /// conflict).
+    fn fixes(&self, to: NodeId, img: &RowImage, seen: u64) -> bool {
+        let Some(i) = (img.id as usize)
+            .checked_sub(1)
+            .filter(|&i| i < ACCOUNTS as usize)
+        else {
+            return false;
+        };
+        let (side, local, truth) = if to == WAREHOUSE {
+            (Side::Warehouse, &self.wh[i], &self.src[i])
+        } else {
+            (Side::Source, &self.src[i], &self.wh[i])
+        };
+        let conflict = self.two_way
+            && local.local_lsn > seen
+            && local.origin == side
+            && local.balance != img.balance;
+        // One-way, the warehouse takes the source's version only from a
+        // row the source wrote itself, and a write to the source gives it
+        // a version the warehouse lacks.
+        let versions = self.two_way
+            || (to == WAREHOUSE
+                && match img.origin {
+                    Side::Source => img.version,
+                    Side::Warehouse => local.version,
+                } == truth.version);
+        !conflict && versions && img.balance == truth.balance && img.siblings == truth.siblings
+    }
+
+    /// The warehouse's standing: diverged when a change is lost (skipped by
+    /// the watermark, overwritten late, thrown away by last-writer-wins);
+    /// else where every missing change is (in a write on a link, in the
+    /// run in progress, in the change log for the next run, being retried
+    /// after aborted runs) and, when they cannot move, what they wait on
+    /// (the job or a store down, a link cut or held, runs failing for
+    /// longer than the settle time).
+    pub(crate) fn standing(&self, env: &Env<'_, SyncMsg>) -> Standing {
+        // One pass over the messages on links: is the run's request or
+        // reply still on its way, and which accounts ride in a write.
+        let mut alive = false;
+        let mut riding = [None; ACCOUNTS as usize];
+        for (f, place, msg) in env.flights() {
+            // (A message the network will lose still counts: the meter
+            // tells the present, not what the dice hold.)
+            let Some(m) = msg else { continue };
+            if let SyncMsg::Apply { rows, seen, .. } = m {
+                for img in rows {
+                    if self.fixes(f.to, img, *seen) {
+                        let slot = &mut riding[(img.id - 1) as usize];
+                        if *slot != Some(Place::InFlight) {
+                            *slot = Some(place);
+                        }
+                    }
+                }
+            }
+            alive |= self.awaited(f.from, f.to, m);
+        }
+        let doomed = self.run.is_some() && !alive;
+        // A doomed run will abort: what counts is where the next one starts.
+        let fates = self.fates(doomed);
+        let mut w = Whereabouts::new();
+        let mut first: Option<Loss> = None;
+        let mut count = 0u32;
+        let mut lose = |l: Loss, n: u32| {
+            count += 1 + n;
+            if first.is_none_or(|f| (l.when.event, l.id) < (f.when.event, f.id)) {
+                first = Some(l);
+            }
+        };
+        for (i, fate) in fates.into_iter().enumerate() {
+            if let Some((l, n)) = self.overwritten[i] {
+                lose(l, n);
+            }
+            if fate == Fate::Fresh {
+                continue;
+            }
+            if let Some(place) = riding[i] {
+                w.add(place, 1);
+                continue;
+            }
+            let place = match fate {
+                Fate::Fresh => continue,
+                Fate::Applying => Place::Retrying,
+                Fate::Running if doomed => Place::Retrying,
+                Fate::Running => Place::Running,
+                Fate::NextRun if self.failing.is_some() => Place::Retrying,
+                Fate::NextRun => Place::ChangeLog,
+                Fate::Nowhere => match if doomed {
+                    self.skipped_doomed[i]
+                } else {
+                    self.skipped[i]
+                } {
+                    Some(l) => {
+                        lose(l, 0);
+                        continue;
+                    }
+                    None => {
+                        debug_assert!(
+                            false,
+                            "account {} lost without a record (doomed {doomed}, alive fate {:?}, run {:?}, cp {:?}, strategy {}, two-way {})",
+                            i + 1,
+                            self.fates(false)[i],
+                            self.run.as_ref().map(|r| (&r.p, r.phase, r.next, r.more)),
+                            self.checkpoint,
+                            self.strategy,
+                            self.two_way
+                        );
+                        Place::ChangeLog
+                    }
+                },
+            };
+            w.add(place, 1);
+        }
+        if let Some(loss) = first {
+            return Standing::Diverged {
+                loss,
+                more: count - 1,
+            };
+        }
+        if w.is_empty() {
+            return Standing::Converged;
+        }
+        let warehouse_side = env
+            .blocker(JOB, WAREHOUSE)
+            .or_else(|| env.blocker(WAREHOUSE, JOB));
+        let source_side = || {
+            env.blocker(JOB, SOURCE)
+                .or_else(|| env.blocker(SOURCE, JOB))
+        };
+        let failing = self
+            .failing
+            .filter(|&(since, _)| env.now.saturating_sub(since) > self.settle_time())
+            .map(|(since, node)| Blocker::Failing { node, since });
+        let moving = w.at(Place::InFlight) > 0;
+        let blocker = warehouse_side
+            .or_else(|| if moving { None } else { source_side() })
+            .or(failing);
+        Standing::behind(w, blocker)
+    }
+}
+
+impl BackgroundSync {
+    fn message(&mut self, ctx: &mut Ctx<'_, SyncMsg>, from: NodeId, msg: SyncMsg) {
+        let node = ctx.node();
+        if node == JOB {
+            self.on_job_message(ctx, from, msg);
+            return;
+        }
+        let side = if node == SOURCE {
+            Side::Source
+        } else {
+            Side::Warehouse
+        };
+        match msg {
+            SyncMsg::Fetch {
+                epoch,
+                query,
+                limit,
+            } => {
+                let (rows, next, more) = self.serve_fetch(side, &query, limit);
+                ctx.send(
+                    from,
+                    SyncMsg::Page {
+                        epoch,
+                        rows,
+                        next,
+                        more,
+                    },
+                );
+            }
+            SyncMsg::Apply { epoch, rows, seen } => {
+                // Bookkeeping for the meter: the batch being written has
+                // landed (a late copy overwriting it from now on is a loss).
+                if let Some(run) = self.run.as_mut().filter(|r| r.epoch == epoch) {
+                    run.applying.clear();
+                }
+                let count = self.apply_rows(ctx, side, &rows, seen);
+                ctx.act_as(node);
+                ctx.send(from, SyncMsg::Applied { epoch, count });
+            }
+            _ => {}
+        }
+    }
+
+    fn timer(&mut self, ctx: &mut Ctx<'_, SyncMsg>, timer: TimerId, tag: u64) {
+        match (ctx.node(), tag) {
+            (SOURCE, TAG_WRITE) => {
+                if ctx.rng().below(10) < 7 {
+                    self.random_edit(ctx);
+                } else {
+                    self.transfer(ctx);
+                }
+            }
+            (WAREHOUSE, TAG_WRITE) => {
+                let i = ctx.rng().below(ACCOUNTS as u64) as usize;
+                let delta = ctx.rng().between(1, 30) as i64;
+                let b = self.wh[i].balance - delta;
+                self.warehouse_write(ctx, i, b);
+            }
+            (JOB, TAG_TICK) => match &self.run {
+                Some(r) => {
+                    ctx.note(format!(
+                        "run #{} is still going; this tick is skipped",
+                        r.p.number
+                    ));
+                }
+                None => self.start_run(ctx),
+            },
+            (JOB, TAG_TIMEOUT) if self.run.as_ref().is_some_and(|r| r.timeout == Some(timer)) => {
+                self.abort_run(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn restart(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+        let node = ctx.node();
+        self.arm(ctx, node);
+        if node == JOB {
+            if !self.checkpoint_on || self.checkpoint.is_none() {
+                ctx.note(
+                    "the job lost its place in the run; it starts over from the last finished run",
+                );
+            }
+            self.start_run(ctx);
+        }
+    }
+
+    fn toggle(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, on: bool) {
+        match id {
+            "checkpoint" => {
+                self.checkpoint_on = on;
+                if !on {
+                    self.checkpoint = None;
+                }
+            }
+            "two_way" => {
+                self.two_way = on;
+                self.arm(ctx, WAREHOUSE);
+                for i in 0..ACCOUNTS as usize {
+                    self.touch(i, ctx.now());
+                }
+            }
+            "siblings" => self.siblings = on,
+            "workload" => {
+                self.workload = on;
+                self.arm(ctx, SOURCE);
+                self.arm(ctx, WAREHOUSE);
+            }
+            _ => {}
+        }
+    }
+
+    fn set(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, value: i64) {
+        match id {
+            "strategy" => {
+                self.strategy = value;
+                if value == WATERMARK {
+                    // Start the watermark at the last finished run.
+                    self.committed_stamp = self.last_sync_at.map_or(0, |t| t as i64);
+                }
+            }
+            "interval" => {
+                self.interval = value as Time;
+                self.arm(ctx, JOB);
+            }
+            "batch" => self.batch = value as u16,
+            "skew" => self.skew = value,
+            "write_every" => {
+                self.write_every = value as Time;
+                self.arm(ctx, SOURCE);
+                self.arm(ctx, WAREHOUSE);
+            }
+            _ => {}
+        }
+    }
+
+    fn action(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str) {
+        let need = if id == "sync_now" { JOB } else { SOURCE };
+        if !ctx.is_up(need) {
+            ctx.note("that service is down");
+            return;
+        }
+        match id {
+            "write" => self.random_edit(ctx),
+            "transfer" => self.transfer(ctx),
+            "concurrent" => {
+                if !self.two_way {
+                    ctx.note(
+                        "with one-way sync the warehouse is read-only; turn on two-way sync first",
+                    );
+                    return;
+                }
+                let stamp = self.source_clock(ctx.now());
+                let b = self.src[2].balance + 20;
+                self.source_write(ctx, 2, b, stamp, "edited at the source");
+                if ctx.is_up(WAREHOUSE) {
+                    let b = self.wh[2].balance - 30;
+                    self.warehouse_write(ctx, 2, b);
+                }
+            }
+            "sync_now" if self.run.is_none() => self.start_run(ctx),
+            "resolve" => {
+                let stamp = self.source_clock(ctx.now());
+                for i in 0..ACCOUNTS as usize {
+                    if let Some(&max) = self.src[i].siblings.iter().max() {
+                        self.source_write(
+                            ctx,
+                            i,
+                            max,
+                            stamp,
+                            "conflict resolved by a person, keeping the larger balance",
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -1270,188 +2004,87 @@ impl Scenario for BackgroundSync {
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, SyncMsg>, from: NodeId, msg: SyncMsg) {
-        let node = ctx.node();
-        if node == JOB {
-            self.on_job_message(ctx, from, msg);
-            return;
-        }
-        let side = if node == SOURCE {
-            Side::Source
+        let cause = if matches!(msg, SyncMsg::Page { .. }) {
+            Cause::Page
         } else {
-            Side::Warehouse
+            Cause::Other
         };
-        match msg {
-            SyncMsg::Fetch {
-                epoch,
-                query,
-                limit,
-            } => {
-                let (rows, next, more) = self.serve_fetch(side, &query, limit);
-                ctx.send(
-                    from,
-                    SyncMsg::Page {
-                        epoch,
-                        rows,
-                        next,
-                        more,
-                    },
-                );
-            }
-            SyncMsg::Apply { epoch, rows, seen } => {
-                let count = self.apply_rows(ctx, side, &rows, seen);
-                ctx.act_as(node);
-                ctx.send(from, SyncMsg::Applied { epoch, count });
-            }
-            _ => {}
-        }
+        self.message(ctx, from, msg);
+        self.reckon_now(ctx, cause);
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, SyncMsg>, timer: TimerId, tag: u64) {
-        match (ctx.node(), tag) {
-            (SOURCE, TAG_WRITE) => {
-                if ctx.rng().below(10) < 7 {
-                    self.random_edit(ctx);
-                } else {
-                    self.transfer(ctx);
-                }
-            }
-            (WAREHOUSE, TAG_WRITE) => {
-                let i = ctx.rng().below(ACCOUNTS as u64) as usize;
-                let delta = ctx.rng().between(1, 30) as i64;
-                let b = self.wh[i].balance - delta;
-                self.warehouse_write(ctx, i, b);
-            }
-            (JOB, TAG_TICK) => match &self.run {
-                Some(r) => {
-                    ctx.note(format!(
-                        "run #{} is still going; this tick is skipped",
-                        r.p.number
-                    ));
-                }
-                None => self.start_run(ctx),
-            },
-            (JOB, TAG_TIMEOUT) if self.run.as_ref().is_some_and(|r| r.timeout == Some(timer)) => {
-                self.abort_run(ctx);
-            }
-            _ => {}
-        }
+        self.timer(ctx, timer, tag);
+        self.reckon_now(ctx, Cause::Other);
     }
 
-    fn on_crash(&mut self, node: NodeId, _at: crate::sim::Moment) {
+    fn on_crash(&mut self, node: NodeId, at: Moment) {
         match node {
             SOURCE => self.src_timer = None,
             WAREHOUSE => self.wh_timer = None,
             JOB => {
                 self.run = None;
                 self.tick = None;
+                self.run_ended();
             }
             _ => {}
+        }
+        // A crash only loses the job's volatile place in a run; the run it
+        // restarts reads from a durable cursor at or before it.
+        self.reckon(at, Cause::Other);
+    }
+
+    fn on_lost(&mut self, wire: &Wire<SyncMsg>, from: NodeId, to: NodeId, at: Moment) {
+        // Usually the run times out and reads the rows again: nothing is
+        // lost. But a write that carried the only fix for an account the
+        // cursor has already passed (a duplicate reply moved the run on)
+        // takes that change with it.
+        let Wire::App(msg) = wire else { return };
+        if self.awaited(from, to, msg) {
+            let run = self.run.as_mut().expect("awaited by a run");
+            if run.lost_at.is_none() {
+                run.lost_at = Some(at);
+                self.reckon(at, Cause::Other);
+            }
+        }
+        let SyncMsg::Apply { rows, seen, .. } = msg else {
+            return;
+        };
+        let fixed: Vec<usize> = rows
+            .iter()
+            .filter(|img| self.fixes(to, img, *seen))
+            .map(|img| (img.id - 1) as usize)
+            .filter(|&i| i < ACCOUNTS as usize)
+            .collect();
+        for i in fixed {
+            for l in [&mut self.skipped[i], &mut self.skipped_doomed[i]]
+                .into_iter()
+                .flatten()
+            {
+                l.how = DROPPED;
+                l.when = at;
+            }
         }
     }
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
-        let node = ctx.node();
-        self.arm(ctx, node);
-        if node == JOB {
-            if !self.checkpoint_on || self.checkpoint.is_none() {
-                ctx.note(
-                    "the job lost its place in the run; it starts over from the last finished run",
-                );
-            }
-            self.start_run(ctx);
-        }
+        self.restart(ctx);
+        self.reckon_now(ctx, Cause::Other);
     }
 
     fn on_toggle(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, on: bool) {
-        match id {
-            "checkpoint" => {
-                self.checkpoint_on = on;
-                if !on {
-                    self.checkpoint = None;
-                }
-            }
-            "two_way" => {
-                self.two_way = on;
-                self.arm(ctx, WAREHOUSE);
-                for i in 0..ACCOUNTS as usize {
-                    self.touch(i, ctx.now());
-                }
-            }
-            "siblings" => self.siblings = on,
-            "workload" => {
-                self.workload = on;
-                self.arm(ctx, SOURCE);
-                self.arm(ctx, WAREHOUSE);
-            }
-            _ => {}
-        }
+        self.toggle(ctx, id, on);
+        self.reckon_now(ctx, Cause::Other);
     }
 
     fn on_set(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, value: i64) {
-        match id {
-            "strategy" => {
-                self.strategy = value;
-                if value == WATERMARK {
-                    // Start the watermark at the last finished run.
-                    self.committed_stamp = self.last_sync_at.map_or(0, |t| t as i64);
-                }
-            }
-            "interval" => {
-                self.interval = value as Time;
-                self.arm(ctx, JOB);
-            }
-            "batch" => self.batch = value as u16,
-            "skew" => self.skew = value,
-            "write_every" => {
-                self.write_every = value as Time;
-                self.arm(ctx, SOURCE);
-                self.arm(ctx, WAREHOUSE);
-            }
-            _ => {}
-        }
+        self.set(ctx, id, value);
+        self.reckon_now(ctx, Cause::Other);
     }
 
     fn on_action(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str) {
-        let need = if id == "sync_now" { JOB } else { SOURCE };
-        if !ctx.is_up(need) {
-            ctx.note("that service is down");
-            return;
-        }
-        match id {
-            "write" => self.random_edit(ctx),
-            "transfer" => self.transfer(ctx),
-            "concurrent" => {
-                if !self.two_way {
-                    ctx.note(
-                        "with one-way sync the warehouse is read-only; turn on two-way sync first",
-                    );
-                    return;
-                }
-                let stamp = self.source_clock(ctx.now());
-                let b = self.src[2].balance + 20;
-                self.source_write(ctx, 2, b, stamp, "edited at the source");
-                if ctx.is_up(WAREHOUSE) {
-                    let b = self.wh[2].balance - 30;
-                    self.warehouse_write(ctx, 2, b);
-                }
-            }
-            "sync_now" if self.run.is_none() => self.start_run(ctx),
-            "resolve" => {
-                let stamp = self.source_clock(ctx.now());
-                for i in 0..ACCOUNTS as usize {
-                    if let Some(&max) = self.src[i].siblings.iter().max() {
-                        self.source_write(
-                            ctx,
-                            i,
-                            max,
-                            stamp,
-                            "conflict resolved by a person, keeping the larger balance",
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
+        self.action(ctx, id);
+        self.reckon_now(ctx, Cause::Other);
     }
 
     fn describe(&self, msg: &SyncMsg) -> String {
@@ -1485,7 +2118,7 @@ impl Scenario for BackgroundSync {
         }
     }
 
-    fn views(&self, _env: &Env<'_, SyncMsg>) -> Vec<ViewStatus> {
+    fn views(&self, env: &Env<'_, SyncMsg>) -> Vec<ViewStatus> {
         let differing = self.differing();
         vec![ViewStatus {
             name: "Warehouse".into(),
@@ -1494,8 +2127,8 @@ impl Scenario for BackgroundSync {
             total: ACCOUNTS as u32,
             unit: "accounts",
             lag_since: differing.iter().filter_map(|&a| self.lag_of(a)).min(),
-            noun: crate::sim::Noun::new("update", "updates"),
-            standing: crate::sim::Standing::Converged,
+            noun: CHANGE,
+            standing: self.standing(env),
         }]
     }
 
