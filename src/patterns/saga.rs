@@ -748,6 +748,7 @@ struct Losses {
 struct Before {
     runs: usize,
     compensations: usize,
+    ended: bool,
     status: Option<OrderStatus>,
     reservation: Option<ReservationState>,
 }
@@ -1210,6 +1211,7 @@ impl Saga {
         Before {
             runs: r.map_or(0, |r| r.runs.len()),
             compensations: r.map_or(0, |r| r.compensations.len()),
+            ended: r.is_some_and(|r| r.end.is_some()),
             status: self.orders.get(&saga).map(|o| o.status),
             reservation: self.reservations.get(&saga).map(|r| r.state),
         }
@@ -1271,7 +1273,28 @@ impl Saga {
             Op::Undo(Step::Order) if before.status == Some(OrderStatus::Approved) => {
                 (Side::Both, "was cancelled after it was approved")
             }
-            _ => return,
+            // A late request acted on after the saga had decided its end.
+            Op::Do(Step::Payment) if before.ended => {
+                (Side::Pay, "was charged after its saga had ended")
+            }
+            Op::Undo(Step::Payment) if before.ended => {
+                (Side::Pay, "was refunded after its saga had ended")
+            }
+            Op::Do(Step::Inventory) if before.ended => {
+                (Side::Stock, "had stock reserved after its saga had ended")
+            }
+            Op::Undo(Step::Inventory) if before.ended => {
+                (Side::Stock, "had stock released after its saga had ended")
+            }
+            Op::Do(Step::Shipping) if before.ended => {
+                (Side::Stock, "had a courier booked after its saga had ended")
+            }
+            _ => {
+                if !before.ended && r.end.is_some() {
+                    self.judge_end(now, saga, event);
+                }
+                return;
+            }
         };
         let loss = Loss {
             id: saga,
@@ -1283,6 +1306,45 @@ impl Saga {
         }
         if side != Side::Pay {
             self.losses.stock.entry(saga).or_insert(loss);
+        }
+    }
+
+    /// The saga just ended (approved or cancelled by `event`): an end that
+    /// disagrees with the payment or the stock, with nothing recorded yet
+    /// to explain it, is named by that event (for instance a repeated
+    /// request that failed after the first had charged the card, so the
+    /// saga compensated a payment it believed never happened).
+    fn judge_end(&mut self, now: Time, saga: u64, event: EventId) {
+        let Some(o) = self.orders.get(&saga) else {
+            return;
+        };
+        let when = Moment { at: now, event };
+        let cancelled = o.status == OrderStatus::Cancelled;
+        if !agrees_with_payment(o, self.charges.get(&saga)) {
+            let net = self.charges.get(&saga).map_or(0, Charge::net);
+            let how = match (cancelled, net > 0) {
+                (true, true) => "was cancelled but never refunded",
+                (true, false) => "was cancelled with more refunded than charged",
+                (false, true) => "was approved and charged the wrong amount",
+                (false, false) => "was approved without being charged",
+            };
+            self.losses.pay.entry(saga).or_insert(Loss {
+                id: saga,
+                how,
+                when,
+            });
+        }
+        if !agrees_with_stock(o, self.reservations.get(&saga)) {
+            let how = if cancelled {
+                "was cancelled with its stock still held"
+            } else {
+                "was approved without its goods shipped"
+            };
+            self.losses.stock.entry(saga).or_insert(Loss {
+                id: saga,
+                how,
+                when,
+            });
         }
     }
 
