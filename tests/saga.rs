@@ -1134,8 +1134,14 @@ const CRASHABLE: [NodeId; 6] = [ORDER, ORCHESTRATOR, BROKER, PAYMENT, INVENTORY,
 /// A random schedule of faults over the first 20 s (crash and restart,
 /// cut and heal, hold and release, drop or duplicate a message in flight),
 /// then everything healed and the workload stopped at 22 s; observes
-/// every event until the settle time has passed.
-fn random_run(seed: u64, choreography: bool, idempotent: bool) -> (Sim<Saga>, [u32; 4]) {
+/// every event until the settle time has passed. Returns the run, how
+/// often each state was seen, and the standings at the settle deadline if
+/// some view was still catching up then (the run then goes on 30 s more).
+fn random_run(
+    seed: u64,
+    choreography: bool,
+    idempotent: bool,
+) -> (Sim<Saga>, [u32; 4], Option<Vec<Standing>>) {
     let mut rng = Lcg(seed * 7919 + choreography as u64);
     let mut sim = Sim::with_script(
         Saga::default(),
@@ -1210,8 +1216,21 @@ fn random_run(seed: u64, choreography: bool, idempotent: bool) -> (Sim<Saga>, [u
         sim.apply(Command::Restart { node }).unwrap();
     }
     sim.apply(toggle("workload", false)).unwrap();
-    let end = sim.now() + 400 + Saga::default().settle_time();
-    watch(&mut sim, end, &mut observe);
+    // Restarts take 400 ms; then the settle time.
+    let deadline = sim.now() + 400 + Saga::default().settle_time();
+    watch(&mut sim, deadline, &mut observe);
+    let late = views(&sim)
+        .iter()
+        .any(|v| {
+            matches!(
+                v.standing.kind(),
+                StandingKind::CatchingUp | StandingKind::Stuck
+            )
+        })
+        .then(|| views(&sim).iter().map(|v| v.standing).collect::<Vec<_>>());
+    if late.is_some() {
+        watch(&mut sim, deadline + 30_000, &mut observe);
+    }
 
     // Diverged is sticky, and keeps naming the same first loss or an earlier one.
     for view in 0..2 {
@@ -1219,13 +1238,14 @@ fn random_run(seed: u64, choreography: bool, idempotent: bool) -> (Sim<Saga>, [u
             .iter()
             .position(|h| h.1[view] == StandingKind::Diverged);
         if let Some(i) = first {
-            for h in &history[i..] {
+            for w in history[i..].windows(2) {
                 assert_eq!(
-                    h.1[view],
+                    w[1].1[view],
                     StandingKind::Diverged,
                     "seed {seed} choreography {choreography}: view {view} left diverged at {}",
-                    h.0
+                    w[1].0
                 );
+                assert!(w[1].2[view] <= w[0].2[view], "seed {seed}: {w:?}");
             }
         }
     }
@@ -1235,7 +1255,7 @@ fn random_run(seed: u64, choreography: bool, idempotent: bool) -> (Sim<Saga>, [u
             seen[k as usize] += 1;
         }
     }
-    (sim, seen)
+    (sim, seen, late)
 }
 
 /// Whatever the faults, once they heal and orders stop, each view ends
@@ -1287,23 +1307,45 @@ fn settles_honestly(sim: &Sim<Saga>, what: &str) -> [StandingKind; 2] {
     [v[0].standing.kind(), v[1].standing.kind()]
 }
 
+/// A view still catching up at the settle deadline must be really on its
+/// way: only choreographed events queued in the broker (not stuck). This
+/// happens rarely: a redelivered or duplicated record is answered from the
+/// idempotency table by publishing its event again, so duplicates of a
+/// saga's events pile up in its partition and take a while to drain.
+fn late_but_moving(late: &[Standing], what: &str) {
+    for s in late {
+        match s {
+            Standing::Converged | Standing::Diverged { .. } => {}
+            Standing::CatchingUp(w) => assert_eq!(w.at(Place::Broker), w.total(), "{what}: {s:?}"),
+            Standing::Stuck { .. } => panic!("{what}: still stuck after the settle time: {s:?}"),
+        }
+    }
+}
+
 #[test]
 fn random_fault_schedules_end_converged_or_diverged_naming_the_losing_event() {
-    let (mut ends, mut stuck_runs) = (Vec::new(), 0);
-    for seed in 1..=12 {
+    let (mut ends, mut stuck_runs, mut late_runs) = (Vec::new(), 0, 0);
+    for seed in 1..=40 {
         for choreography in [false, true] {
-            let (sim, seen) = random_run(seed, choreography, true);
+            let (sim, seen, late) = random_run(seed, choreography, true);
             stuck_runs += (seen[StandingKind::Stuck as usize] > 0) as u32;
             let what = format!("seed {seed} choreography {choreography}");
+            if let Some(late) = &late {
+                assert!(
+                    choreography,
+                    "{what}: orchestrated sagas settle in time: {late:?}"
+                );
+                late_but_moving(late, &what);
+                late_runs += 1;
+            }
             let end = settles_honestly(&sim, &what);
-            println!("{what}: seen {seen:?}, ends {end:?}");
             if !choreography {
                 // The durable saga log and the step timer bring every
                 // orchestrated saga to its end, whatever the network lost.
                 assert_eq!(end, [StandingKind::Converged; 2], "{what}");
                 assert!(holds(&sim), "{what}: {:?}", sim.check_status());
             }
-            if end == [StandingKind::Converged; 2] {
+            if end == [StandingKind::Converged; 2] && late.is_none() {
                 assert!(
                     sim.check_status()
                         .iter()
@@ -1321,18 +1363,25 @@ fn random_fault_schedules_end_converged_or_diverged_naming_the_losing_event() {
         "some choreographed event was lost for good: {ends:?}"
     );
     assert!(
-        stuck_runs >= 16,
-        "most schedules leave sagas stuck for a while: {stuck_runs} of 24"
+        stuck_runs >= 50,
+        "most schedules leave sagas stuck for a while: {stuck_runs} of 80"
+    );
+    assert!(
+        late_runs <= 2,
+        "{late_runs} of 80 runs still catching up at the settle deadline"
     );
 }
 
 #[test]
 fn random_duplicates_without_idempotency_diverge_where_the_checks_fail() {
     let mut diverged = 0;
-    for seed in 1..=6 {
+    for seed in 1..=20 {
         for choreography in [false, true] {
-            let (sim, _) = random_run(seed, choreography, false);
+            let (sim, _, late) = random_run(seed, choreography, false);
             let what = format!("seed {seed} choreography {choreography}, no idempotency");
+            if let Some(late) = &late {
+                late_but_moving(late, &what);
+            }
             let end = settles_honestly(&sim, &what);
             let status = sim.check_status();
             // Money or stock not conserved is never shown as converged.
@@ -1345,7 +1394,7 @@ fn random_duplicates_without_idempotency_diverge_where_the_checks_fail() {
             diverged += end.contains(&StandingKind::Diverged) as u32;
         }
     }
-    assert!(diverged > 0);
+    assert!(diverged >= 10, "{diverged} of 40 runs diverged");
 }
 
 #[test]
