@@ -564,3 +564,878 @@ fn every_toggle_setting_and_action_is_accepted() {
     assert_eq!(info.checks.len(), sim.check_status().len());
     sim.run_until(5_000);
 }
+
+// ----- standings: converged, catching up, stuck, diverged -------------------
+
+use converge::sim::core::NodeStatus;
+use converge::sim::scenario::ViewStatus;
+use converge::sim::trace::{DropReason, TraceKind};
+use converge::sim::types::fmt_secs;
+use converge::sim::wire::Wire;
+
+const PAYMENTS: usize = 0;
+const STOCK: usize = 1;
+
+fn views(sim: &Sim<Saga>) -> Vec<ViewStatus> {
+    let w = sim.world();
+    w.model.views(&w.env())
+}
+
+/// Runs to `until`, calling `look` after every event and script entry.
+fn watch(sim: &mut Sim<Saga>, until: Time, mut look: impl FnMut(&Sim<Saga>)) {
+    while sim
+        .world()
+        .core
+        .next_event_time()
+        .is_some_and(|t| t <= until)
+    {
+        if !sim.step() {
+            break;
+        }
+        look(sim);
+    }
+    sim.run_until(until);
+    look(sim);
+}
+
+/// What every observation must satisfy, whatever the faults: a view that
+/// differs is never called converged (the frame's fallback is never
+/// needed), and no saga is ever counted in the "never expected" place.
+fn honest(sim: &Sim<Saga>) {
+    for v in views(sim) {
+        assert!(
+            v.differing == 0 || v.standing != Standing::Converged,
+            "{} differs on {} orders but says converged at {}",
+            v.name,
+            v.differing,
+            sim.now()
+        );
+        if let Standing::CatchingUp(w) | Standing::Stuck { at: w, .. } = v.standing {
+            assert_eq!(
+                w.at(Place::Running),
+                0,
+                "{} at {}: a saga with nothing on its way: {:?}",
+                v.name,
+                sim.now(),
+                v.standing
+            );
+        }
+        assert_eq!(v.noun, Noun::new("order", "orders"));
+    }
+}
+
+fn kinds(sim: &Sim<Saga>) -> [StandingKind; 2] {
+    let v = views(sim);
+    [v[PAYMENTS].standing.kind(), v[STOCK].standing.kind()]
+}
+
+fn detail(sim: &Sim<Saga>, view: usize) -> String {
+    Playground::frame(sim).views[view].detail.clone()
+}
+
+/// The loss names an event that is in the trace, at the loss's time.
+fn named_event(sim: &Sim<Saga>, loss: &Loss) -> TraceKind {
+    let ev = sim
+        .world()
+        .trace
+        .get(loss.when.event)
+        .unwrap_or_else(|| panic!("{loss:?} names an event not in the trace"));
+    assert_eq!(ev.time, loss.when.at, "{loss:?}");
+    ev.kind.clone()
+}
+
+fn text_of(sim: &Sim<Saga>, id: EventId) -> String {
+    match &sim.world().trace.get(id).unwrap().detail {
+        Detail::Text(t) => t.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_default_workload_without_faults_is_only_ever_converged_or_catching_up() {
+    let mut retried = false;
+    for choreography in [false, true] {
+        let mut sim = Sim::with_script(
+            Saga::default(),
+            11,
+            vec![at(0, toggle("choreography", choreography))],
+        )
+        .unwrap();
+        let (mut seen, mut places) = ([0u32; 4], Whereabouts::new());
+        watch(&mut sim, 30_000, |sim| {
+            honest(sim);
+            for v in views(sim) {
+                seen[v.standing.kind() as usize] += 1;
+                if let Standing::CatchingUp(w) = v.standing {
+                    for p in [Place::InFlight, Place::Broker, Place::Retrying] {
+                        places.add(p, w.at(p).min(1));
+                    }
+                }
+            }
+        });
+        let [converged, catching_up, stuck, diverged] = seen;
+        assert_eq!(
+            (stuck, diverged),
+            (0, 0),
+            "choreography {choreography}: {seen:?}"
+        );
+        assert!(
+            converged > 10 && catching_up > 100,
+            "both states are seen: {seen:?}"
+        );
+        assert!(places.at(Place::InFlight) > 0, "steps on links: {places:?}");
+        let failed = texts(&sim)
+            .iter()
+            .filter(|t| t.contains("failed this time"))
+            .count();
+        if failed > 0 {
+            assert!(
+                places.at(Place::Retrying) > 0,
+                "failed compensations wait for a retry: {places:?}"
+            );
+            retried = true;
+        }
+        if choreography {
+            assert!(
+                places.at(Place::Broker) > 0,
+                "events in the broker: {places:?}"
+            );
+        }
+    }
+    assert!(retried, "some compensation failed and was retried");
+}
+
+#[test]
+fn a_saga_mid_way_is_catching_up_even_while_no_order_differs() {
+    // Order created, payment not charged yet: both views agree row by row,
+    // but the saga has work to finish, so neither may say converged.
+    let mut script = calm(false);
+    script.push(at(0, place()));
+    let mut sim = run(1, script, 0);
+    let mut mid_way_agreeing = 0;
+    watch(&mut sim, 8_000, |sim| {
+        honest(sim);
+        let open = !sim.world().model.ledger.open.is_empty()
+            || !sim.world().model.orchestrator.open.is_empty();
+        for v in views(sim) {
+            if open {
+                assert_eq!(v.standing.kind(), StandingKind::CatchingUp, "{v:?}");
+                if v.differing == 0 {
+                    mid_way_agreeing += 1;
+                }
+            }
+        }
+    });
+    assert!(mid_way_agreeing > 0);
+    assert_eq!(kinds(&sim), [StandingKind::Converged; 2]);
+    assert!(Playground::frame(&sim)
+        .headline()
+        .starts_with("All replicas converged"));
+}
+
+#[test]
+fn cutting_orchestrator_from_payment_is_stuck_naming_the_link_until_it_heals() {
+    // The example: every new order stalls before its payment, and
+    // no order differs from its payment; the meter must not say converged.
+    let script = vec![at(
+        4_100,
+        Command::Partition {
+            a: ORCHESTRATOR,
+            b: PAYMENT,
+        },
+    )];
+    let mut sim = Sim::with_script(Saga::default(), 1, script).unwrap();
+    let mut stuck_since = None;
+    watch(&mut sim, 12_000, |sim| {
+        honest(sim);
+        if sim.now() >= 5_500 {
+            assert_eq!(kinds(sim), [StandingKind::Stuck; 2], "at {}", sim.now());
+            stuck_since.get_or_insert(sim.now());
+        }
+    });
+    let f = Playground::frame(&sim);
+    assert_eq!(f.headline(), "Stuck: Orders vs payments, Orders vs stock");
+    let d = detail(&sim, PAYMENTS);
+    assert!(
+        d.ends_with(" orders waiting: link Orchestrator → Payment cut at 4.1 s"),
+        "{d}"
+    );
+    let waiting: u32 = d.split(' ').next().unwrap().parse().unwrap();
+    assert!(waiting >= 3, "{d}");
+    assert_eq!(f.views[PAYMENTS].differing, 0, "no order differs: {d}");
+    match views(&sim)[PAYMENTS].standing {
+        Standing::Stuck { on, .. } => assert_eq!(
+            on,
+            Blocker::LinkCut {
+                from: ORCHESTRATOR,
+                to: PAYMENT,
+                since: 4_100
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    sim.apply(Command::Heal {
+        a: ORCHESTRATOR,
+        b: PAYMENT,
+    })
+    .unwrap();
+    sim.apply(toggle("workload", false)).unwrap();
+    let healed = sim.now();
+    let mut converged_at = None;
+    watch(&mut sim, healed + Saga::default().settle_time(), |sim| {
+        honest(sim);
+        let k = kinds(sim);
+        assert!(!k.contains(&StandingKind::Diverged), "{k:?}");
+        if k == [StandingKind::Converged; 2] {
+            converged_at.get_or_insert(sim.now());
+        } else {
+            assert!(converged_at.is_none(), "converged stays converged");
+        }
+    });
+    assert!(converged_at.is_some(), "converged within the settle time");
+    assert!(holds(&sim), "{:?}", sim.check_status());
+}
+
+fn crash_and_restart(choreography: bool, node: NodeId) -> (Sim<Saga>, String) {
+    let script = vec![
+        at(0, toggle("choreography", choreography)),
+        at(4_000, Command::Crash { node }),
+    ];
+    let mut sim = Sim::with_script(Saga::default(), 3, script).unwrap();
+    watch(&mut sim, 8_000, honest);
+    assert_eq!(kinds(&sim), [StandingKind::Stuck; 2]);
+    let d = detail(&sim, STOCK);
+    sim.apply(Command::Restart { node }).unwrap();
+    sim.apply(toggle("workload", false)).unwrap();
+    let t = sim.now() + Saga::default().settle_time();
+    watch(&mut sim, t, honest);
+    assert_eq!(kinds(&sim), [StandingKind::Converged; 2]);
+    assert!(holds(&sim), "{:?}", sim.check_status());
+    (sim, d)
+}
+
+#[test]
+fn a_crashed_service_is_stuck_naming_it_then_converges_after_restart() {
+    for choreography in [false, true] {
+        let (_, d) = crash_and_restart(choreography, PAYMENT);
+        assert!(
+            d.ends_with(" waiting: Payment down since 4.0 s"),
+            "choreography {choreography}: {d}"
+        );
+    }
+    let (_, d) = crash_and_restart(false, ORCHESTRATOR);
+    assert!(
+        d.ends_with(" waiting: Orchestrator down since 4.0 s"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_held_link_is_stuck_naming_it_then_catches_up_when_released() {
+    let mut script = calm(false);
+    script.push(at(
+        0,
+        Command::Hold {
+            from: ORCHESTRATOR,
+            to: INVENTORY,
+        },
+    ));
+    script.push(at(0, place()));
+    let mut sim = run(7, script, 0);
+    watch(&mut sim, 3_000, honest);
+    assert_eq!(kinds(&sim), [StandingKind::Stuck; 2]);
+    assert_eq!(
+        detail(&sim, PAYMENTS),
+        "1 order waiting: link Orchestrator → Inventory held at 0.0 s"
+    );
+    match views(&sim)[PAYMENTS].standing {
+        Standing::Stuck { at, .. } => assert_eq!(at.at(Place::Held), 1),
+        other => panic!("{other:?}"),
+    }
+    sim.apply(Command::Release {
+        from: ORCHESTRATOR,
+        to: INVENTORY,
+    })
+    .unwrap();
+    sim.run_until(sim.now() + 1);
+    assert_eq!(kinds(&sim), [StandingKind::CatchingUp; 2]);
+    let t = sim.now() + Saga::default().settle_time();
+    watch(&mut sim, t, honest);
+    assert_eq!(kinds(&sim), [StandingKind::Converged; 2]);
+}
+
+#[test]
+fn a_choreographed_consumer_cut_from_the_broker_is_stuck_then_catches_up() {
+    let mut script = calm(true);
+    script.push(at(
+        0,
+        Command::Partition {
+            a: BROKER,
+            b: INVENTORY,
+        },
+    ));
+    script.push(at(0, place()));
+    let mut sim = run(7, script, 0);
+    watch(&mut sim, 4_000, honest);
+    assert_eq!(kinds(&sim), [StandingKind::Stuck; 2]);
+    assert_eq!(
+        detail(&sim, STOCK),
+        "1 order waiting: link Broker → Inventory cut at 0.0 s"
+    );
+    sim.apply(Command::Heal {
+        a: BROKER,
+        b: INVENTORY,
+    })
+    .unwrap();
+    let t = sim.now() + Saga::default().settle_time();
+    watch(&mut sim, t, honest);
+    assert_eq!(kinds(&sim), [StandingKind::Converged; 2]);
+    assert_eq!(
+        sim.world().model.ledger.sagas[&1].state(),
+        SagaState::Completed
+    );
+}
+
+/// Runs until `view` first turns diverged; returns the loss and the first
+/// event of the step that turned it.
+fn until_diverged(sim: &mut Sim<Saga>, view: usize, until: Time) -> (Loss, EventId) {
+    loop {
+        assert!(sim.now() <= until, "not diverged by {until}");
+        let before = sim.world().trace.next_id();
+        assert!(sim.step());
+        honest(sim);
+        if let Standing::Diverged { loss, .. } = views(sim)[view].standing {
+            return (loss, before);
+        }
+    }
+}
+
+/// As [`until_diverged`], checking it turned diverged in the very step
+/// that recorded the losing event.
+fn diverges_at_the_loss(sim: &mut Sim<Saga>, view: usize, until: Time) -> Loss {
+    let (loss, step) = until_diverged(sim, view, until);
+    assert!(
+        loss.when.event >= step,
+        "diverged at the event that lost it: {loss:?}, step from {step:?}"
+    );
+    loss
+}
+
+fn duplicating_order_link(idempotent: bool) -> Vec<ScriptEntry> {
+    let mut script = calm(false);
+    script.push(at(0, toggle("idempotent", idempotent)));
+    script.push(at(
+        0,
+        Command::SetLink {
+            from: ORDER,
+            to: ORCHESTRATOR,
+            settings: LinkSettings {
+                latency: 100,
+                jitter: 100,
+                drop_permille: 0,
+                dup_permille: 1000,
+            },
+        },
+    ));
+    script.push(at(0, place()));
+    script
+}
+
+#[test]
+fn a_duplicated_reply_without_idempotency_diverges_payments_at_the_second_charge() {
+    let mut sim = run(5, duplicating_order_link(false), 0);
+    let lost = diverges_at_the_loss(&mut sim, PAYMENTS, 10_000);
+    assert_eq!(lost.id, 1);
+    assert_eq!(named_event(&sim, &lost), TraceKind::Write);
+    let amount = OrderInfo::numbered(1).amount;
+    assert_eq!(
+        text_of(&sim, lost.when.event),
+        format!("saga #1: charged ${amount} (total ${})", 2 * amount)
+    );
+    assert_eq!(
+        detail(&sim, PAYMENTS),
+        format!("order #1 was charged twice, {}", fmt_secs(lost.when.at))
+    );
+    let f = Playground::frame(&sim);
+    assert_eq!(
+        f.views[PAYMENTS].lost,
+        Some((lost.when.event, lost.when.at))
+    );
+    // Sticky: nothing undoes a double charge, so it never says converged.
+    watch(&mut sim, 20_000, |sim| {
+        honest(sim);
+        assert_eq!(
+            views(sim)[PAYMENTS].standing.lost_event(),
+            Some(lost.when.event)
+        );
+    });
+    assert!(Playground::frame(&sim)
+        .headline()
+        .starts_with("Diverged: Orders vs payments"));
+    assert!(matches!(sim.check_status()[1], CheckStatus::Violated(_)));
+}
+
+#[test]
+fn the_same_duplicates_with_idempotency_never_diverge() {
+    let mut sim = run(5, duplicating_order_link(true), 0);
+    watch(&mut sim, 10_000, |sim| {
+        honest(sim);
+        let k = kinds(sim);
+        assert!(
+            k.iter()
+                .all(|k| matches!(k, StandingKind::Converged | StandingKind::CatchingUp)),
+            "{k:?} at {}",
+            sim.now()
+        );
+    });
+    assert_eq!(kinds(&sim), [StandingKind::Converged; 2]);
+}
+
+#[test]
+fn a_timeout_resend_without_idempotency_charges_twice_and_diverges() {
+    let mut script = calm(false);
+    script.push(at(0, toggle("idempotent", false)));
+    script.push(at(
+        0,
+        Command::SetLink {
+            from: PAYMENT,
+            to: ORCHESTRATOR,
+            settings: LinkSettings {
+                latency: 1_500,
+                jitter: 0,
+                drop_permille: 0,
+                dup_permille: 0,
+            },
+        },
+    ));
+    script.push(at(0, place()));
+    let mut sim = run(6, script, 0);
+    let lost = diverges_at_the_loss(&mut sim, PAYMENTS, 15_000);
+    assert_eq!(lost.how, "was charged twice");
+    assert_eq!(named_event(&sim, &lost), TraceKind::Write);
+    assert!(text_of(&sim, lost.when.event).starts_with("saga #1: charged"));
+}
+
+/// Choreography: one order, and the first `Publish` carrying `what` for
+/// saga #1 is dropped by hand as soon as it leaves.
+fn drop_the_event(what_words: &str) -> (Sim<Saga>, EventId) {
+    let mut script = calm(true);
+    script.push(at(0, place()));
+    let mut sim = run(8, script, 0);
+    loop {
+        assert!(sim.step() && sim.now() < 10_000, "no {what_words} event");
+        let hit = sim.world().core.flight.values().find(|f| {
+            matches!(&f.wire, Wire::Publish { payload, .. }
+                if sim.world().model.describe(payload) == format!("saga #1: {what_words}"))
+        });
+        if let Some(f) = hit {
+            let msg = f.id;
+            sim.apply(Command::DropMessage { msg }).unwrap();
+            let drop = sim
+                .world()
+                .trace
+                .events()
+                .rev()
+                .find(|e| e.kind == TraceKind::Drop(DropReason::Manual))
+                .unwrap()
+                .id;
+            return (sim, drop);
+        }
+    }
+}
+
+#[test]
+fn a_choreographed_event_lost_on_the_way_to_the_broker_stalls_the_saga_for_good() {
+    let (mut sim, drop) = drop_the_event("payment charged");
+    honest(&sim);
+    // Payment's ack for the record it answered is still on its way: if it
+    // were lost too, the redelivery would publish the event again.
+    assert!(!kinds(&sim).contains(&StandingKind::Converged));
+    let dropped_at = sim.now();
+    let (lost, _) = until_diverged(&mut sim, PAYMENTS, dropped_at + 500);
+    assert!(sim.now() <= dropped_at + 300, "right after the drop");
+    assert_eq!(lost.when.event, drop);
+    assert_eq!(
+        named_event(&sim, &lost),
+        TraceKind::Drop(DropReason::Manual)
+    );
+    assert_eq!(
+        detail(&sim, STOCK),
+        format!(
+            "order #1 stalled: its “payment charged” event was lost on the way to the broker, {}",
+            fmt_secs(dropped_at)
+        )
+    );
+    assert_eq!(kinds(&sim), [StandingKind::Diverged; 2]);
+    watch(&mut sim, 40_000, |sim| {
+        honest(sim);
+        assert_eq!(kinds(sim), [StandingKind::Diverged; 2], "sticky");
+    });
+    // Really on its way nowhere: the saga never ends.
+    assert!(sim.world().model.ledger.open.contains(&1));
+    assert!(matches!(sim.check_status()[0], CheckStatus::Violated(_)));
+}
+
+#[test]
+fn a_choreographed_event_published_into_a_cut_link_or_a_down_broker_is_lost() {
+    for (fault, reason) in [
+        (
+            Command::Partition {
+                a: ORDER,
+                b: BROKER,
+            },
+            DropReason::Partitioned,
+        ),
+        (Command::Crash { node: BROKER }, DropReason::ReceiverDown),
+    ] {
+        let mut script = calm(true);
+        script.push(at(0, fault.clone()));
+        script.push(at(0, place()));
+        script.push(at(
+            3_000,
+            Command::Heal {
+                a: ORDER,
+                b: BROKER,
+            },
+        ));
+        script.push(at(3_000, Command::Restart { node: BROKER }));
+        let mut sim = run(9, script, 0);
+        let lost = diverges_at_the_loss(&mut sim, STOCK, 2_000);
+        assert_eq!(
+            named_event(&sim, &lost),
+            TraceKind::Drop(reason),
+            "{fault:?}"
+        );
+        assert_eq!(
+            lost.how,
+            "stalled: its “order created” event was lost on the way to the broker"
+        );
+        watch(&mut sim, 30_000, |sim| {
+            assert_eq!(kinds(sim), [StandingKind::Diverged; 2], "{fault:?}");
+        });
+    }
+}
+
+/// A small deterministic generator for fault schedules.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+const CRASHABLE: [NodeId; 6] = [ORDER, ORCHESTRATOR, BROKER, PAYMENT, INVENTORY, SHIPPING];
+
+/// A random schedule of faults over the first 20 s (crash and restart,
+/// cut and heal, hold and release, drop or duplicate a message in flight),
+/// then everything healed and the workload stopped at 22 s; observes
+/// every event until the settle time has passed. Returns the run, how
+/// often each state was seen, and the standings at the settle deadline if
+/// some view was still catching up then (the run then goes on 30 s more).
+fn random_run(
+    seed: u64,
+    choreography: bool,
+    idempotent: bool,
+) -> (Sim<Saga>, [u32; 4], Option<Vec<Standing>>) {
+    let mut rng = Lcg(seed * 7919 + choreography as u64);
+    let mut sim = Sim::with_script(
+        Saga::default(),
+        seed,
+        vec![
+            at(0, toggle("choreography", choreography)),
+            at(0, toggle("idempotent", idempotent)),
+        ],
+    )
+    .unwrap();
+    let edges = sim.world().model.topology().edges;
+    let mut t = 0;
+    let mut history: Vec<(Time, [StandingKind; 2], [Option<EventId>; 2])> = Vec::new();
+    let mut observe = |sim: &Sim<Saga>| {
+        honest(sim);
+        let v = views(sim);
+        history.push((
+            sim.now(),
+            [v[0].standing.kind(), v[1].standing.kind()],
+            [v[0].standing.lost_event(), v[1].standing.lost_event()],
+        ));
+    };
+    while t < 20_000 {
+        t += 300 + rng.below(1_500);
+        watch(&mut sim, t, &mut observe);
+        let cmd = match rng.below(6) {
+            0 => {
+                let node = CRASHABLE[rng.below(6) as usize];
+                if sim.world().core.nodes[node.index()].status == NodeStatus::Up {
+                    Command::Crash { node }
+                } else {
+                    Command::Restart { node }
+                }
+            }
+            1 => {
+                let (a, b) = edges[rng.below(edges.len() as u64) as usize];
+                Command::Partition { a, b }
+            }
+            2 => {
+                let (a, b) = edges[rng.below(edges.len() as u64) as usize];
+                if rng.below(2) == 0 {
+                    Command::Hold { from: a, to: b }
+                } else {
+                    Command::Hold { from: b, to: a }
+                }
+            }
+            3 => {
+                let (a, b) = edges[rng.below(edges.len() as u64) as usize];
+                Command::Heal { a, b }
+            }
+            k => {
+                let flights: Vec<MsgId> = sim.world().core.flight.keys().copied().collect();
+                if flights.is_empty() {
+                    continue;
+                }
+                let msg = flights[rng.below(flights.len() as u64) as usize];
+                if k == 4 {
+                    Command::DropMessage { msg }
+                } else {
+                    Command::DuplicateMessage { msg }
+                }
+            }
+        };
+        sim.apply(cmd).unwrap();
+        observe(&sim);
+    }
+    watch(&mut sim, 22_000, &mut observe);
+    for &(a, b) in &edges {
+        sim.apply(Command::Heal { a, b }).unwrap();
+    }
+    for node in CRASHABLE {
+        sim.apply(Command::Restart { node }).unwrap();
+    }
+    sim.apply(toggle("workload", false)).unwrap();
+    // Restarts take 400 ms; then the settle time.
+    let deadline = sim.now() + 400 + Saga::default().settle_time();
+    watch(&mut sim, deadline, &mut observe);
+    let late = views(&sim)
+        .iter()
+        .any(|v| {
+            matches!(
+                v.standing.kind(),
+                StandingKind::CatchingUp | StandingKind::Stuck
+            )
+        })
+        .then(|| views(&sim).iter().map(|v| v.standing).collect::<Vec<_>>());
+    if late.is_some() {
+        watch(&mut sim, deadline + 30_000, &mut observe);
+    }
+
+    // Diverged is sticky, and keeps naming the same first loss or an earlier one.
+    for view in 0..2 {
+        let first = history
+            .iter()
+            .position(|h| h.1[view] == StandingKind::Diverged);
+        if let Some(i) = first {
+            for w in history[i..].windows(2) {
+                assert_eq!(
+                    w[1].1[view],
+                    StandingKind::Diverged,
+                    "seed {seed} choreography {choreography}: view {view} left diverged at {}",
+                    w[1].0
+                );
+                assert!(w[1].2[view] <= w[0].2[view], "seed {seed}: {w:?}");
+            }
+        }
+    }
+    let mut seen = [0; 4];
+    for h in &history {
+        for k in h.1 {
+            seen[k as usize] += 1;
+        }
+    }
+    (sim, seen, late)
+}
+
+/// Whatever the faults, once they heal and orders stop, each view ends
+/// converged (and then every saga has really ended) or diverged naming an
+/// event of the trace that lost or spoilt an update.
+fn settles_honestly(sim: &Sim<Saga>, what: &str) -> [StandingKind; 2] {
+    let v = views(sim);
+    for (i, v) in v.iter().enumerate() {
+        match v.standing {
+            Standing::Converged => {
+                assert!(
+                    sim.world().model.ledger.open.is_empty(),
+                    "{what}: {}",
+                    v.name
+                );
+                assert!(sim.world().model.orchestrator.open.is_empty(), "{what}");
+            }
+            Standing::Diverged { loss, .. } => {
+                let kind = named_event(sim, &loss);
+                assert!(
+                    matches!(kind, TraceKind::Drop(_) | TraceKind::Write),
+                    "{what}: {loss:?} names a {kind:?}"
+                );
+                let words = detail(sim, i);
+                assert!(
+                    words.starts_with(&format!("order #{} ", loss.id)),
+                    "{words}"
+                );
+                let ev = sim.world().trace.get(loss.when.event).unwrap();
+                if loss.how.starts_with("stalled") {
+                    // The dropped message is that saga's event, and the
+                    // saga really never ended.
+                    assert!(
+                        matches!(&ev.detail, Detail::Wire { wire: Wire::Publish { payload: Msg::Event { saga, .. }, .. }, .. } if *saga == loss.id),
+                        "{what}: {ev:?}"
+                    );
+                    assert!(sim.world().model.ledger.open.contains(&loss.id), "{what}");
+                } else {
+                    // A write that applied an effect to that saga's data.
+                    assert!(
+                        text_of(sim, loss.when.event).contains(&format!("#{}", loss.id)),
+                        "{what}: {words}"
+                    );
+                }
+            }
+            ref other => panic!("{what}: {} did not settle: {other:?}", v.name),
+        }
+    }
+    [v[0].standing.kind(), v[1].standing.kind()]
+}
+
+/// A view still catching up at the settle deadline must be really on its
+/// way: only choreographed events queued in the broker (not stuck). This
+/// happens rarely: a redelivered or duplicated record is answered from the
+/// idempotency table by publishing its event again, so duplicates of a
+/// saga's events pile up in its partition and take a while to drain.
+fn late_but_moving(late: &[Standing], what: &str) {
+    for s in late {
+        match s {
+            Standing::Converged | Standing::Diverged { .. } => {}
+            Standing::CatchingUp(w) => assert_eq!(w.at(Place::Broker), w.total(), "{what}: {s:?}"),
+            Standing::Stuck { .. } => panic!("{what}: still stuck after the settle time: {s:?}"),
+        }
+    }
+}
+
+#[test]
+fn random_fault_schedules_end_converged_or_diverged_naming_the_losing_event() {
+    let (mut ends, mut stuck_runs, mut late_runs) = (Vec::new(), 0, 0);
+    for seed in 1..=40 {
+        for choreography in [false, true] {
+            let (sim, seen, late) = random_run(seed, choreography, true);
+            stuck_runs += (seen[StandingKind::Stuck as usize] > 0) as u32;
+            let what = format!("seed {seed} choreography {choreography}");
+            if let Some(late) = &late {
+                assert!(
+                    choreography,
+                    "{what}: orchestrated sagas settle in time: {late:?}"
+                );
+                late_but_moving(late, &what);
+                late_runs += 1;
+            }
+            let end = settles_honestly(&sim, &what);
+            if !choreography {
+                // The durable saga log and the step timer bring every
+                // orchestrated saga to its end, whatever the network lost.
+                assert_eq!(end, [StandingKind::Converged; 2], "{what}");
+                assert!(holds(&sim), "{what}: {:?}", sim.check_status());
+            }
+            if end == [StandingKind::Converged; 2] && late.is_none() {
+                assert!(
+                    sim.check_status()
+                        .iter()
+                        .all(|c| *c == CheckStatus::Holds
+                            || matches!(c, CheckStatus::Pending { .. })),
+                    "{what}: {:?}",
+                    sim.check_status()
+                );
+            }
+            ends.push(end);
+        }
+    }
+    assert!(
+        ends.iter().any(|e| e.contains(&StandingKind::Diverged)),
+        "some choreographed event was lost for good: {ends:?}"
+    );
+    assert!(
+        stuck_runs >= 50,
+        "most schedules leave sagas stuck for a while: {stuck_runs} of 80"
+    );
+    assert!(
+        late_runs <= 2,
+        "{late_runs} of 80 runs still catching up at the settle deadline"
+    );
+}
+
+#[test]
+fn random_duplicates_without_idempotency_diverge_where_the_checks_fail() {
+    let mut diverged = 0;
+    for seed in 1..=20 {
+        for choreography in [false, true] {
+            let (sim, _, late) = random_run(seed, choreography, false);
+            let what = format!("seed {seed} choreography {choreography}, no idempotency");
+            if let Some(late) = &late {
+                late_but_moving(late, &what);
+            }
+            let end = settles_honestly(&sim, &what);
+            let status = sim.check_status();
+            // Money or stock not conserved is never shown as converged.
+            if matches!(status[1], CheckStatus::Violated(_)) {
+                assert_eq!(end[PAYMENTS], StandingKind::Diverged, "{what}: {status:?}");
+            }
+            if matches!(status[2], CheckStatus::Violated(_)) {
+                assert_eq!(end[STOCK], StandingKind::Diverged, "{what}: {status:?}");
+            }
+            diverged += end.contains(&StandingKind::Diverged) as u32;
+        }
+    }
+    assert!(diverged >= 10, "{diverged} of 40 runs diverged");
+}
+
+#[test]
+fn a_compensation_failing_for_longer_than_the_settle_time_is_stuck_on_it() {
+    for choreography in [false, true] {
+        let mut script = calm(choreography);
+        script.push(at(0, set("no_courier", 100)));
+        script.push(at(0, set("compensation_fail", 90)));
+        script.push(at(0, place()));
+        let mut sim = run(13, script, 0);
+        let settle = Saga::default().settle_time();
+        let mut failing = None;
+        watch(&mut sim, 120_000, |sim| {
+            honest(sim);
+            let v = views(sim);
+            let k = kinds(sim);
+            assert!(!k.contains(&StandingKind::Diverged), "{k:?}");
+            match v[PAYMENTS].standing {
+                Standing::Stuck {
+                    on: Blocker::Failing { node, since },
+                    at,
+                } => {
+                    assert!(sim.now() > since + settle);
+                    assert_eq!(at.at(Place::Retrying), 1);
+                    failing.get_or_insert((node, since, detail(sim, PAYMENTS)));
+                }
+                Standing::Stuck { on, .. } => panic!("stuck on {on:?}"),
+                _ => {}
+            }
+        });
+        let (node, since, words) = failing.expect("a compensation failed for over 15 s");
+        assert!([INVENTORY, PAYMENT, ORDER].contains(&node));
+        let name = sim.world().model.topology().nodes[node.index()].name;
+        assert_eq!(
+            words,
+            format!("1 order waiting: {name} failing since {}", fmt_secs(since))
+        );
+        assert_eq!(kinds(&sim), [StandingKind::Converged; 2], "it gets there");
+        assert_eq!(
+            sim.world().model.ledger.sagas[&1].state(),
+            SagaState::Compensated
+        );
+    }
+}
