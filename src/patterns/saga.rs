@@ -1663,7 +1663,7 @@ impl Saga {
                 });
             }
         }
-        carriers.sort_by_key(|c| c.saga);
+        crate::sim::sort::sort_by_key(&mut carriers, |c| c.saga);
 
         let mut ids: Vec<u64> = self
             .ledger

@@ -185,9 +185,19 @@ impl Frame {
             .filter(|v| v.standing == worst)
             .map(|v| v.name.as_str())
             .collect();
-        format!("{}: {}", worst.label(), names.join(", "))
+        let all = names.join(", ");
+        // One line, also in a strip: long lists name the first and count
+        // the rest (each replica's own line names it).
+        if names.len() > 1 && all.chars().count() > HEADLINE_NAMES {
+            format!("{}: {} and {} more", worst.label(), names[0], names.len() - 1)
+        } else {
+            format!("{}: {all}", worst.label())
+        }
     }
 }
+
+/// Characters of replica names the headline lists before it counts instead.
+const HEADLINE_NAMES: usize = 36;
 
 /// An event as a sentence for the log.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -87,9 +87,13 @@ impl<S: Scenario> World<S> {
 
     /// Tells the scenario about the messages the network lost in this step.
     fn tell_losses(&mut self) {
-        if self.core.losses.is_empty() {
-            return;
+        if !self.core.losses.is_empty() {
+            self.tell_losses_now();
         }
+    }
+
+    #[inline(never)]
+    fn tell_losses_now(&mut self) {
         self.core.touched = true;
         for l in std::mem::take(&mut self.core.losses) {
             let at = Moment {

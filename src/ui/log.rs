@@ -145,7 +145,7 @@ pub fn EventLog() -> impl IntoView {
                     .iter()
                     .filter_map(|v| v.lost.map(|l| l.0))
                     .collect();
-                ids.sort();
+                ids.sort_unstable();
                 ids.dedup();
                 ids
             });

@@ -112,17 +112,16 @@ fn view_row(v: ViewFrame) -> impl IntoView {
     }
 }
 
-/// A replica's status in a few words: "Billing: catching up, 3 of 12
-/// customers behind", "Payment: stuck", "Billing: diverged".
+/// A replica's status in a few words, for the meter as a strip: "Billing:
+/// converged", "Billing: 3 of 12 behind" (catching up: its icon says so),
+/// "Payment: stuck, 2 of 8 behind", "Billing: diverged, 1 of 12 behind".
 pub fn short_line(v: &ViewFrame) -> String {
-    let state = v.standing.word();
-    match v.standing {
-        StandingKind::Converged => format!("{}: converged", v.name),
-        _ if v.differing > 0 => format!(
-            "{}: {state}, {} of {} {} behind",
-            v.name, v.differing, v.total, v.unit
-        ),
-        _ => format!("{}: {state}", v.name),
+    let behind = (v.differing > 0).then(|| format!("{} of {} behind", v.differing, v.total));
+    match (v.standing, behind) {
+        (StandingKind::Converged, _) => format!("{}: converged", v.name),
+        (StandingKind::CatchingUp, Some(b)) => format!("{}: {b}", v.name),
+        (k, Some(b)) => format!("{}: {}, {b}", v.name, k.word()),
+        (k, None) => format!("{}: {}", v.name, k.word()),
     }
 }
 

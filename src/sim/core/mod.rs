@@ -450,6 +450,7 @@ impl<M: Clone> Core<M> {
     }
 
     /// Removes a message from its link and records why it was lost.
+    #[inline(never)]
     pub(crate) fn lose(
         &mut self,
         trace: &mut Trace<M>,
