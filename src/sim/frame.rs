@@ -189,7 +189,12 @@ impl Frame {
         // One line, also in a strip: long lists name the first and count
         // the rest (each replica's own line names it).
         if names.len() > 1 && all.chars().count() > HEADLINE_NAMES {
-            format!("{}: {} and {} more", worst.label(), names[0], names.len() - 1)
+            format!(
+                "{}: {} and {} more",
+                worst.label(),
+                names[0],
+                names.len() - 1
+            )
         } else {
             format!("{}: {all}", worst.label())
         }

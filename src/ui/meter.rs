@@ -48,7 +48,10 @@ pub fn Meter() -> impl IntoView {
             // What sighted learners read: always the current headline.
             <p class=move || format!("meter-headline is-{}", standing.get().class()) aria-hidden="true">
                 <span class="meter-icon">{move || standing.get().icon()}</span>
-                {move || headline.get()}
+                // The state, then whom it concerns; a strip shows only the
+                // state (each replica's own line names it).
+                <span class="meter-headline-lead">{move || lead(&headline.get(), standing.get()).0}</span>
+                <span class="meter-headline-more">{move || lead(&headline.get(), standing.get()).1}</span>
             </p>
             // What is announced: the headline once it holds for a moment.
             <p class="sr-only meter-status" role="status" aria-live="polite" aria-atomic="true"
@@ -57,6 +60,17 @@ pub fn Meter() -> impl IntoView {
                 {move || views.get().into_iter().map(view_row).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// The headline split into its state ("Catching up") and the rest (": Billing,
+/// Analytics"); a converged headline is all lead.
+fn lead(headline: &str, kind: StandingKind) -> (String, String) {
+    match headline.strip_prefix(kind.label()) {
+        Some(rest) if kind != StandingKind::Converged => {
+            (kind.label().to_string(), rest.to_string())
+        }
+        _ => (headline.to_string(), String::new()),
     }
 }
 
