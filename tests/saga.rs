@@ -1132,7 +1132,8 @@ impl Lcg {
 const CRASHABLE: [NodeId; 6] = [ORDER, ORCHESTRATOR, BROKER, PAYMENT, INVENTORY, SHIPPING];
 
 /// A random schedule of faults over the first 20 s (crash and restart,
-/// cut and heal, hold and release, drop or duplicate a message in flight),
+/// cut and heal, hold and release, drop or duplicate a message in flight;
+/// with `switches`, also turning choreography and idempotency on and off),
 /// then everything healed and the workload stopped at 22 s; observes
 /// every event until the settle time has passed. Returns the run, how
 /// often each state was seen, and the standings at the settle deadline if
@@ -1141,6 +1142,7 @@ fn random_run(
     seed: u64,
     choreography: bool,
     idempotent: bool,
+    switches: bool,
 ) -> (Sim<Saga>, [u32; 4], Option<Vec<Standing>>) {
     let mut rng = Lcg(seed * 7919 + choreography as u64);
     let mut sim = Sim::with_script(
@@ -1167,7 +1169,15 @@ fn random_run(
     while t < 20_000 {
         t += 300 + rng.below(1_500);
         watch(&mut sim, t, &mut observe);
-        let cmd = match rng.below(6) {
+        let cmd = match rng.below(if switches { 8 } else { 6 }) {
+            6 => Command::Toggle {
+                id: "choreography".into(),
+                on: rng.below(2) == 0,
+            },
+            7 => Command::Toggle {
+                id: "idempotent".into(),
+                on: rng.below(3) != 0,
+            },
             0 => {
                 let node = CRASHABLE[rng.below(6) as usize];
                 if sim.world().core.nodes[node.index()].status == NodeStatus::Up {
@@ -1308,7 +1318,7 @@ fn settles_honestly(sim: &Sim<Saga>, what: &str) -> [StandingKind; 2] {
 }
 
 /// A view still catching up at the settle deadline must be really on its
-/// way: only choreographed events queued in the broker (not stuck). This
+/// way: only choreographed events in the broker or on a link (not stuck). This
 /// happens rarely: a redelivered or duplicated record is answered from the
 /// idempotency table by publishing its event again, so duplicates of a
 /// saga's events pile up in its partition and take a while to drain.
@@ -1316,7 +1326,11 @@ fn late_but_moving(late: &[Standing], what: &str) {
     for s in late {
         match s {
             Standing::Converged | Standing::Diverged { .. } => {}
-            Standing::CatchingUp(w) => assert_eq!(w.at(Place::Broker), w.total(), "{what}: {s:?}"),
+            Standing::CatchingUp(w) => assert_eq!(
+                w.at(Place::Broker) + w.at(Place::InFlight),
+                w.total(),
+                "{what}: {s:?}"
+            ),
             Standing::Stuck { .. } => panic!("{what}: still stuck after the settle time: {s:?}"),
         }
     }
@@ -1327,7 +1341,7 @@ fn random_fault_schedules_end_converged_or_diverged_naming_the_losing_event() {
     let (mut ends, mut stuck_runs, mut late_runs) = (Vec::new(), 0, 0);
     for seed in 1..=40 {
         for choreography in [false, true] {
-            let (sim, seen, late) = random_run(seed, choreography, true);
+            let (sim, seen, late) = random_run(seed, choreography, true, false);
             stuck_runs += (seen[StandingKind::Stuck as usize] > 0) as u32;
             let what = format!("seed {seed} choreography {choreography}");
             if let Some(late) = &late {
@@ -1377,7 +1391,7 @@ fn random_duplicates_without_idempotency_diverge_where_the_checks_fail() {
     let mut diverged = 0;
     for seed in 1..=20 {
         for choreography in [false, true] {
-            let (sim, _, late) = random_run(seed, choreography, false);
+            let (sim, _, late) = random_run(seed, choreography, false, false);
             let what = format!("seed {seed} choreography {choreography}, no idempotency");
             if let Some(late) = &late {
                 late_but_moving(late, &what);
@@ -1438,4 +1452,24 @@ fn a_compensation_failing_for_longer_than_the_settle_time_is_stuck_on_it() {
             SagaState::Compensated
         );
     }
+}
+
+#[test]
+fn random_schedules_that_also_switch_style_and_idempotency_stay_honest() {
+    let mut kinds_seen = [0; 4];
+    for seed in 1..=30 {
+        for choreography in [false, true] {
+            let (sim, _, late) = random_run(seed, choreography, true, true);
+            let what = format!("seed {seed} choreography {choreography}, switching");
+            if let Some(late) = &late {
+                late_but_moving(late, &what);
+            }
+            let end = settles_honestly(&sim, &what);
+            for k in end {
+                kinds_seen[k as usize] += 1;
+            }
+        }
+    }
+    let [converged, _, _, diverged] = kinds_seen;
+    assert!(converged > 20 && diverged > 10, "{kinds_seen:?}");
 }
