@@ -5,8 +5,8 @@
 
 use converge::patterns::Pattern;
 use converge::share::{Scene, MAX_TIME};
-use converge::sim::{Command, Playground, Time};
-use converge::ui::run::{NoticeKind, Run, TIME_LIMIT_NOTICE};
+use converge::sim::{Command, NodeId, Playground, ScriptEntry, Time};
+use converge::ui::run::{NoticeKind, ReplayKind, Run, TIME_LIMIT_NOTICE};
 use converge::ui::share_menu::current_scene;
 use leptos::prelude::*;
 
@@ -173,6 +173,152 @@ fn seeking_far_in_slices_lands_on_the_same_state() {
     }
 }
 
+/// A fake real-time clock for [`Run`]'s replay budget: each reading is
+/// one millisecond later than the last, so a slice is a fixed amount of
+/// work and the test does not depend on the machine.
+fn fake_clock(run: Run) {
+    let t = std::rc::Rc::new(std::cell::Cell::new(0.0));
+    run.set_real_clock(move || {
+        t.set(t.get() + 1.0);
+        t.get()
+    });
+}
+
+/// Opening a long link replays it across frames: meanwhile the run shown
+/// stays as it was, Play and Pause still answer (and say what happens
+/// once it lands), and it lands on the link's moment with the link's trace.
+#[test]
+fn a_long_link_opens_in_slices_on_its_moment() {
+    let p = Pattern::EventDriven;
+    let script = long::long_script(p, 300, MAX_TIME);
+    let run = Run::new(p, 42);
+    fake_clock(run);
+    run.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
+        .expect("a valid link");
+    assert!(run.replaying(), "ten minutes do not fit in one handler");
+    let first = run.replay.get_untracked().expect("progress is shown");
+    assert_eq!(first.kind, ReplayKind::Link);
+    assert!(first.percent < 100);
+    assert_eq!(run.with(|s| s.now()), 0, "the run shown is unchanged");
+    assert_eq!(run.seed.get_untracked(), 42);
+
+    // Play during the replay: time does not flow on the old run.
+    run.set_playing(true);
+    run.tick(0.0);
+    run.tick(200.0);
+    assert_eq!(run.with(|s| s.now()), 0);
+    run.set_playing(false);
+
+    let mut frames = 0;
+    let mut last = 0;
+    while run.replaying() {
+        run.advance_replay();
+        frames += 1;
+        if let Some(r) = run.replay.get_untracked() {
+            assert!(r.percent >= last, "progress only grows");
+            last = r.percent;
+        }
+        assert!(frames < 100_000);
+    }
+    assert!(frames > 3, "it took several frames ({frames})");
+    assert!(run.replay.get_untracked().is_none());
+    assert_eq!(
+        run.with(|s| s.now()),
+        MAX_TIME,
+        "it lands on the link's moment"
+    );
+    assert_eq!(run.seed.get_untracked(), 3);
+    assert!(
+        !run.playing.get_untracked(),
+        "paused, as the learner left it"
+    );
+    let mut one = p.replay(3, script).unwrap();
+    one.run_until(MAX_TIME);
+    run.with(|s| assert_same_run(&*one, s, "the opened link"));
+}
+
+/// Cancel, a refused link and the learner's own actions: a replay under
+/// way gives way cleanly, and a link that is not opened leaves the run
+/// exactly as it was.
+#[test]
+fn a_replay_under_way_gives_way_cleanly() {
+    let p = Pattern::Cqrs;
+    let script = long::long_script(p, 300, MAX_TIME);
+    let run = Run::new(p, 42);
+    fake_clock(run);
+    run.apply(Command::Action {
+        id: "deposit".into(),
+    })
+    .expect("an action");
+    run.seek(2_000);
+    let before = run.with(|s| (s.now(), s.processed(), s.script(), s.trace_json()));
+
+    // Cancel: the run shown is unchanged, and the notice says so.
+    run.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
+        .unwrap();
+    run.advance_replay();
+    assert!(run.replaying());
+    run.cancel_replay();
+    assert!(!run.replaying() && run.replay.get_untracked().is_none());
+    let notice = run.notice.get_untracked().expect("a notice");
+    assert!(
+        notice.text.starts_with("Stopped opening the link"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(
+        run.with(|s| (s.now(), s.processed(), s.script(), s.trace_json())),
+        before
+    );
+
+    // A refused file while a link replays: refused at once, and the
+    // replay under way goes on.
+    run.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
+        .unwrap();
+    let bad = vec![ScriptEntry::at(10, Command::Crash { node: NodeId(0) })];
+    let err = run
+        .open(p, 3, bad, 0, ReplayKind::File("bad.json".into()), || {})
+        .unwrap_err();
+    assert!(err.starts_with("script[0].node: Client"), "{err}");
+    assert!(run.replaying(), "the link still replays");
+    assert_eq!(run.replay.get_untracked().unwrap().kind, ReplayKind::Link);
+
+    // A learner's action on the run shown stops the link's replay.
+    run.apply(Command::Action {
+        id: "deposit".into(),
+    })
+    .expect("an action");
+    assert!(!run.replaying());
+    assert!(run
+        .notice
+        .get_untracked()
+        .is_some_and(|n| n.text.starts_with("Stopped opening the link")));
+    assert_eq!(run.seed.get_untracked(), 42, "the link was not opened");
+    assert_eq!(run.with(|s| s.script().len()), 2);
+
+    // A far seek goes to slices; another seek retargets it, and it lands
+    // on the last one asked for, on the same state as a seek in one go.
+    run.seek(0);
+    run.go_to(MAX_TIME);
+    assert!(run.replaying(), "a ten-minute seek goes to slices");
+    assert_eq!(run.moment(), MAX_TIME, "the playhead is already there");
+    run.advance_replay();
+    run.go_to(400_000);
+    while run.replaying() {
+        run.advance_replay();
+    }
+    assert_eq!(run.with(|s| s.now()), 400_000);
+    let shown = run.frame.get_untracked();
+    let mut one = p.replay(42, run.with(|s| s.script())).unwrap();
+    one.run_until(400_000);
+    assert!(shown == one.frame(), "the frame shown is the moment's");
+
+    // A short seek stays instant.
+    run.go_to(399_000);
+    assert!(!run.replaying());
+    assert_eq!(run.frame.get_untracked().time, 399_000);
+}
+
 /// Where the browser tests and benchmarks find the largest links.
 const LONG_LINKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/long-links.json");
 
@@ -181,7 +327,11 @@ fn long_links() -> String {
     let mut out = String::from("{\n");
     for (i, p) in Pattern::all().into_iter().enumerate() {
         let code = long::largest_scene(p).to_code();
-        let comma = if i + 1 < Pattern::all().len() { "," } else { "" };
+        let comma = if i + 1 < Pattern::all().len() {
+            ","
+        } else {
+            ""
+        };
         out.push_str(&format!("  \"{}\": \"?s={code}\"{comma}\n", p.slug()));
     }
     out.push_str("}\n");
