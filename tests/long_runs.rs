@@ -5,8 +5,8 @@
 
 use converge::patterns::Pattern;
 use converge::share::{Scene, MAX_TIME};
-use converge::sim::Command;
-use converge::ui::run::{NoticeKind, Run, TIME_LIMIT_NOTICE};
+use converge::sim::{Command, NodeId, Playground, ScriptEntry, Time};
+use converge::ui::run::{NoticeKind, ReplayKind, Run, TIME_LIMIT_NOTICE};
 use converge::ui::share_menu::current_scene;
 use leptos::prelude::*;
 
@@ -79,4 +79,297 @@ fn seeking_past_the_limit_lands_on_it() {
     assert_eq!(run.with(|p| p.now()), MAX_TIME);
     let scene = current_scene(run);
     assert!(Scene::open_code(&scene.to_code()).is_ok());
+}
+
+#[path = "common/long.rs"]
+mod long;
+
+/// Everything a learner could compare between two runs of the same
+/// scene: the moment, the events, the trace, the picture, the tables,
+/// the divergence series and the script.
+fn assert_same_run(a: &dyn Playground, b: &dyn Playground, what: &str) {
+    assert_eq!(a.now(), b.now(), "{what}: time");
+    assert_eq!(a.processed(), b.processed(), "{what}: events processed");
+    assert_eq!(a.horizon(), b.horizon(), "{what}: horizon");
+    assert!(a.frame() == b.frame(), "{what}: the picture differs");
+    assert!(a.tables() == b.tables(), "{what}: the state tables differ");
+    assert!(
+        a.series() == b.series(),
+        "{what}: the divergence series differs"
+    );
+    assert!(a.script() == b.script(), "{what}: the script differs");
+    assert!(
+        a.trace_json() == b.trace_json(),
+        "{what}: the trace differs"
+    );
+}
+
+/// How far each pattern's long run goes in these tests (debug builds are
+/// slow, and the saga's views get slower as its orders pile up).
+fn long_until(p: Pattern) -> Time {
+    match p {
+        Pattern::Saga => 150_000,
+        _ => MAX_TIME,
+    }
+}
+
+/// Replaying a long link in slices (as the page does, a few ms per frame)
+/// gives exactly the run that replaying it in one go gives, whatever the
+/// slice size.
+#[test]
+fn a_long_replay_in_slices_is_the_same_run_as_in_one_go() {
+    for p in Pattern::all() {
+        let until = long_until(p);
+        let script = long::long_script(p, 400, until);
+        let mut one = p.replay(5, script.clone()).expect("a valid script");
+        one.run_until(until);
+        assert!(
+            one.processed() > 1_000,
+            "{p:?}: a long run ({} events)",
+            one.processed()
+        );
+        for budget in [1, 997, 50_000] {
+            let mut sliced = p.replay(5, script.clone()).expect("a valid script");
+            let mut slices = 1;
+            while !sliced.run_toward(until, budget) {
+                slices += 1;
+                assert!(sliced.now() <= until);
+            }
+            if one.processed() > budget {
+                assert!(slices > 1, "{p:?}: {budget} events per slice is a slice");
+            }
+            assert_same_run(
+                &*one,
+                &*sliced,
+                &format!("{p:?}, {budget} events per slice"),
+            );
+        }
+    }
+}
+
+/// Seeking far back and forward again, in slices or in one go, lands on
+/// the same state as before.
+#[test]
+fn seeking_far_in_slices_lands_on_the_same_state() {
+    for p in Pattern::all() {
+        let until = long_until(p);
+        let script = long::long_script(p, 200, until);
+        let mut one = p.replay(8, script.clone()).expect("a valid script");
+        one.run_until(until);
+        let (frame, tables) = (one.frame(), one.tables());
+        let mut sliced = p.replay(8, script).expect("a valid script");
+        sliced.run_until(until);
+        for t in [until / 7, 3_000, until / 2, until, 0, until - 1_000, until] {
+            one.seek(t);
+            sliced.rewind_to(t);
+            while !sliced.run_toward(t, 311) {}
+            assert_same_run(&*one, &*sliced, &format!("{p:?}, seek to {t}"));
+        }
+        assert!(
+            one.frame() == frame,
+            "{p:?}: back at the end, the same picture"
+        );
+        assert!(one.tables() == tables, "{p:?}: and the same tables");
+    }
+}
+
+/// A fake real-time clock for [`Run`]'s replay budget: each reading is
+/// one millisecond later than the last, so a slice is a fixed amount of
+/// work and the test does not depend on the machine.
+fn fake_clock(run: Run) {
+    let t = std::rc::Rc::new(std::cell::Cell::new(0.0));
+    run.set_real_clock(move || {
+        t.set(t.get() + 1.0);
+        t.get()
+    });
+}
+
+/// Opening a long link replays it across frames: meanwhile the run shown
+/// stays as it was, Play and Pause still answer (and say what happens
+/// once it lands), and it lands on the link's moment with the link's trace.
+#[test]
+fn a_long_link_opens_in_slices_on_its_moment() {
+    let p = Pattern::EventDriven;
+    let script = long::long_script(p, 300, MAX_TIME);
+    let run = Run::new(p, 42);
+    fake_clock(run);
+    run.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
+        .expect("a valid link");
+    assert!(run.replaying(), "ten minutes do not fit in one handler");
+    let first = run.replay.get_untracked().expect("progress is shown");
+    assert_eq!(first.kind, ReplayKind::Link);
+    assert!(first.percent < 100);
+    assert_eq!(run.with(|s| s.now()), 0, "the run shown is unchanged");
+    assert_eq!(run.seed.get_untracked(), 42);
+
+    // Play during the replay: time does not flow on the old run.
+    run.set_playing(true);
+    run.tick(0.0);
+    run.tick(200.0);
+    assert_eq!(run.with(|s| s.now()), 0);
+    run.set_playing(false);
+
+    let mut frames = 0;
+    let mut last = 0;
+    while run.replaying() {
+        run.advance_replay();
+        frames += 1;
+        if let Some(r) = run.replay.get_untracked() {
+            assert!(r.percent >= last, "progress only grows");
+            last = r.percent;
+        }
+        assert!(frames < 100_000);
+    }
+    assert!(frames > 3, "it took several frames ({frames})");
+    assert!(run.replay.get_untracked().is_none());
+    assert_eq!(
+        run.with(|s| s.now()),
+        MAX_TIME,
+        "it lands on the link's moment"
+    );
+    assert_eq!(run.seed.get_untracked(), 3);
+    assert!(
+        !run.playing.get_untracked(),
+        "paused, as the learner left it"
+    );
+    let mut one = p.replay(3, script).unwrap();
+    one.run_until(MAX_TIME);
+    run.with(|s| assert_same_run(&*one, s, "the opened link"));
+}
+
+/// Cancel, a refused link and the learner's own actions: a replay under
+/// way gives way cleanly, and a link that is not opened leaves the run
+/// exactly as it was.
+#[test]
+fn a_replay_under_way_gives_way_cleanly() {
+    let p = Pattern::Cqrs;
+    let script = long::long_script(p, 300, MAX_TIME);
+    let run = Run::new(p, 42);
+    fake_clock(run);
+    run.apply(Command::Action {
+        id: "deposit".into(),
+    })
+    .expect("an action");
+    run.seek(2_000);
+    let before = run.with(|s| (s.now(), s.processed(), s.script(), s.trace_json()));
+
+    // Cancel: the run shown is unchanged, and the notice says so.
+    run.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
+        .unwrap();
+    run.advance_replay();
+    assert!(run.replaying());
+    run.cancel_replay();
+    assert!(!run.replaying() && run.replay.get_untracked().is_none());
+    let notice = run.notice.get_untracked().expect("a notice");
+    assert!(
+        notice.text.starts_with("Stopped opening the link"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(
+        run.with(|s| (s.now(), s.processed(), s.script(), s.trace_json())),
+        before
+    );
+
+    // A refused file while a link replays: refused at once, and the
+    // replay under way goes on.
+    run.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
+        .unwrap();
+    let bad = vec![ScriptEntry::at(10, Command::Crash { node: NodeId(0) })];
+    let err = run
+        .open(p, 3, bad, 0, ReplayKind::File("bad.json".into()), || {})
+        .unwrap_err();
+    assert!(err.starts_with("script[0].node: Client"), "{err}");
+    assert!(run.replaying(), "the link still replays");
+    assert_eq!(run.replay.get_untracked().unwrap().kind, ReplayKind::Link);
+
+    // A learner's action on the run shown stops the link's replay.
+    run.apply(Command::Action {
+        id: "deposit".into(),
+    })
+    .expect("an action");
+    assert!(!run.replaying());
+    assert!(run
+        .notice
+        .get_untracked()
+        .is_some_and(|n| n.text.starts_with("Stopped opening the link")));
+    assert_eq!(run.seed.get_untracked(), 42, "the link was not opened");
+    assert_eq!(run.with(|s| s.script().len()), 2);
+
+    // A far seek goes to slices; another seek retargets it, and it lands
+    // on the last one asked for, on the same state as a seek in one go.
+    run.seek(0);
+    run.go_to(MAX_TIME);
+    assert!(run.replaying(), "a ten-minute seek goes to slices");
+    assert_eq!(run.moment(), MAX_TIME, "the playhead is already there");
+    run.advance_replay();
+    run.go_to(400_000);
+    while run.replaying() {
+        run.advance_replay();
+    }
+    assert_eq!(run.with(|s| s.now()), 400_000);
+    let shown = run.frame.get_untracked();
+    let mut one = p.replay(42, run.with(|s| s.script())).unwrap();
+    one.run_until(400_000);
+    assert!(shown == one.frame(), "the frame shown is the moment's");
+
+    // A short seek stays instant.
+    run.go_to(399_000);
+    assert!(!run.replaying());
+    assert_eq!(run.frame.get_untracked().time, 399_000);
+}
+
+/// Where the browser tests and benchmarks find the largest links.
+const LONG_LINKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/long-links.json");
+
+/// The largest link of every pattern, as `long-links.json` holds them.
+fn long_links() -> String {
+    let mut out = String::from("{\n");
+    for (i, p) in Pattern::all().into_iter().enumerate() {
+        let code = long::largest_scene(p).to_code();
+        let comma = if i + 1 < Pattern::all().len() {
+            ","
+        } else {
+            ""
+        };
+        out.push_str(&format!("  \"{}\": \"?s={code}\"{comma}\n", p.slug()));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The links the end-to-end tests open are the largest the app accepts,
+/// in today's link format, and they open.
+#[test]
+fn the_end_to_end_tests_long_links_are_current() {
+    let file = std::fs::read_to_string(LONG_LINKS).unwrap_or_default();
+    assert!(
+        file == long_links(),
+        "tests/e2e/long-links.json is stale: cargo test --test long_runs -- --ignored write_the_largest_links"
+    );
+    for p in Pattern::all() {
+        let scene = long::largest_scene(p);
+        assert_eq!(scene.script.len(), converge::share::MAX_SCRIPT);
+        assert_eq!(Scene::open_code(&scene.to_code()), Ok(scene));
+    }
+}
+
+#[test]
+#[ignore = "writes tests/e2e/long-links.json: cargo test --release --test long_runs -- --ignored --nocapture write_the_largest_links"]
+fn write_the_largest_links() {
+    std::fs::write(LONG_LINKS, long_links()).expect("write long-links.json");
+    for p in Pattern::all() {
+        let scene = long::largest_scene(p);
+        let t0 = std::time::Instant::now();
+        let mut run = p.replay(scene.seed, scene.script.clone()).unwrap();
+        run.run_until(scene.at);
+        println!(
+            "{}: {} actions, {}-character code, {} events, {:?} to replay natively",
+            p.slug(),
+            scene.script.len(),
+            scene.to_code().len(),
+            run.processed(),
+            t0.elapsed()
+        );
+    }
 }

@@ -243,6 +243,12 @@ pub trait Playground {
     fn processed(&self) -> u64;
     /// Runs to `t`.
     fn run_until(&mut self, t: Time);
+    /// Runs toward `t`, at most `budget` events and script entries; true
+    /// once `t` is reached ([`Sim::run_toward`]: slices give the same run).
+    fn run_toward(&mut self, t: Time, budget: u64) -> bool;
+    /// The first half of a seek to `t` ([`Sim::rewind_to`]); finish it
+    /// with `run_until(t)` or `run_toward(t, …)`.
+    fn rewind_to(&mut self, t: Time);
     /// Processes one event.
     fn step(&mut self) -> bool;
     /// Goes to time `t` (back or forward).
@@ -766,6 +772,12 @@ impl<S: Scenario> Playground for Sim<S> {
     }
     fn run_until(&mut self, t: Time) {
         Sim::run_until(self, t)
+    }
+    fn run_toward(&mut self, t: Time, budget: u64) -> bool {
+        Sim::run_toward(self, t, budget)
+    }
+    fn rewind_to(&mut self, t: Time) {
+        Sim::rewind_to(self, t)
     }
     fn step(&mut self) -> bool {
         Sim::step(self)

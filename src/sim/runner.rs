@@ -269,26 +269,52 @@ impl<S: Scenario> Sim<S> {
     /// Processes every event (and script entry) up to and including `t`,
     /// then sets the clock to `t`.
     pub fn run_until(&mut self, t: Time) {
+        self.run_toward(t, u64::MAX);
+    }
+
+    /// [`Sim::run_until`] in slices: processes at most `budget` events and
+    /// script entries on the way to `t`. Returns true once everything up
+    /// to and including `t` is done and the clock is at `t`; false when the
+    /// budget ran out first, with the clock at the last event processed.
+    ///
+    /// Calling it again until it returns true gives exactly the run that
+    /// one `run_until(t)` gives (the same trace, state, snapshots and
+    /// series), however the work is sliced: the loop keeps no state of its
+    /// own outside the world. The budget counts work, never wall time, so
+    /// the engine stays deterministic; the UI decides how many slices fit
+    /// in a frame.
+    pub fn run_toward(&mut self, t: Time, budget: u64) -> bool {
+        let mut left = budget;
         loop {
             // Void events (cancelled timers, dropped messages) must not make
             // the next real event look due, nor hold back a script entry.
             self.world.core.purge();
             if let Some(e) = self.next_script_ready() {
                 if e.at <= t {
+                    if left == 0 {
+                        break;
+                    }
+                    left -= 1;
                     self.apply_next_script();
                     continue;
                 }
-                break;
-            }
-            match self.world.core.next_event_time() {
-                Some(et) if et <= t => {
+            } else if let Some(et) = self.world.core.next_event_time() {
+                if et <= t {
+                    if left == 0 {
+                        break;
+                    }
+                    left -= 1;
                     self.step_world();
+                    continue;
                 }
-                _ => break,
             }
+            // Nothing else is due by `t`.
+            self.world.core.now = self.world.core.now.max(t);
+            self.horizon = self.horizon.max(self.world.core.now);
+            return true;
         }
-        self.world.core.now = self.world.core.now.max(t);
         self.horizon = self.horizon.max(self.world.core.now);
+        false
     }
 
     /// Processes exactly one event (after any script entries due before
@@ -383,19 +409,27 @@ impl<S: Scenario> Sim<S> {
     /// Shows the world as it was (or will be) at time `t`: restores the
     /// nearest snapshot at or before `t` and replays the script forward.
     pub fn seek(&mut self, t: Time) {
-        let idx = self
-            .snapshots
-            .iter()
-            .rposition(|s| s.core.now <= t)
-            .unwrap_or(0);
+        self.rewind_to(t);
+        self.run_until(t);
+    }
+
+    /// The first half of [`Sim::seek`]: when `t` is in the past, restores
+    /// the nearest snapshot at or before it (when `t` is ahead, nothing).
+    /// Finishing with `run_until(t)`, or with [`Sim::run_toward`] until it
+    /// returns true, is exactly `seek(t)`: the replay can be sliced.
+    pub fn rewind_to(&mut self, t: Time) {
         // Forward: replay from here. (A snapshot kept from an earlier visit
         // to the future would be closer, but the trace, logs and series
         // between now and it were cut when seeking back, so it cannot be
         // used without leaving a gap in them.)
         if t >= self.now() {
-            self.run_until(t);
             return;
         }
+        let idx = self
+            .snapshots
+            .iter()
+            .rposition(|s| s.core.now <= t)
+            .unwrap_or(0);
         let s = &self.snapshots[idx];
         self.world.core = s.core.clone();
         self.world.model = s.model.clone();
@@ -413,7 +447,6 @@ impl<S: Scenario> Sim<S> {
             }
         }
         self.cursor = s.cursor;
-        self.run_until(t);
     }
 
     /// True when no link is cut or held, every node is up, and the

@@ -11,7 +11,8 @@ use super::keys::{Shortcuts, ShortcutsOpen};
 use super::lesson::LessonPane;
 use super::meter::{Meter, MeterChecks};
 use super::panel::ScenarioPanel;
-use super::run::{start_clock, use_run, Notice, NoticeKind, Run};
+use super::replay::ReplayBar;
+use super::run::{start_clock, use_run, Notice, NoticeKind, ReplayKind, Run};
 use super::share_menu::{EmbedBar, ShareMenu};
 use super::timeline::Timeline;
 use super::workspace::{use_workspace, Dock, Intro, Workspace};
@@ -34,8 +35,18 @@ pub const STAGE_ID: &str = "stage";
 pub fn App() -> impl IntoView {
     let start = super::startup::read();
     let run = Run::new(start.pattern, start.seed);
-    if let Err(e) = run.load(start.pattern, start.seed, start.script.clone(), start.at) {
-        run.notice.set(Some(Notice::error(e)));
+    // A long link replays in slices after the first paint, with progress.
+    if !start.script.is_empty() || start.at > 0 {
+        if let Err(e) = run.open(
+            start.pattern,
+            start.seed,
+            start.script.clone(),
+            start.at,
+            ReplayKind::Link,
+            || {},
+        ) {
+            run.notice.set(Some(Notice::error(e)));
+        }
     }
     if let Some(text) = start.notice.clone() {
         run.notice.set(Some(Notice::error(text)));
@@ -227,6 +238,7 @@ fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
                 {move || lesson_open().then(|| view! { <div class="meter-strip"><Meter/></div> })}
                 <div class="stage-canvas">
                     <Canvas/>
+                    <ReplayBar/>
                 </div>
                 {(!embed).then(|| view! { <Timeline/> })}
             </div>

@@ -459,7 +459,7 @@ pub fn DivergenceChart() -> impl IntoView {
         if run.playing.get_untracked() {
             run.set_playing(false);
         }
-        run.seek(t);
+        run.go_to(t);
     };
     let on_click = move |ev: MouseEvent| {
         if let Some(t) = time_at(&ev) {

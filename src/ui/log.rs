@@ -112,7 +112,7 @@ pub fn select_event(run: Run, id: EventId, time: Time) {
         run.set_playing(false);
     }
     run.selected.set(Some(id));
-    run.seek(time);
+    run.go_to(time);
 }
 
 /// Scrolls `el` into view inside its scrolling `list` (without moving the

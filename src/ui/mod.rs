@@ -13,6 +13,7 @@ pub mod lesson;
 pub mod log;
 pub mod meter;
 pub mod panel;
+pub mod replay;
 pub mod run;
 pub mod share_menu;
 pub mod spacetime;

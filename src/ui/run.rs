@@ -8,8 +8,10 @@
 
 use crate::patterns::Pattern;
 use crate::share::MAX_TIME;
+use crate::sim::types::fmt_secs;
 use crate::sim::{Command, EventId, Frame, Playground, ScriptEntry, Time};
 use leptos::prelude::*;
+use std::rc::Rc;
 
 /// What the notice says when time reaches [`MAX_TIME`], the latest moment
 /// a share link or scene file may name: time stops there, so every link
@@ -60,6 +62,108 @@ pub const SPEEDS: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 /// Default seed of a fresh page.
 pub const DEFAULT_SEED: u64 = 42;
 
+/// Real milliseconds of replay done at once, in the handler of a seek or
+/// of an opened link, before the rest goes to slices: a replay that fits
+/// (almost every seek) stays instant.
+pub const REPLAY_AT_ONCE_MS: f64 = 40.0;
+
+/// Real milliseconds of replay per animation frame while a long replay is
+/// under way: the rest of the frame is left to input and painting, so the
+/// page stays interactive.
+pub const REPLAY_SLICE_MS: f64 = 8.0;
+
+/// Events and script entries per call of [`Playground::run_toward`] when
+/// a replay starts; it then adapts so that one call takes about a
+/// millisecond (a saga event late in a run costs far more than a tick).
+const FIRST_CHUNK: u64 = 64;
+
+/// What a long replay under way is bringing in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplayKind {
+    /// The share link the page was opened with.
+    Link,
+    /// A scene file, by name.
+    File(String),
+    /// A seek of the run shown, far from where it was.
+    Seek,
+}
+
+impl ReplayKind {
+    /// What the replay does, in words: "Replaying the link",
+    /// "Opening saga.json", "Replaying to 540.0 s".
+    pub fn doing(&self, target: Time) -> String {
+        match self {
+            ReplayKind::Link => "Replaying the link".into(),
+            ReplayKind::File(name) => format!("Opening {name}"),
+            ReplayKind::Seek => format!("Replaying to {}", fmt_secs(target)),
+        }
+    }
+}
+
+/// A long replay under way (a long link, a file or a far seek), as the
+/// progress indicator shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replay {
+    /// What it brings in.
+    pub kind: ReplayKind,
+    /// The moment it lands on.
+    pub target: Time,
+    /// How far it has replayed, in virtual time.
+    pub reached: Time,
+    /// Percent done, 0 to 99 (it lands instead of showing 100).
+    pub percent: u8,
+}
+
+impl Replay {
+    /// "Replaying the link… 43 %".
+    pub fn label(&self) -> String {
+        format!(
+            "{}\u{2026} {} %",
+            self.kind.doing(self.target),
+            self.percent
+        )
+    }
+}
+
+/// A run being opened, replayed aside while the current run stays shown.
+struct Opening {
+    sim: Box<dyn Playground>,
+    pattern: Pattern,
+    seed: u64,
+    then: Box<dyn FnOnce()>,
+}
+
+/// A long replay under way, advanced by [`Run::advance_replay`].
+struct Pending {
+    kind: ReplayKind,
+    target: Time,
+    /// Virtual time where the replay started (for its progress).
+    from: Time,
+    /// Events per call of `run_toward`, adapted as it goes.
+    chunk: u64,
+    /// A run being opened; `None` when the run shown is seeking.
+    opening: Option<Opening>,
+}
+
+/// The real-time clock the replay budget reads, in ms: `performance.now()`
+/// in the browser, a monotonic clock natively. Only the UI reads it; the
+/// engine counts events, never time.
+fn default_real_clock() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Clock {
     /// Real time (ms, `performance.now()`) of the previous tick.
@@ -76,6 +180,13 @@ struct Clock {
 pub struct Run {
     sim: StoredValue<Box<dyn Playground>, LocalStorage>,
     clock: StoredValue<Clock, LocalStorage>,
+    pending: StoredValue<Option<Pending>, LocalStorage>,
+    real_clock: StoredValue<Rc<dyn Fn() -> f64>, LocalStorage>,
+    /// The long replay under way, if any, for the progress indicator.
+    pub replay: RwSignal<Option<Replay>>,
+    /// What the replay's live region says: its progress every 25 % and
+    /// how it ended, for screen readers.
+    pub replay_said: RwSignal<String>,
     /// The pattern shown.
     pub pattern: RwSignal<Pattern>,
     /// The seed of the run.
@@ -109,6 +220,10 @@ impl Run {
         Run {
             sim: StoredValue::new_local(sim),
             clock: StoredValue::new_local(Clock::default()),
+            pending: StoredValue::new_local(None),
+            real_clock: StoredValue::new_local(Rc::new(default_real_clock)),
+            replay: RwSignal::new(None),
+            replay_said: RwSignal::new(String::new()),
             pattern: RwSignal::new(pattern),
             seed: RwSignal::new(seed),
             frame: RwSignal::new(frame),
@@ -141,13 +256,21 @@ impl Run {
     }
 
     /// Applies a learner's action now and records it in the script. When
-    /// the run had been rewound, the discarded future is announced.
+    /// the run had been rewound, the discarded future is announced. A
+    /// replay under way stops first (see [`Run::cancel_replay`]): the
+    /// action acts on the run as the page shows it then.
     pub fn apply(&self, cmd: Command) -> Result<(), String> {
+        let stopped = self.end_replay();
         let res = self.with_mut(|s| s.apply(cmd));
         match res {
-            Ok(0) => {}
+            Ok(0) => {
+                if let Some(n) = stopped {
+                    self.notice.set(Some(n));
+                }
+            }
             Ok(n) => self.notice.set(Some(Notice::info(format!(
-                "You changed the past: the {n} later action{} of this run {} discarded and the run continues from here.",
+                "{}You changed the past: the {n} later action{} of this run {} discarded and the run continues from here.",
+                stopped.map(|s| format!("{} ", s.text)).unwrap_or_default(),
                 if n == 1 { "" } else { "s" },
                 if n == 1 { "was" } else { "were" }
             )))),
@@ -159,8 +282,9 @@ impl Run {
 
     /// Processes exactly one event (pauses first). At the time limit
     /// ([`MAX_TIME`]) it does nothing but say so; an event due after the
-    /// limit is not shown either.
+    /// limit is not shown either. A replay under way stops first.
     pub fn step(&self) {
+        let stopped = self.end_replay();
         self.playing.set(false);
         let at_limit = self.with_mut(|s| {
             if s.now() >= MAX_TIME {
@@ -175,14 +299,82 @@ impl Run {
         });
         if at_limit {
             self.stop_at_limit();
+        } else if let Some(n) = stopped {
+            self.notice.set(Some(n));
         }
         self.refresh();
     }
 
-    /// Shows the world at virtual time `t` (at most [`MAX_TIME`]).
+    /// Shows the world at virtual time `t` (at most [`MAX_TIME`]) before
+    /// returning, however long the replay takes: for code that reads the
+    /// world right after. Learners' seeks go through [`Run::go_to`].
     pub fn seek(&self, t: Time) {
+        let stopped = self.end_replay();
         self.with_mut(|s| s.seek(t.min(MAX_TIME)));
+        if let Some(n) = stopped {
+            self.notice.set(Some(n));
+        }
         self.refresh();
+    }
+
+    /// Moves the playhead to `t` (at most [`MAX_TIME`]) the way a learner
+    /// does, without blocking the page: at once when the replay it needs
+    /// fits in [`REPLAY_AT_ONCE_MS`], otherwise in slices across frames
+    /// with a progress indicator ([`Run::replay`]). A seek under way is
+    /// retargeted; a link or file being opened is stopped (the run shown
+    /// stays as it was) and the notice says so.
+    pub fn go_to(&self, t: Time) {
+        let t = t.min(MAX_TIME);
+        let (retarget, stopped) = match self
+            .pending
+            .with_value(|p| p.as_ref().map(|p| p.opening.is_none()))
+        {
+            Some(true) => (self.take_pending(), None),
+            Some(false) => (None, self.end_replay()),
+            None => (None, None),
+        };
+        if let Some(n) = stopped {
+            self.notice.set(Some(n));
+        }
+        let before = self.with(|s| s.now());
+        self.with_mut(|s| s.rewind_to(t));
+        let now = self.with(|s| s.now());
+        let (from, mut chunk) = match &retarget {
+            // Still on the way forward: keep the progress made.
+            Some(p) if now >= before => (p.from.min(now), p.chunk),
+            Some(p) => (now, p.chunk),
+            None => (now, FIRST_CHUNK),
+        };
+        // While a replay is under way the frame loop carries on with it;
+        // otherwise try to finish at once.
+        let budget = if retarget.is_some() {
+            0.0
+        } else {
+            REPLAY_AT_ONCE_MS
+        };
+        let done = self.with_mut(|s| self.work(s, t, budget, &mut chunk));
+        if done {
+            if retarget.is_some() {
+                self.land(Pending {
+                    kind: ReplayKind::Seek,
+                    target: t,
+                    from,
+                    chunk,
+                    opening: None,
+                });
+            } else {
+                self.refresh();
+            }
+            return;
+        }
+        self.clock.update_value(|c| c.last_real = None);
+        self.begin(Pending {
+            kind: ReplayKind::Seek,
+            target: t,
+            from,
+            chunk,
+            opening: None,
+        });
     }
 
     /// True when the run has reached [`MAX_TIME`], where time stops.
@@ -195,35 +387,49 @@ impl Run {
         self.notice.set(Some(Notice::info(TIME_LIMIT_NOTICE)));
     }
 
-    /// Starts the same scenario and seed over with an empty script.
+    /// Starts the same scenario and seed over with an empty script (a
+    /// replay under way stops).
     pub fn reset(&self) {
+        let stopped = self.end_replay();
         self.with_mut(|s| s.reset());
         self.selected.set(None);
+        if let Some(n) = stopped {
+            self.notice.set(Some(n));
+        }
         self.refresh();
     }
 
-    /// Starts the current pattern over with another seed.
+    /// Starts the current pattern over with another seed (a replay under
+    /// way stops).
     pub fn set_seed(&self, seed: u64) {
+        let stopped = self.end_replay();
         self.seed.set(seed);
         self.sim.set_value(self.pattern.get_untracked().start(seed));
         self.selected.set(None);
+        if let Some(n) = stopped {
+            self.notice.set(Some(n));
+        }
         self.refresh();
     }
 
-    /// Shows another pattern (a fresh run with the current seed).
+    /// Shows another pattern (a fresh run with the current seed; a replay
+    /// under way stops).
     pub fn switch(&self, pattern: Pattern) {
         if pattern == self.pattern.get_untracked() {
             return;
         }
+        let stopped = self.end_replay();
         self.pattern.set(pattern);
         self.sim.set_value(pattern.start(self.seed.get_untracked()));
         self.selected.set(None);
-        self.notice.set(None);
+        self.notice.set(stopped);
         self.refresh();
     }
 
     /// Replaces the run with `pattern` + `seed` + `script`, positioned at
-    /// `at`. On error the current run is left exactly as it was.
+    /// `at`, before returning (for lesson steps, which are short and are
+    /// judged right after). On error the current run is left exactly as
+    /// it was. Links and files go through [`Run::open`].
     pub fn load(
         &self,
         pattern: Pattern,
@@ -232,13 +438,247 @@ impl Run {
         at: Time,
     ) -> Result<(), String> {
         let mut sim = pattern.replay(seed, script)?;
+        self.end_replay();
         sim.run_until(at);
+        self.install(pattern, seed, sim);
+        Ok(())
+    }
+
+    /// Replaces the run with `pattern` + `seed` + `script` at `at`, like
+    /// [`Run::load`], without blocking the page: when the replay does not
+    /// fit in [`REPLAY_AT_ONCE_MS`], the current run stays shown, exactly
+    /// as it was, while the new one replays in slices across frames with a
+    /// progress indicator ([`Run::replay`]), and lands when it gets there;
+    /// `then` runs once it has landed (not if it is stopped). Play and
+    /// Pause meanwhile say whether time flows once it lands. An invalid
+    /// script is refused at once, and the current run (and any replay
+    /// under way) is left exactly as it was.
+    pub fn open(
+        &self,
+        pattern: Pattern,
+        seed: u64,
+        script: Vec<ScriptEntry>,
+        at: Time,
+        kind: ReplayKind,
+        then: impl FnOnce() + 'static,
+    ) -> Result<(), String> {
+        let mut sim = pattern.replay(seed, script)?;
+        // This replay replaces any under way.
+        self.end_replay();
+        let mut chunk = FIRST_CHUNK;
+        if self.work(sim.as_mut(), at, REPLAY_AT_ONCE_MS, &mut chunk) {
+            self.install(pattern, seed, sim);
+            then();
+            return Ok(());
+        }
+        self.clock.update_value(|c| c.last_real = None);
+        self.begin(Pending {
+            kind,
+            target: at,
+            from: 0,
+            chunk,
+            opening: Some(Opening {
+                sim,
+                pattern,
+                seed,
+                then: Box::new(then),
+            }),
+        });
+        Ok(())
+    }
+
+    /// True while a long replay (a link, a file or a far seek) is under way.
+    pub fn replaying(&self) -> bool {
+        self.pending
+            .try_with_value(|p| p.is_some())
+            .unwrap_or(false)
+    }
+
+    /// The moment the run shows, or is on its way to when it is seeking
+    /// (what the timeline and a share link name).
+    pub fn moment(&self) -> Time {
+        let seeking = self
+            .pending
+            .with_value(|p| p.as_ref().filter(|p| p.opening.is_none()).map(|p| p.target));
+        seeking.unwrap_or_else(|| self.with(|s| s.now()))
+    }
+
+    /// Advances a long replay under way by one slice, about
+    /// [`REPLAY_SLICE_MS`] of real time; when it gets there the run lands
+    /// on its moment (a link's run replaces the one shown). The clock
+    /// calls it once per animation frame; it does nothing when no replay
+    /// is under way.
+    pub fn advance_replay(&self) {
+        let Some(mut p) = self.take_pending() else {
+            return;
+        };
+        let (target, mut chunk) = (p.target, p.chunk);
+        let done = match p.opening.as_mut() {
+            Some(o) => self.work(o.sim.as_mut(), target, REPLAY_SLICE_MS, &mut chunk),
+            None => self.with_mut(|s| self.work(s, target, REPLAY_SLICE_MS, &mut chunk)),
+        };
+        p.chunk = chunk;
+        if done {
+            self.land(p);
+        } else {
+            self.begin(p);
+        }
+    }
+
+    /// Stops the long replay under way (the progress indicator's Cancel):
+    /// a link or file being opened is dropped and the run shown stays
+    /// exactly as it was; a seek stops where it has reached, which the
+    /// page then shows. The notice says which.
+    pub fn cancel_replay(&self) {
+        if let Some(n) = self.end_replay() {
+            self.notice.set(Some(n));
+        }
+    }
+
+    /// Replaces the clock (real ms) that the replay budget reads. The app
+    /// reads `performance.now()`; tests pass a clock they control.
+    pub fn set_real_clock(&self, clock: impl Fn() -> f64 + 'static) {
+        self.real_clock.set_value(Rc::new(clock));
+    }
+
+    fn real_now(&self) -> f64 {
+        let clock = self.real_clock.with_value(Rc::clone);
+        clock()
+    }
+
+    /// Runs `sim` toward `target` for about `budget_ms` of real time (at
+    /// least one chunk unless the budget is 0), in chunks of `chunk`
+    /// events that adapt so one takes about a millisecond. True when it
+    /// got there.
+    fn work(
+        &self,
+        sim: &mut dyn Playground,
+        target: Time,
+        budget_ms: f64,
+        chunk: &mut u64,
+    ) -> bool {
+        if budget_ms <= 0.0 {
+            return sim.run_toward(target, 0);
+        }
+        let start = self.real_now();
+        let mut t0 = start;
+        loop {
+            if sim.run_toward(target, *chunk) {
+                return true;
+            }
+            let t1 = self.real_now();
+            let took = t1 - t0;
+            if took < 0.5 {
+                *chunk = chunk.saturating_mul(2).min(1 << 20);
+            } else if took > 2.0 {
+                *chunk = (*chunk / 2).max(1);
+            }
+            if t1 - start >= budget_ms {
+                return false;
+            }
+            t0 = t1;
+        }
+    }
+
+    fn take_pending(&self) -> Option<Pending> {
+        self.pending.try_update_value(|p| p.take()).flatten()
+    }
+
+    /// Where a replay has got to, in virtual time.
+    fn reached(&self, p: &Pending) -> Time {
+        match &p.opening {
+            Some(o) => o.sim.now(),
+            None => self.with(|s| s.now()),
+        }
+    }
+
+    /// Keeps `p` under way and shows its progress.
+    fn begin(&self, p: Pending) {
+        let reached = self.reached(&p);
+        let span = p.target.saturating_sub(p.from).max(1);
+        let done = reached.saturating_sub(p.from).min(span);
+        let percent = u8::try_from((done * 100 / span).min(99)).unwrap_or(99);
+        let replay = Replay {
+            kind: p.kind.clone(),
+            target: p.target,
+            reached,
+            percent,
+        };
+        let said = format!("{}\u{2026} {} %", p.kind.doing(p.target), percent / 25 * 25);
+        self.pending.set_value(Some(p));
+        let shown = self.replay.with_untracked(|r| {
+            r.as_ref().is_some_and(|r| {
+                r.kind == replay.kind && r.target == replay.target && r.percent == replay.percent
+            })
+        });
+        if !shown {
+            self.replay.set(Some(replay));
+        }
+        if self.replay_said.with_untracked(|s| *s != said) {
+            self.replay_said.set(said);
+        }
+    }
+
+    /// A replay got there: the run shows its moment.
+    fn land(&self, p: Pending) {
+        let what = match p.opening {
+            Some(o) => {
+                self.install(o.pattern, o.seed, o.sim);
+                (o.then)();
+                match &p.kind {
+                    ReplayKind::File(name) => format!("Opened {name}"),
+                    _ => "Opened the link".to_string(),
+                }
+            }
+            None => {
+                self.refresh();
+                "Replayed".to_string()
+            }
+        };
+        self.replay.set(None);
+        self.replay_said
+            .set(format!("{what}: at {}.", fmt_secs(p.target)));
+    }
+
+    /// Ends any long replay under way, without refreshing: a run being
+    /// opened is dropped; a seek stays where it has reached. Returns the
+    /// notice that says so.
+    fn end_replay(&self) -> Option<Notice> {
+        let p = self.take_pending()?;
+        let reached = self.reached(&p);
+        let text = match &p.opening {
+            Some(_) => {
+                let what = match &p.kind {
+                    ReplayKind::File(name) => name.clone(),
+                    _ => "the link".to_string(),
+                };
+                let span = p.target.max(1);
+                format!(
+                    "Stopped opening {what} at {} % of its replay: the run shown is unchanged.",
+                    (reached.min(span) * 100 / span).min(99)
+                )
+            }
+            None => {
+                self.refresh();
+                format!(
+                    "Stopped replaying at {}, before {}.",
+                    fmt_secs(reached),
+                    fmt_secs(p.target)
+                )
+            }
+        };
+        self.replay.set(None);
+        self.replay_said.set(text.clone());
+        Some(Notice::info(text))
+    }
+
+    /// Makes `sim` the run shown.
+    fn install(&self, pattern: Pattern, seed: u64, sim: Box<dyn Playground>) {
         self.pattern.set(pattern);
         self.seed.set(seed);
         self.sim.set_value(sim);
         self.selected.set(None);
         self.refresh();
-        Ok(())
     }
 
     /// False once the app that owned this run was unmounted.
@@ -247,8 +687,14 @@ impl Run {
     }
 
     /// Advances virtual time by `speed × real elapsed` when playing. Call
-    /// once per animation frame with `performance.now()`.
+    /// once per animation frame with `performance.now()`. Time rests
+    /// while a long replay is under way ([`Run::advance_replay`] drives
+    /// that) and flows from the replay's moment once it lands.
     pub fn tick(&self, real_now: f64) {
+        if self.replaying() {
+            self.clock.update_value(|c| c.last_real = None);
+            return;
+        }
         let last = self.clock.with_value(|c| c.last_real);
         self.clock.update_value(|c| c.last_real = Some(real_now));
         if !self.playing.get_untracked() || self.unseen.get_untracked() {
@@ -298,15 +744,16 @@ impl Run {
         }
         self.clock.update_value(|c| c.last_real = None);
         self.unseen.set(unseen);
-        if unseen {
+        if unseen && !self.replaying() {
             self.refresh();
         }
     }
 
-    /// Starts or stops time.
+    /// Starts or stops time. While a long replay is under way this says
+    /// whether time flows once it lands; the replay goes on either way.
     pub fn set_playing(&self, on: bool) {
         self.playing.set(on);
-        if !on {
+        if !on && !self.replaying() {
             self.refresh();
         }
     }
@@ -317,14 +764,16 @@ pub fn use_run() -> Run {
     expect_context::<Run>()
 }
 
-/// Drives [`Run::tick`] from `requestAnimationFrame` for as long as the
-/// page lives, resting while the app is unseen ([`super::host::watch_visibility`]).
+/// Drives [`Run::advance_replay`] and [`Run::tick`] from
+/// `requestAnimationFrame` for as long as the page lives, resting while
+/// the app is unseen ([`super::host::watch_visibility`]).
 pub fn start_clock(run: Run) {
     super::host::watch_visibility(run);
     fn frame(run: Run) {
         if !run.alive() {
             return;
         }
+        run.advance_replay();
         let now = window().performance().map_or(0.0, |p| p.now());
         run.tick(now);
         request_animation_frame(move || frame(run));

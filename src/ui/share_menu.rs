@@ -17,7 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::host::{self, Access, Capability};
-use super::run::{use_run, Notice, Run};
+use super::run::{use_run, Notice, ReplayKind, Run};
 use crate::share::{round_speed, Scene, MAX_SPEED, MIN_SPEED};
 
 /// What Share says when the run has reached the time limit.
@@ -29,7 +29,8 @@ const SYNC_EVERY_MS: f64 = 500.0;
 /// The scene the run shows now: pattern, seed, script, playhead, speed and
 /// lesson step.
 pub fn current_scene(run: Run) -> Scene {
-    let (at, script) = run.with(|p| (p.now(), p.script()));
+    let at = run.moment();
+    let script = run.with(|p| p.script());
     Scene {
         pattern: run.pattern.get_untracked(),
         seed: run.seed.get_untracked(),
@@ -134,17 +135,28 @@ pub fn import_scene(run: Run, name: &str, text: &str) -> Result<(), String> {
     let scene = Scene::open_json(text).map_err(|e| fail(e.to_string()))?;
     let was_playing = run.playing.get_untracked();
     run.playing.set(false);
-    if let Err(e) = run.load(scene.pattern, scene.seed, scene.script.clone(), scene.at) {
+    // A long scene replays in slices with progress; these apply once it
+    // has landed.
+    let (speed, step) = (scene.speed, scene.lesson_step);
+    let opened = format!("Opened {name}: {}.", scene.summary());
+    let done = move || {
+        run.speed.set(speed);
+        run.lesson
+            .set(step.map(|s| usize::from(s).saturating_sub(1)));
+        run.notice.set(Some(Notice::info(opened)));
+    };
+    let kind = ReplayKind::File(name.to_string());
+    if let Err(e) = run.open(
+        scene.pattern,
+        scene.seed,
+        scene.script,
+        scene.at,
+        kind,
+        done,
+    ) {
         run.playing.set(was_playing);
         return Err(fail(e));
     }
-    run.speed.set(scene.speed);
-    run.lesson
-        .set(scene.lesson_step.map(|s| usize::from(s).saturating_sub(1)));
-    run.notice.set(Some(Notice::info(format!(
-        "Opened {name}: {}.",
-        scene.summary()
-    ))));
     Ok(())
 }
 
@@ -180,7 +192,9 @@ pub fn sync_address_bar(run: Run) {
     let last = Rc::new(Cell::new(f64::NEG_INFINITY));
     let pending = Rc::new(Cell::new(false));
     let write = move || {
-        if !run.alive() {
+        // While a link is replaying the address keeps it (a reload opens
+        // it again); once the replay lands the run's change writes it.
+        if !run.alive() || run.replaying() {
             return;
         }
         let scene = current_scene(run);

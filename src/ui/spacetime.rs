@@ -301,7 +301,7 @@ pub fn SpaceTime() -> impl IntoView {
             run.set_playing(false);
         }
         run.selected.set(Some(id));
-        run.seek(t);
+        run.go_to(t);
     };
     // Arrow keys move focus between items in time order.
     let on_key = move |ev: KeyboardEvent| {

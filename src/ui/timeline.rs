@@ -6,7 +6,7 @@
 use leptos::ev::{KeyboardEvent, PointerEvent};
 use leptos::prelude::*;
 
-use super::run::{use_run, Run};
+use super::run::{use_run, ReplayKind, Run};
 use super::study::{fault_periods, track_discarded, value_text, Discarded, FaultKind, FaultPeriod};
 use crate::sim::types::fmt_secs;
 use crate::sim::Time;
@@ -45,7 +45,15 @@ fn pct(t: Time, span: Time) -> f64 {
 pub fn Timeline() -> impl IntoView {
     let run = use_run();
     let faults = use_fault_periods(run);
-    let time = Memo::new(move |_| run.frame.with(|f| f.time));
+    // While a far seek replays, the playhead is already where it goes.
+    let time = Memo::new(move |_| {
+        let seeking = run.replay.with(|r| {
+            r.as_ref()
+                .filter(|r| r.kind == ReplayKind::Seek)
+                .map(|r| r.target)
+        });
+        seeking.unwrap_or_else(|| run.frame.with(|f| f.time))
+    });
     let horizon = Memo::new(move |_| run.frame.with(|f| f.horizon));
     // The stretch a fork discarded, kept until the run grows past it.
     let discarded = RwSignal::new(None::<Discarded>);
@@ -65,7 +73,7 @@ pub fn Timeline() -> impl IntoView {
     let resume = StoredValue::new(false);
     let seek_to = move |t: Time| {
         let t = t.min(horizon.get_untracked());
-        run.seek(t);
+        run.go_to(t);
     };
     let on_input = move |ev: leptos::ev::Event| {
         if let Ok(v) = event_target_value(&ev).parse::<f64>() {
