@@ -74,3 +74,38 @@ export async function stateStripOnTheDivergenceChart({ newPage, baseURL, shotDir
   assert.match(legend, /catching up.*stuck.*diverged/);
   await page.screenshot({ path: join(shotDir, 'standing-chart.png') });
 }
+
+export async function backgroundSyncMeterTellsTheThreeStates({ newPage, baseURL, shotDir }) {
+  const page = await open(newPage, baseURL, { viewport: { width: 1366, height: 768 } });
+  await page.getByRole('tab', { name: 'Background sync', exact: true }).click();
+  await speed(page, '4×');
+  await play(page);
+
+  // 1. Edits wait for the next sync run: catching up, never red.
+  await meterSays(page, /^Catching up: Warehouse/);
+  assert.match(await headline(page).getAttribute('class'), /\bis-catching-up\b/);
+  await viewSays(page, /Warehouse: catching up/);
+
+  // 2. Cut the job off the warehouse: the changes wait, stuck on the link.
+  await choose(page, /^Link Sync job ↔ Warehouse/, 'Cut both ways');
+  await meterSays(page, /^Stuck: Warehouse/);
+  assert.match(await headline(page).getAttribute('class'), /\bis-stuck\b/);
+  await viewSays(page, /Warehouse: stuck, .*waiting: link .*cut at \d+\.\d s/);
+  await page.screenshot({ path: join(shotDir, 'standing-sync-stuck.png') });
+  await choose(page, /^Link Sync job ↔ Warehouse/, 'Heal link');
+  await until(page, 'Warehouse no longer stuck', async () => !/Warehouse: stuck/.test(await page.locator('.meter-views').textContent()));
+
+  // 3. An updated_at watermark with the source's clock 2 s behind skips
+  //    rows for good: diverged, naming the change and why.
+  await page.locator('summary', { hasText: 'Settings' }).click();
+  for (const [label, value] of [['Strategy', '1'], ['Source clock skew', '-2000']]) {
+    const input = page.getByLabel(label, { exact: true });
+    await input.fill(value);
+    await input.blur();
+  }
+  await meterSays(page, /^Diverged: Warehouse/);
+  assert.match(await headline(page).getAttribute('class'), /\bis-diverged\b/);
+  await viewSays(page, /Warehouse: diverged, .*change #\d+ (got an updated_at behind the watermark|was skipped by the watermark)/);
+  await pause(page);
+  await page.screenshot({ path: join(shotDir, 'standing-sync-diverged.png') });
+}
