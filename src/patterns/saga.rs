@@ -1665,25 +1665,44 @@ impl Saga {
         }
         crate::sim::sort::sort_by_key(&mut carriers, |c| c.saga);
 
-        let mut ids: Vec<u64> = self
-            .ledger
-            .open
-            .iter()
-            .chain(self.orchestrator.open.iter())
-            .copied()
-            .chain(
-                carriers
-                    .iter()
-                    .filter(|c| !self.ledger.sagas.contains_key(&c.saga))
-                    .map(|c| c.saga),
+        // Unfinished sagas and orders not started yet, in id order, walking
+        // the sorted sets and maps side by side (no search per saga).
+        let fresh: Vec<u64> = {
+            let mut known = Walk::new(&self.ledger.sagas, carriers.first().map(|c| c.saga));
+            let mut v: Vec<u64> = carriers
+                .iter()
+                .map(|c| c.saga)
+                .filter(|&id| known.get(id).is_none())
+                .collect();
+            v.dedup();
+            v
+        };
+        let ids = union(
+            union(
+                self.ledger.open.iter().map(|&id| (id, 0)),
+                self.orchestrator.open.iter().map(|&id| (id, IN_LOG)),
             )
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
+            .into_iter(),
+            fresh.into_iter().map(|id| (id, 0)),
+        );
+        let first = ids.first().map(|x| x.0);
+        let mut records = Walk::new(&self.ledger.sagas, first);
+        let mut logs = Walk::new(&self.orchestrator.log, first);
+        let orchestrator_up = env.is_up(ORCHESTRATOR);
+        // What keeps the orchestrator from asking the service of a step
+        // again, and from hearing back, per step.
+        let mut resend = [None; 6];
+        let mut reply = [None; 6];
+        for step in Step::ALL {
+            let n = step.service();
+            reply[step as usize] = env.blocker(n, ORCHESTRATOR);
+            resend[step as usize] = env.blocker(ORCHESTRATOR, n).or(reply[step as usize]);
+        }
+        let settle = self.settle_time();
 
         let mut out = OpenSagas::default();
         let mut lo = 0;
-        for id in ids {
+        for (id, flags) in ids {
             while lo < carriers.len() && carriers[lo].saga < id {
                 lo += 1;
             }
@@ -1691,15 +1710,13 @@ impl Saga {
             while hi < carriers.len() && carriers[hi].saga == id {
                 hi += 1;
             }
-            let record = self.ledger.sagas.get(&id);
+            let record = records.get(id);
             if let Some(r) = record {
                 out.since = Some(out.since.map_or(r.started, |t| t.min(r.started)));
             }
-            let phase = self
-                .orchestrator
-                .log
-                .get(&id)
-                .filter(|_| self.orchestrator.open.contains(&id))
+            let phase = logs
+                .get(id)
+                .filter(|_| flags & IN_LOG != 0)
                 .and_then(|l| match l.phase {
                     Phase::Step(s) => Some(Op::Do(s)),
                     Phase::Compensate(s) => Some(Op::Undo(s)),
@@ -1724,31 +1741,21 @@ impl Saga {
                     }
                 }
             }
-            let failing = self
-                .losses
-                .failing
-                .get(&id)
-                .filter(|(_, since)| env.now.saturating_sub(*since) > self.settle_time())
+            let failing = (!self.losses.failing.is_empty())
+                .then(|| self.losses.failing.get(&id))
+                .flatten()
+                .filter(|(_, since)| env.now.saturating_sub(*since) > settle)
                 .map(|&(node, since)| Blocker::Failing { node, since });
+            let step = |op: Op| op_step(op) as usize;
             let (place, blocker) = match (phase, moving, blocked) {
-                (Some(op), _, _) if !env.is_up(ORCHESTRATOR) => {
-                    let n = op_step(op).service();
-                    (
-                        moving.or(blocked.map(|b| b.0)).unwrap_or(Place::Retrying),
-                        env.blocker(n, ORCHESTRATOR),
-                    )
-                }
+                (Some(op), _, _) if !orchestrator_up => (
+                    moving.or(blocked.map(|b| b.0)).unwrap_or(Place::Retrying),
+                    reply[step(op)],
+                ),
                 (_, Some(place), _) => (place, failing.filter(|_| place == Place::Retrying)),
                 (_, None, Some((place, b))) => (place, Some(b)),
-                (Some(op), None, None) => {
-                    // Nothing on a link: the orchestrator's timer will ask again.
-                    let n = op_step(op).service();
-                    let b = env
-                        .blocker(ORCHESTRATOR, n)
-                        .or_else(|| env.blocker(n, ORCHESTRATOR))
-                        .or(failing);
-                    (Place::Retrying, b)
-                }
+                // Nothing on a link: the orchestrator's timer will ask again.
+                (Some(op), None, None) => (Place::Retrying, resend[step(op)].or(failing)),
                 (None, None, None) => match self.losses.stalled.get(&id) {
                     Some(loss) => {
                         out.stalled.push(*loss);
@@ -1833,6 +1840,61 @@ impl Saga {
                 }
             })
             .collect()
+    }
+}
+
+/// In [`union`]'s flags: the saga is open in the orchestrator's log.
+const IN_LOG: u8 = 1;
+
+/// The sorted union of two sorted sequences of ids, each once, with their
+/// flags or-ed together.
+fn union(a: impl Iterator<Item = (u64, u8)>, b: impl Iterator<Item = (u64, u8)>) -> Vec<(u64, u8)> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    let mut out: Vec<(u64, u8)> = Vec::with_capacity(a.size_hint().0.max(b.size_hint().0));
+    loop {
+        let next = match (a.peek().copied(), b.peek().copied()) {
+            (Some(x), Some(y)) if x.0 <= y.0 => {
+                a.next();
+                x
+            }
+            (_, Some(y)) => {
+                b.next();
+                y
+            }
+            (Some(x), None) => {
+                a.next();
+                x
+            }
+            (None, None) => break,
+        };
+        match out.last_mut() {
+            Some(last) if last.0 == next.0 => last.1 |= next.1,
+            _ => out.push(next),
+        }
+    }
+    out
+}
+
+/// Looks up increasing keys in a [`VecMap`] by walking it once, from the
+/// first key that will be asked for.
+struct Walk<'a, V> {
+    entries: std::iter::Peekable<crate::sim::vecmap::Iter<'a, u64, V>>,
+}
+
+impl<'a, V> Walk<'a, V> {
+    fn new(map: &'a VecMap<u64, V>, from: Option<u64>) -> Self {
+        Walk {
+            entries: map.range(from.unwrap_or(u64::MAX)..).peekable(),
+        }
+    }
+
+    /// The value for `key`; keys must be asked for in increasing order.
+    fn get(&mut self, key: u64) -> Option<&'a V> {
+        while self.entries.next_if(|(k, _)| **k < key).is_some() {}
+        self.entries
+            .peek()
+            .filter(|(k, _)| **k == key)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -2218,12 +2280,17 @@ impl Scenario for Saga {
     fn views(&self, env: &Env<'_, Msg>) -> Vec<ViewStatus> {
         let (mut pay, mut pay_since, mut stock, mut stock_since) =
             (0, None::<Time>, 0, None::<Time>);
-        for (id, o) in &self.orders {
-            if !agrees_with_payment(o, self.charges.get(id)) {
+        let first = self.orders.first_key_value().map(|(k, _)| *k);
+        let (mut charges, mut reservations) = (
+            Walk::new(&self.charges, first),
+            Walk::new(&self.reservations, first),
+        );
+        for (&id, o) in &self.orders {
+            if !agrees_with_payment(o, charges.get(id)) {
                 pay += 1;
                 pay_since = Some(pay_since.map_or(o.at, |t| t.min(o.at)));
             }
-            if !agrees_with_stock(o, self.reservations.get(id)) {
+            if !agrees_with_stock(o, reservations.get(id)) {
                 stock += 1;
                 stock_since = Some(stock_since.map_or(o.at, |t| t.min(o.at)));
             }
