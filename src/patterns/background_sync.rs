@@ -1117,7 +1117,6 @@ impl BackgroundSync {
             self.failing = Some((ctx.now(), node));
         }
         self.run_ended();
-
         let then = if self.checkpoint_on && self.checkpoint.is_some() {
             "it resumes from its checkpoint at the next interval"
         } else {
