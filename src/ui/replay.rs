@@ -1,6 +1,7 @@
 //! The progress of a long replay: opening a long link or file, or seeking
-//! far, replays in slices across frames ([`Run::advance_replay`]) while
-//! the page stays interactive. This bar, over the canvas, says what is
+//! far, replays in slices across frames
+//! ([`Run::advance_replay`](super::run::Run::advance_replay)) while the
+//! page stays interactive. This bar, over the canvas, says what is
 //! replaying and how far it has got, and offers to stop it.
 
 use super::run::use_run;
