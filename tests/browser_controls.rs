@@ -36,7 +36,7 @@ fn mount(host: &HtmlElement) -> (Run, leptos::mount::UnmountHandle<impl Mountabl
     let handle = mount_to(host.clone(), move || {
         let run = Run::new(Pattern::EventDriven, 42);
         provide_context(run);
-        keys::install(run);
+        keys::install(run, true);
         s.set(Some(run));
         view! { <Controls/> <Meter/> <MeterChecks/> <Shortcuts/> }
     });
@@ -280,6 +280,56 @@ async fn shortcuts_act_once_even_after_remounting() {
         .unwrap();
     tick().await;
     assert!(!run.playing.get_untracked());
+    drop(handle);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn arrows_step_forward_and_back_one_event_at_a_time() {
+    let host = host();
+    let (run, handle) = mount(&host);
+    tick().await;
+    let mut times = Vec::new();
+    for _ in 0..40 {
+        press_on_body("ArrowRight");
+        tick().await;
+        times.push(run.moment());
+    }
+    let last = *times.last().unwrap();
+    assert!(last > 0, "forward steps move the clock: {times:?}");
+    assert!(!run.playing.get_untracked());
+    // Back: to the moment of the event before the latest one shown.
+    press_on_body("ArrowLeft");
+    tick().await;
+    let back = run.moment();
+    let expected = times.iter().rev().copied().find(|&t| t < last).unwrap_or(0);
+    assert_eq!(back, expected, "one event back from {last} ms: {times:?}");
+    press_on_body("ArrowLeft");
+    tick().await;
+    assert!(run.moment() < back || back == 0, "and again, further back");
+    drop(handle);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn with_keys_off_no_shortcut_acts() {
+    let host = host();
+    let slot: Rc<Cell<Option<Run>>> = Rc::new(Cell::new(None));
+    let s = slot.clone();
+    let handle = mount_to(host.clone(), move || {
+        let run = Run::new(Pattern::EventDriven, 42);
+        provide_context(run);
+        keys::install(run, false);
+        s.set(Some(run));
+        view! { <Controls/> }
+    });
+    let run = slot.get().expect("mounted");
+    tick().await;
+    press_on_body(" ");
+    press_on_body("ArrowRight");
+    tick().await;
+    assert!(!run.playing.get_untracked(), "space does not play");
+    assert_eq!(run.moment(), 0, "the arrow does not step");
     drop(handle);
     host.remove();
 }

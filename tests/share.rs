@@ -499,6 +499,27 @@ fn base64url_matches_rfc_4648_vectors() {
 }
 
 #[test]
+fn a_pattern_opens_by_name_and_an_embed_can_leave_every_key_to_its_deck() {
+    let s = from_query("?pattern=saga&embed&keys=0");
+    assert_eq!((s.pattern, s.notice.as_deref()), (Pattern::Saga, None));
+    assert!(s.embed.enabled && s.embed.no_keys);
+    assert!(!from_query("?embed").embed.no_keys);
+    assert!(!from_query("?embed&keys=1").embed.no_keys);
+    // A misspelt pattern says what it takes and opens the first.
+    let s = from_query("?pattern=sagas");
+    assert_eq!(s.pattern, Pattern::EventDriven);
+    let notice = s.notice.expect("a notice");
+    assert!(
+        notice.contains("sagas") && notice.contains("background-sync"),
+        "{notice}"
+    );
+    // A share link names its own pattern: pattern= does not override it.
+    let (scene, _) = typical();
+    let s = from_query(&format!("?s={}&pattern=cqrs", scene.to_code()));
+    assert_eq!(s.pattern, scene.pattern);
+}
+
+#[test]
 fn startup_reads_links_and_refuses_bad_ones_with_a_notice() {
     let (scene, _) = typical();
     let code = scene.to_code();

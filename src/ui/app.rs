@@ -60,7 +60,7 @@ pub fn App() -> impl IntoView {
     let ws = Workspace::new(start.present);
     provide_context(ws);
     start_clock(run);
-    super::keys::install(run);
+    super::keys::install(run, !(start.embed.enabled && start.embed.no_keys));
     let embed = start.embed.enabled;
     let no_controls = embed && start.embed.no_controls;
 
@@ -68,8 +68,10 @@ pub fn App() -> impl IntoView {
         <div class="app" class:embed=embed class:present=move || ws.present.get() data-ready="true">
             {(!embed).then(|| view! { <Header/> })}
             {embed.then(|| view! { <EmbedBar/> })}
-            <NoticeBar/>
-            <Stage embed=embed no_controls=no_controls/>
+            <main class="app-main">
+                <NoticeBar/>
+                <Stage embed=embed no_controls=no_controls/>
+            </main>
             <Shortcuts/>
         </div>
     }

@@ -26,6 +26,7 @@ use crate::sim::frame::{LinkFrame, NodeFrame, PartitionFrame};
 use crate::sim::scenario::NodeRole;
 use crate::sim::{LinkState, MsgId, NodeId};
 use geom::{boxes_at, Fit, Lane, NodeBox, BROKER_HEAD, GROUP_COL, ROW_H};
+pub use geom::{MIN_TEXT_PX, NAME_SIZE, TEXT_SIZE};
 pub use menu::Menu;
 
 /// What a menu is about and where it opened (view-box units).
@@ -70,11 +71,12 @@ impl CanvasCtx {
     }
 }
 
-/// Names on the canvas should read at this size (CSS pixels) or larger.
+/// Names on the canvas should read at this size (CSS pixels) or larger;
+/// [`geom::fit`] raises it so that every other text reads at
+/// [`MIN_TEXT_PX`].
 const MIN_NAME_PX: f32 = 12.0;
-/// The same in an embed, where the canvas is the whole picture: its
-/// smallest text (10 units at the design size) then reads at 11 px.
-const EMBED_NAME_PX: f32 = 16.6;
+/// The same in an embed, where the canvas is the whole picture.
+const EMBED_NAME_PX: f32 = 15.0;
 /// The same in present mode, for a projector.
 const PRESENT_NAME_PX: f32 = 16.0;
 
@@ -165,17 +167,40 @@ pub fn Canvas() -> impl IntoView {
             narrow.set(n);
         }
     });
+    // What the fit depends on: positions, roles and the broker table's
+    // shape, not the state that changes every frame (so the search below
+    // runs when the region or the topology changes, not per refresh).
+    let drawing_shape = Memo::new(move |_| {
+        run.frame.with(|f| {
+            let nodes: Vec<NodeFrame> = f
+                .nodes
+                .iter()
+                .map(|n| NodeFrame {
+                    summary: String::new(),
+                    status: NodeStatus::Up,
+                    ..n.clone()
+                })
+                .collect();
+            let partitions: Vec<PartitionFrame> = f
+                .partitions
+                .iter()
+                .map(|p| PartitionFrame {
+                    len: 0,
+                    dead: 0,
+                    groups: p.groups.iter().map(|g| (g.0, 0, false)).collect(),
+                    ..p.clone()
+                })
+                .collect();
+            (nodes, partitions)
+        })
+    });
     let fit = Memo::new(move |_| {
         let (w, h) = size.get();
         let by_width = narrow.get();
-        run.frame.with(|f| {
+        drawing_shape.with(|(nodes, partitions)| {
             if w <= 0.0 {
                 // Not laid out yet: the design size.
-                return Fit {
-                    k: 1.0,
-                    scale: 1.0,
-                    rect: geom::content_rect(&boxes_at(&f.nodes, &f.partitions, 1.0)),
-                };
+                return Fit::design(nodes, partitions);
             }
             let min_px = if present.is_some_and(|p| p.get()) {
                 PRESENT_NAME_PX
@@ -184,12 +209,12 @@ pub fn Canvas() -> impl IntoView {
             } else {
                 MIN_NAME_PX
             };
-            geom::fit(&f.nodes, &f.partitions, w, h, by_width, min_px)
+            geom::fit(nodes, partitions, w, h, by_width, min_px)
         })
     });
     let boxes = Memo::new(move |_| {
-        let k = fit.with(|f| f.k);
-        run.frame.with(|f| boxes_at(&f.nodes, &f.partitions, k))
+        let layout = fit.with(|f| f.layout);
+        drawing_shape.with(|(nodes, partitions)| boxes_at(nodes, partitions, layout))
     });
     let ctx = CanvasCtx {
         open: RwSignal::new(None),
@@ -294,7 +319,9 @@ pub fn Canvas() -> impl IntoView {
                 <svg
                     class="cv-svg"
                     viewBox="0 0 1000 600"
-                    style:--k=move || fit.with(|f| format!("{:.2}", f.k))
+                    class:compact=move || fit.with(|f| f.layout.compact)
+                    style:--k=move || fit.with(|f| format!("{:.2}", f.k()))
+                    style:--km=move || fit.with(|f| format!("{:.2}", f.mark_k()))
                     role="group"
                     aria-label=move || format!("Topology of the {} pattern", run.pattern.get().label())
                 >
@@ -455,9 +482,20 @@ fn NodeView(id: NodeId) -> impl IntoView {
         } = n;
         // The accessible name starts with the visible text, in the order it
         // is read (WCAG 2.5.3), then adds what the picture alone tells.
-        let k = ctx.fit.with_untracked(|f| f.k);
+        let (k, km, compact) = ctx
+            .fit
+            .with_untracked(|f| (f.k(), f.mark_k(), f.layout.compact));
         let standing = standing.get();
-        let mut label = node_label(name, role, status, &summary);
+        let broker = parts.with(|p| !p.is_empty());
+        let mut label = match (broker, status) {
+            // The broker's visible text is its title (its table is hidden
+            // from assistive technology; the summary says what it holds).
+            (true, NodeStatus::Up) => {
+                let topic = parts.with(|p| p.first().map_or("", |p| p.topic));
+                format!("{name} \u{b7} {topic}, broker: {summary}")
+            }
+            _ => node_label(name, role, status, &summary),
+        };
         if let Some(s) = standing {
             label.push_str(", ");
             label.push_str(s.word());
@@ -472,24 +510,35 @@ fn NodeView(id: NodeId) -> impl IntoView {
             ctx.show(Menu::Node(id), b.x, b.y + b.hh, el);
         };
         let rx = if role == NodeRole::Client { b.hh } else { 10.0 };
-        let broker = parts.with(|p| !p.is_empty());
         let body = if broker {
-            broker_table(b, k, name, status, &parts.get()).into_any()
+            broker_table(b, k, compact, name, status, &parts.get()).into_any()
+        } else if compact {
+            // Names only: the state line is in the box's menu and the
+            // State tab.
+            view! {
+                <text class="cv-node-name" x="0" y=5.0 * k text-anchor="middle">{clip(name, 18)}</text>
+            }
+            .into_any()
         } else {
             let line = if status == NodeStatus::Up {
                 clip(&summary, 24)
             } else {
                 status_words(status).to_string()
             };
+            // One text with a space between its lines, so the box's
+            // visible text reads as its accessible name does.
             view! {
-                <text class="cv-node-name" x="0" y=-5.0 * k text-anchor="middle">{clip(name, 18)}</text>
-                <text class="cv-node-summary" x="0" y=14.0 * k text-anchor="middle">{line}</text>
+                <text class="cv-node-text" text-anchor="middle">
+                    <tspan class="cv-node-name" x="0" y=-5.0 * k>{clip(name, 18)}</tspan>
+                    " "
+                    <tspan class="cv-node-summary" x="0" y=14.0 * k>{line}</tspan>
+                </text>
             }
             .into_any()
         };
         let down = (status != NodeStatus::Up).then(|| {
             view! {
-                <g class="cv-down-badge" transform=format!("translate({},{}) scale({k})", b.hw - 14.0 * k, -b.hh + 1.0)>
+                <g class="cv-down-badge" aria-hidden="true" transform=format!("translate({},{}) scale({km})", b.hw - 14.0 * km, -b.hh + 1.0)>
                     <circle r="10"/>
                     <text y="4" text-anchor="middle">{if status == NodeStatus::Crashed { "\u{2715}" } else { "\u{21bb}" }}</text>
                 </g>
@@ -499,8 +548,8 @@ fn NodeView(id: NodeId) -> impl IntoView {
         // colour alone); the meter says it in words.
         let badge = standing.map(|s| {
             view! {
-                <g class="cv-standing-badge" transform=format!("translate({},{}) scale({k})", -b.hw + 12.0 * k, -b.hh + 1.0)>
-                    <circle r="9"/>
+                <g class="cv-standing-badge" aria-hidden="true" transform=format!("translate({},{}) scale({km})", -b.hw + 12.0 * km, -b.hh + 1.0)>
+                    <circle r="10"/>
                     <text y="4" text-anchor="middle">{s.icon()}</text>
                 </g>
             }
@@ -540,24 +589,38 @@ fn NodeView(id: NodeId) -> impl IntoView {
     }
 }
 
-/// The broker's box content: a table of partitions, log lengths and each
-/// consumer group's committed offset.
+/// The broker's box content: its title and, unless the canvas is compact,
+/// a table of partitions, log lengths and each consumer group's committed
+/// offset. The table is left out of the accessibility tree: the box's
+/// accessible name says what it shows, and the State tab lists it.
 fn broker_table(
     b: NodeBox,
     k: f32,
+    compact: bool,
     name: &'static str,
     status: NodeStatus,
     parts: &[PartitionFrame],
 ) -> impl IntoView {
+    let topic = parts.first().map_or("", |p| p.topic);
+    let title = if status == NodeStatus::Up {
+        format!("{name} \u{b7} {topic}")
+    } else {
+        format!("{name} \u{b7} {}", status_words(status))
+    };
+    if compact {
+        return view! {
+            <text class="cv-node-name" x="0" y=5.0 * k text-anchor="middle">{title}</text>
+        }
+        .into_any();
+    }
     let left = -b.hw + 10.0 * k;
     let top = -b.hh + (BROKER_HEAD - 6.0) * k;
     let groups: Vec<&'static str> = parts
         .first()
         .map(|p| p.groups.iter().map(|g| g.0).collect())
         .unwrap_or_default();
-    let topic = parts.first().map_or("", |p| p.topic);
     let dead: u64 = parts.first().map_or(0, |p| p.dead);
-    let col_x = |i: usize| left + (86.0 + GROUP_COL * i as f32) * k;
+    let col_x = |i: usize| left + (104.0 + GROUP_COL * i as f32) * k;
     let header = groups
         .iter()
         .enumerate()
@@ -591,26 +654,24 @@ fn broker_table(
                 .collect_view();
             view! {
                 <text class="cv-part-label" x=left y=y>{format!("p{}", p.partition)}</text>
-                <text class="cv-part-len" x=left + 42.0 * k y=y text-anchor="middle">{p.len}</text>
+                <text class="cv-part-len" x=left + 50.0 * k y=y text-anchor="middle">{p.len}</text>
                 {cells}
             }
         })
         .collect_view();
-    let title = if status == NodeStatus::Up {
-        format!("{name} \u{b7} {topic}")
-    } else {
-        format!("{name} \u{b7} {}", status_words(status))
-    };
     view! {
         <text class="cv-node-name" x="0" y=-b.hh + 16.0 * k text-anchor="middle">{title}</text>
-        <text class="cv-part-head" x=left y=top>"part."</text>
-        <text class="cv-part-head" x=left + 42.0 * k y=top text-anchor="middle">"log"</text>
-        {header}
-        {rows}
-        {(dead > 0).then(|| view! {
-            <text class="cv-part-dead" x=b.hw - 8.0 * k y=-b.hh + 16.0 * k text-anchor="end">{format!("{dead} dead")}</text>
-        })}
+        <g class="cv-part-table" aria-hidden="true">
+            <text class="cv-part-head" x=left y=top>"part."</text>
+            <text class="cv-part-head" x=left + 50.0 * k y=top text-anchor="middle">"log"</text>
+            {header}
+            {rows}
+            {(dead > 0).then(|| view! {
+                <text class="cv-part-dead" x=b.hw - 8.0 * k y=-b.hh + 16.0 * k text-anchor="end">{format!("{dead} dead")}</text>
+            })}
+        </g>
     }
+    .into_any()
 }
 
 fn state_words(s: LinkState) -> &'static str {
@@ -671,9 +732,11 @@ fn LinkView(a: NodeId, b: NodeId) -> impl IntoView {
             ctx.show(Menu::Link(a, b), mx, my, el);
         };
         let def = default_settings.get();
+        // Marks and notes keep their text readable on a small canvas.
+        let km = ctx.fit.with(|f| f.mark_k());
         let lane = |l: Lane, lf: &LinkFrame| {
             let class = format!("cv-lane {}", state_class(lf.state));
-            let (sx, sy) = l.beside_middle(12.0);
+            let (sx, sy) = l.beside_middle(12.0 * km);
             let mark = match lf.state {
                 LinkState::Healthy => None,
                 LinkState::Partitioned => Some(("cv-mark-cut", "\u{2715}")),
@@ -681,7 +744,7 @@ fn LinkView(a: NodeId, b: NodeId) -> impl IntoView {
             };
             let mark = mark.map(|(c, t)| {
                 view! {
-                    <g class=format!("cv-lane-mark {c}") transform=format!("translate({sx},{sy})")>
+                    <g class=format!("cv-lane-mark {c}") transform=format!("translate({sx},{sy}) scale({km})")>
                         <circle r="9"/>
                         {if t.is_empty() {
                             view! { <path class="cv-pause" d="M -4 -4.5 h 3 v 9 h -3 z M 1 -4.5 h 3 v 9 h -3 z"/> }.into_any()
@@ -694,7 +757,7 @@ fn LinkView(a: NodeId, b: NodeId) -> impl IntoView {
             let s = lf.settings;
             let tuned = s != def;
             let note = tuned.then(|| {
-                let (tx, ty) = l.beside_middle(if mark.is_some() { 30.0 } else { 14.0 });
+                let (tx, ty) = l.beside_middle(if mark.is_some() { 30.0 } else { 14.0 } * km);
                 let mut words = format!("{} ms", s.latency);
                 if s.jitter > 0 {
                     words.push_str(&format!(" \u{b1}{}", s.jitter));
@@ -705,7 +768,7 @@ fn LinkView(a: NodeId, b: NodeId) -> impl IntoView {
                 if s.dup_permille > 0 {
                     words.push_str(&format!(" \u{b7} dup {}%", s.dup_permille as f32 / 10.0));
                 }
-                view! { <text class="cv-lane-note" x=tx y=ty + 3.0 text-anchor="middle">{words}</text> }
+                view! { <text class="cv-lane-note" x=tx y=ty + 4.0 * km text-anchor="middle">{words}</text> }
             });
             view! {
                 <line class=class x1=l.x0 y1=l.y0 x2=l.x1 y2=l.y1 marker-end="url(#cv-arrow)"/>

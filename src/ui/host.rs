@@ -12,7 +12,10 @@
 //!
 //! [`watch_visibility`] marks the run [`Run::unseen`](super::run::Run::unseen)
 //! while the page is in a background tab or the app is out of view (a
-//! hidden slide, an embed scrolled away), so the clock rests.
+//! hidden slide, an embed scrolled away), so the clock rests. Slide decks
+//! that keep a left slide laid out (reveal.js) say so instead: they post
+//! [`SLIDE_STOP`] to the frames of a slide they leave and [`SLIDE_START`]
+//! to those of the slide they show.
 
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
@@ -148,22 +151,61 @@ pub fn open_tab(url: &str) -> bool {
     }
 }
 
-/// Marks `run` unseen while the document is hidden (a background tab) or
+/// The message reveal.js posts to the frames of a slide it leaves.
+pub const SLIDE_STOP: &str = "slide:stop";
+/// The message reveal.js posts to the frames of a slide it shows.
+pub const SLIDE_START: &str = "slide:start";
+
+/// What a message from the embedding page says about the slide the app is
+/// on: `Some(true)` shown, `Some(false)` left, `None` not about slides.
+pub fn slide_shown(data: &str) -> Option<bool> {
+    match data {
+        SLIDE_START => Some(true),
+        SLIDE_STOP => Some(false),
+        _ => None,
+    }
+}
+
+/// Marks `run` unseen while the document is hidden (a background tab),
 /// the app's root element is out of view (a hidden slide, an embed
-/// scrolled away or in a `display: none` frame), and seen again after.
-/// Installs its listeners once the app has mounted.
+/// scrolled away or in a `display: none` frame) or the embedding deck has
+/// left the app's slide ([`SLIDE_STOP`] until [`SLIDE_START`]), and seen
+/// again after; whether the learner had paused is untouched. Installs its
+/// listeners once the app has mounted.
 pub fn watch_visibility(run: Run) {
     let doc = document();
     let in_view = std::rc::Rc::new(std::cell::Cell::new(true));
+    let slide_left = std::rc::Rc::new(std::cell::Cell::new(false));
     let update = {
         let in_view = in_view.clone();
+        let slide_left = slide_left.clone();
         move || {
             if run.alive() {
                 let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
-                run.set_unseen(hidden || !in_view.get());
+                run.set_unseen(hidden || !in_view.get() || slide_left.get());
             }
         }
     };
+
+    // Only the page that frames the app speaks for its slide.
+    let on_message = {
+        let update = update.clone();
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let from_parent = match (ev.source(), window().parent()) {
+                (Some(src), Ok(Some(parent))) => JsValue::from(src) == JsValue::from(parent),
+                _ => false,
+            };
+            if !from_parent {
+                return;
+            }
+            if let Some(shown) = ev.data().as_string().as_deref().and_then(slide_shown) {
+                slide_left.set(!shown);
+                update();
+            }
+        })
+    };
+    let _ =
+        window().add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
 
     let on_visibility = {
         let update = update.clone();
@@ -202,9 +244,12 @@ pub fn watch_visibility(run: Run) {
         });
     }
 
-    let handle = send_wrapper::SendWrapper::new((on_visibility, on_intersect, observer));
+    let handle =
+        send_wrapper::SendWrapper::new((on_visibility, on_intersect, observer, on_message));
     on_cleanup(move || {
-        let (on_visibility, _on_intersect, observer) = handle.take();
+        let (on_visibility, _on_intersect, observer, on_message) = handle.take();
+        let _ = window()
+            .remove_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
         let _ = document().remove_event_listener_with_callback(
             "visibilitychange",
             on_visibility.as_ref().unchecked_ref(),
@@ -218,6 +263,14 @@ pub fn watch_visibility(run: Run) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reveal_slide_messages_are_understood_and_nothing_else() {
+        assert_eq!(slide_shown("slide:start"), Some(true));
+        assert_eq!(slide_shown("slide:stop"), Some(false));
+        assert_eq!(slide_shown("slide:stopped"), None);
+        assert_eq!(slide_shown("{\"method\":\"slide\"}"), None);
+    }
 
     #[test]
     fn sandbox_tokens_are_read_like_the_browser_does() {

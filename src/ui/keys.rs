@@ -1,8 +1,10 @@
 //! Page-wide keyboard shortcuts and the "?" dialog that lists them.
 //!
-//! Space plays or pauses, → steps one event, 1–4 switch patterns and ?
-//! opens the list. Shortcuts are ignored while typing in a field, inside
-//! menus and dialogs, and when a modifier key is held.
+//! Space plays or pauses, → steps one event and ← one event back, 1–4
+//! switch patterns and ? opens the list. Shortcuts are ignored while typing
+//! in a field, inside menus and dialogs, and when a modifier key is held.
+//! An embed in a slide deck takes these keys while focus is inside it;
+//! `&keys=0` turns them off and hands focus back to the deck after a click.
 
 use leptos::ev::KeyboardEvent;
 use leptos::html;
@@ -17,9 +19,10 @@ use super::Pattern;
 pub struct ShortcutsOpen(pub RwSignal<bool>);
 
 /// The shortcuts, as listed in the dialog: keys and what they do.
-pub const SHORTCUTS: [(&str, &str); 6] = [
+pub const SHORTCUTS: [(&str, &str); 7] = [
     ("Space", "Play or pause"),
     ("\u{2192}", "Step one event (pauses)"),
+    ("\u{2190}", "Back one event (pauses)"),
     ("1 \u{2013} 4", "Switch pattern"),
     ("P", "Present mode on or off"),
     ("?", "Show these shortcuts"),
@@ -33,6 +36,8 @@ pub enum Shortcut {
     PlayPause,
     /// Right arrow.
     Step,
+    /// Left arrow.
+    StepBack,
     /// 1–4.
     Switch(Pattern),
     /// ?.
@@ -46,6 +51,7 @@ pub fn shortcut_for(key: &str) -> Option<Shortcut> {
     Some(match key {
         " " | "Spacebar" => Shortcut::PlayPause,
         "ArrowRight" => Shortcut::Step,
+        "ArrowLeft" => Shortcut::StepBack,
         "?" => Shortcut::Help,
         "p" | "P" => Shortcut::Present,
         "1" | "2" | "3" | "4" => {
@@ -77,14 +83,39 @@ fn target_claims(ev: &KeyboardEvent, s: Shortcut) -> bool {
             .is_some()
 }
 
-/// Installs the page-wide keyboard shortcuts. The listener is removed when
+/// Installs the page-wide keyboard shortcuts (none with `keys` false:
+/// then a click inside a framed app hands focus back to the embedding
+/// page, so a slide deck keeps its keys). The listeners are removed when
 /// the calling component (the app) is unmounted.
-pub fn install(run: Run) {
+pub fn install(run: Run, keys: bool) {
     let open = use_context::<ShortcutsOpen>().unwrap_or_else(|| {
         let o = ShortcutsOpen(RwSignal::new(false));
         provide_context(o);
         o
     });
+    if !keys {
+        if super::host::framed() {
+            let handle = window_event_listener(leptos::ev::pointerup, move |ev| {
+                // Not while the learner uses a menu, a field or a dialog.
+                let keep = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|el| {
+                        el.closest("input, select, textarea, [role=dialog], .cv-menu, .share-menu")
+                            .ok()
+                            .flatten()
+                    })
+                    .is_some();
+                if !keep {
+                    if let Ok(Some(parent)) = window().parent() {
+                        let _ = parent.focus();
+                    }
+                }
+            });
+            on_cleanup(move || handle.remove());
+        }
+        return;
+    }
     let workspace = use_context::<super::workspace::Workspace>();
     let handle = window_event_listener(leptos::ev::keydown, move |ev: KeyboardEvent| {
         if ev.default_prevented() || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
@@ -100,6 +131,7 @@ pub fn install(run: Run) {
         match s {
             Shortcut::PlayPause => run.set_playing(!run.playing.get_untracked()),
             Shortcut::Step => run.step(),
+            Shortcut::StepBack => run.step_back(),
             Shortcut::Switch(p) => run.switch(p),
             Shortcut::Help => open.0.set(true),
             Shortcut::Present => {
@@ -186,6 +218,7 @@ mod tests {
     fn keys_map_to_shortcuts() {
         assert_eq!(shortcut_for(" "), Some(Shortcut::PlayPause));
         assert_eq!(shortcut_for("ArrowRight"), Some(Shortcut::Step));
+        assert_eq!(shortcut_for("ArrowLeft"), Some(Shortcut::StepBack));
         assert_eq!(shortcut_for("3"), Some(Shortcut::Switch(Pattern::Saga)));
         assert_eq!(shortcut_for("5"), None);
         assert_eq!(shortcut_for("?"), Some(Shortcut::Help));

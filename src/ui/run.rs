@@ -305,6 +305,26 @@ impl Run {
         self.refresh();
     }
 
+    /// Goes back one event (pauses): to the moment of the event before the
+    /// latest one shown, or to the start.
+    pub fn step_back(&self) {
+        self.playing.set(false);
+        let now = self.moment();
+        if now == 0 {
+            return;
+        }
+        // The moment of the latest event shown, then the one before it.
+        let back = self.with(|s| {
+            let log = s.log(64);
+            let mut times = log.iter().rev().map(|l| l.time);
+            match times.find(|&t| t <= now) {
+                Some(last) => times.find(|&t| t < last).unwrap_or(0),
+                None => 0,
+            }
+        });
+        self.go_to(back);
+    }
+
     /// Shows the world at virtual time `t` (at most [`MAX_TIME`]) before
     /// returning, however long the replay takes: for code that reads the
     /// world right after. Learners' seeks go through [`Run::go_to`].

@@ -18,6 +18,9 @@ pub struct EmbedOptions {
     pub autoplay: bool,
     /// Hide even the minimal controls.
     pub no_controls: bool,
+    /// `&keys=0`: take no keyboard shortcuts, and hand focus back to the
+    /// embedding page after a click, so a slide deck keeps every key.
+    pub no_keys: bool,
 }
 
 /// How the page starts.
@@ -113,6 +116,7 @@ pub fn from_query(query: &str) -> Startup {
     let mut code = None;
     let mut embed = EmbedOptions::default();
     let mut present = false;
+    let mut pattern = None;
     let flag = |v: &str| !matches!(v, "0" | "false" | "no" | "off");
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -122,7 +126,9 @@ pub fn from_query(query: &str) -> Startup {
             "embed" => embed.enabled = flag(&value),
             "autoplay" => embed.autoplay = flag(&value),
             "controls" => embed.no_controls = !flag(&value),
+            "keys" => embed.no_keys = !flag(&value),
             "present" => present = flag(&value),
+            "pattern" => pattern = Some(value),
             _ => {}
         }
     }
@@ -136,6 +142,21 @@ pub fn from_query(query: &str) -> Startup {
             ..Startup::default()
         },
     };
+    // `&pattern=saga` opens that pattern fresh; a share link names its own.
+    if let (Some(slug), None) = (pattern, &start.notice) {
+        if start == Startup::default() {
+            match Pattern::from_slug(&slug) {
+                Some(p) => start.pattern = p,
+                None => {
+                    let known: Vec<&str> = Pattern::all().iter().map(|p| p.slug()).collect();
+                    start.notice = Some(format!(
+                        "There is no pattern \u{201c}{slug}\u{201d} \u{2014} pattern= takes one of {}. The playground starts with the first.",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+    }
     start.embed = embed;
     start.present = present;
     start

@@ -2,7 +2,8 @@
 // (/converge/, as GitHub Pages serves a project site) with the strict
 // Content-Security-Policy the build writes to dist/csp.txt, on its own and
 // inside sandboxed iframes of a course page (tests/e2e/lms-example.html);
-// an embed that nobody can see rests its clock.
+// an embed that nobody can see rests its clock, in a page and on a
+// reveal.js slide the deck has left (tests/e2e/deck-example.html).
 //
 // Each test starts its own server (serve.mjs with `prefix`, `csp` and
 // `cors`). The pages here are watched by `watch` below rather than by
@@ -13,6 +14,7 @@
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
@@ -20,6 +22,7 @@ import { startServer } from './serve.mjs';
 import { until, status } from './helpers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const REVEAL = dirname(createRequire(import.meta.url).resolve('reveal.js'));
 const dist = resolve(process.argv[2] ?? join(here, '..', '..', 'dist'));
 const PREFIX = '/converge/';
 /** Event-based, seed 11: idempotency off, the broker cut off from Billing. */
@@ -399,6 +402,81 @@ export async function anEmbedNobodySeesRestsItsClockAndResumesWhereItWas({ newPa
     await page.waitForTimeout(800);
     assert.equal(await clock(frame), at, 'a paused embed stays paused');
     assert.equal((await play.textContent()).trim(), 'Play');
+    await assertClean();
+  } finally {
+    await server.close();
+  }
+}
+
+/** Opens the reveal.js deck with the embed given by `src` on its first slide. */
+async function deck(page, server, src) {
+  const html = await readFile(join(here, 'deck-example.html'));
+  const url = `${server.url}deck-example.html`;
+  await page.route((u) => u.href.split('?')[0] === url, (route) => route.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }));
+  for (const file of ['reveal.js', 'reveal.css']) {
+    const body = await readFile(join(REVEAL, file));
+    const type = file.endsWith('.css') ? 'text/css' : 'text/javascript';
+    await page.route(`${server.url}reveal/${file}`, (route) => route.fulfill({ body, contentType: type }));
+  }
+  await page.goto(`${url}?${new URLSearchParams({ src })}`);
+  const frame = page.frameLocator('#scene');
+  await frame.locator('[data-ready="true"]').waitFor();
+  const slide = () => page.evaluate(() => Reveal.getIndices().h);
+  return { frame, slide };
+}
+
+export async function aRevealSlideTheDeckLeftRestsItsEmbedAndArrowsStayInside({ newPage, shotDir }) {
+  const server = await serve();
+  try {
+    const { page, assertClean } = await watch(newPage, { viewport: { width: 1280, height: 800 } });
+    const { frame, slide } = await deck(page, server, `./?s=${CODE}&embed&autoplay`);
+    await until(page, "the embed's clock to run", async () => (await clock(frame)) > 300);
+    // The deck moves on: its slide is still laid out, but reveal.js said stop.
+    await page.evaluate(() => Reveal.next());
+    assert.equal(await slide(), 1);
+    const left = await until(page, 'the clock to rest', async () => {
+      const a = await clock(frame);
+      await page.waitForTimeout(400);
+      const b = await clock(frame);
+      return a === b && { at: b };
+    });
+    await page.waitForTimeout(1200);
+    assert.equal(await clock(frame), left.at, "a left slide's embed keeps its clock where it was");
+    assert.equal((await frame.locator('.ctl-play').textContent()).trim(), 'Pause', 'still set to play');
+    await page.evaluate(() => Reveal.prev());
+    await until(page, 'the clock to run again', async () => (await clock(frame)) > left.at);
+    await page.screenshot({ path: join(shotDir, 'hosting-deck.png') });
+
+    // Focus inside the embed: the arrows step the simulation, not the deck.
+    await frame.locator('.ctl-play').click();
+    assert.equal((await frame.locator('.ctl-play').textContent()).trim(), 'Play');
+    const before = await clock(frame);
+    for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await slide(), 0, "the deck stays on the embed's slide");
+    const stepped = await until(page, 'steps forward', async () => {
+      const t = await clock(frame);
+      return t > before && t;
+    });
+    await page.keyboard.press('ArrowLeft');
+    await until(page, 'a step back', async () => (await clock(frame)) < stepped);
+    assert.equal(await slide(), 0, "the deck stays on the embed's slide");
+    await assertClean();
+  } finally {
+    await server.close();
+  }
+}
+
+export async function withKeysOffAnEmbedLeavesEveryKeyToTheDeck({ newPage }) {
+  const server = await serve();
+  try {
+    const { page, assertClean } = await watch(newPage, { viewport: { width: 1280, height: 800 } });
+    const { frame, slide } = await deck(page, server, `./?s=${CODE}&embed&keys=0`);
+    const before = await clock(frame);
+    // A click on the canvas (not a control): the deck gets focus back.
+    await frame.locator('.cv-bg').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('ArrowRight');
+    await until(page, 'the deck to move on', async () => (await slide()) === 1);
+    assert.equal(await clock(frame), before, 'the embed took no key');
     await assertClean();
   } finally {
     await server.close();

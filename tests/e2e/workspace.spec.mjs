@@ -77,6 +77,29 @@ async function measure() {
   };
 }
 
+/** Every text drawn on the canvas with its rendered size in CSS pixels
+ * (font size times the screen transform: the zoom, the label scale and
+ * any scale of its mark). */
+function canvasTexts() {
+  return [...document.querySelectorAll('.cv-svg text, .cv-svg tspan')]
+    .filter((t) => [...t.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== ''))
+    .filter((t) => getComputedStyle(t).display !== 'none' && t.getBBox().width > 0)
+    .map((t) => ({
+      text: t.textContent.trim(),
+      name: t.classList.contains('cv-node-name'),
+      px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+    }));
+}
+
+/** Asserts names at `namePx` or more and every other canvas text at 11 px or more. */
+function assertCanvasTexts(texts, where, namePx = 12) {
+  assert.ok(texts.length >= 3, `${where}: the canvas has text`);
+  for (const t of texts) {
+    const min = t.name ? namePx : 11;
+    assert.ok(t.px >= min - 0.05, `${where}: "${t.text}" reads at ${t.px.toFixed(1)}px (at least ${min})`);
+  }
+}
+
 const inside = (r, box, slack = 1) =>
   r.left >= box.left - slack &&
   r.top >= box.top - slack &&
@@ -157,6 +180,61 @@ export async function anOpenLessonStepStaysInViewWithTheCanvas({ newPage, baseUR
         if (step + 1 < steps) await page.getByRole('button', { name: 'Next', exact: true }).click();
       }
     }
+  }
+}
+
+export async function aStudyViewBesideTheCanvasKeepsEveryCanvasTextReadable({ newPage, baseURL, shotDir }) {
+  for (const viewport of [DESKTOP[0], DESKTOP[1]]) {
+    const page = await open(newPage, baseURL, { viewport });
+    const where = `${viewport.width}x${viewport.height}`;
+    for (const tab of PATTERNS) {
+      await page.getByRole('tab', { name: tab, exact: true }).click();
+      for (const view of ['State', 'Divergence', 'Space-time', 'Event log']) {
+        await openDock(page, view);
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        assertCanvasTexts(await page.evaluate(canvasTexts), `${where} ${tab}, ${view} open`);
+        // The study view keeps room to be read too.
+        const panel = await page.locator('#dock-panel').boundingBox();
+        assert.ok(panel.height >= 120, `${where} ${tab}: the ${view} view has room (${panel.height}px)`);
+        const m = await page.evaluate(measure);
+        assertNoPageScroll(m, `${where} ${tab}, ${view} open`);
+        for (const n of m.nodes) assert.ok(inside(n, m.canvas), `${where} ${tab}, ${view} open: ${n.name} is inside the canvas`);
+        if (view === 'Space-time') {
+          await page.screenshot({ path: join(shotDir, `ws-dock-${viewport.width}x${viewport.height}-${tab.replace(/\W+/g, '-')}.png`) });
+        }
+      }
+    }
+  }
+}
+
+export async function phonesAndSmallEmbedsDrawNoCanvasTextUnder11px({ newPage, baseURL, shotDir }) {
+  for (const viewport of PHONES) {
+    const page = await open(newPage, baseURL, { viewport, isMobile: true, hasTouch: true });
+    for (const tab of PATTERNS) {
+      await page.getByRole('tab', { name: tab, exact: true }).click();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assertCanvasTexts(await page.evaluate(canvasTexts), `${viewport.width}x${viewport.height} ${tab}`, 11);
+    }
+    // The header fits the phone: nothing in it runs past the right edge.
+    const over = await page.evaluate(() =>
+      [...document.querySelectorAll('.app-header *')]
+        .filter((el) => el.getClientRects().length && el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((el) => el.className || el.tagName),
+    );
+    assert.deepEqual(over, [], `${viewport.width}x${viewport.height}: the header fits`);
+    assert.ok(await page.evaluate(() => document.scrollingElement.scrollWidth <= window.innerWidth), 'no sideways scroll');
+    await page.screenshot({ path: join(shotDir, `ws-phone-text-${viewport.width}x${viewport.height}.png`) });
+  }
+  for (const viewport of EMBEDS) {
+    const page = await newPage({ viewport });
+    for (const slug of ['event-driven', 'background-sync', 'saga', 'cqrs']) {
+      await page.goto(`${baseURL}?embed&pattern=${slug}`);
+      await page.waitForSelector('[data-ready="true"]');
+      const pattern = await page.locator('.app').evaluate(() => document.querySelector('.stage').dataset.pattern);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assertCanvasTexts(await page.evaluate(canvasTexts), `embed ${viewport.width}x${viewport.height} ${pattern}`, 11);
+    }
+    await page.screenshot({ path: join(shotDir, `ws-embed-text-${viewport.width}x${viewport.height}.png`) });
   }
 }
 
@@ -350,6 +428,34 @@ export async function presentModeEnlargesForAProjector({ newPage, baseURL, shotD
   const linked = await newPage({ viewport: DESKTOP[0] });
   await linked.goto(`${baseURL}?present`);
   await linked.waitForSelector('.app.present[data-ready="true"]');
+}
+
+export async function everyDesktopSizeHasAMainLandmarkAndNamesThatMatchTheText({ newPage, baseURL }) {
+  // Rules axe runs only when asked (experimental, best practice): voice
+  // control users say what they see; the page has one main landmark and
+  // nothing outside the landmarks.
+  const rules = ['label-content-name-mismatch', 'landmark-one-main', 'region'];
+  for (const viewport of DESKTOP) {
+    for (const colorScheme of ['light', 'dark']) {
+      const page = await open(newPage, baseURL, { viewport, colorScheme });
+      await page.addScriptTag({ path: AXE });
+      for (const tab of PATTERNS) {
+        await page.getByRole('tab', { name: tab, exact: true }).click();
+        await play(page);
+        await page.waitForTimeout(600);
+        await pause(page);
+        for (const view of [null, 'Space-time']) {
+          if (view) await openDock(page, view);
+          const { violations } = await page.evaluate((rules) => window.axe.run(document, { runOnly: { type: 'rule', values: rules } }), rules);
+          assert.deepEqual(
+            violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+            [],
+            `axe ${viewport.width}x${viewport.height} ${colorScheme} ${tab}${view ? `, ${view} open` : ''}`,
+          );
+        }
+      }
+    }
+  }
 }
 
 export async function axeFindsNothingSeriousInAnyState({ newPage, baseURL }) {

@@ -16,12 +16,16 @@ pub const LANE: f32 = 5.0;
 const SERVICE_HW: f32 = 78.0;
 /// Half-height of a service box.
 const SERVICE_HH: f32 = 29.0;
+/// Half-height of a box that shows its name only (compact canvas).
+const COMPACT_HH: f32 = 16.0;
+/// Half-width of the broker's box when it shows its title only.
+const COMPACT_BROKER_HW: f32 = 104.0;
 /// Height of one row of the broker's partition table.
-pub const ROW_H: f32 = 14.0;
+pub const ROW_H: f32 = 15.0;
 /// Height of the broker's title area.
 pub const BROKER_HEAD: f32 = 40.0;
 /// Width of one consumer-group column of the broker's table.
-pub const GROUP_COL: f32 = 64.0;
+pub const GROUP_COL: f32 = 72.0;
 
 /// A node's box: centre and half sizes.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -36,20 +40,56 @@ pub struct NodeBox {
     pub hh: f32,
 }
 
-/// The box of `node` with its labels scaled by `k` (1 = the design size);
-/// the broker grows to hold its partition table.
-pub fn node_box(node: &NodeFrame, partitions: &[PartitionFrame], k: f32) -> NodeBox {
-    let (hw, hh) = if node.role == NodeRole::Broker && !partitions.is_empty() {
-        let groups = partitions.iter().map(|p| p.groups.len()).max().unwrap_or(0) as f32;
-        let w = 92.0 + GROUP_COL * groups;
-        let h = BROKER_HEAD + ROW_H * (partitions.len() as f32 + 1.0) + 6.0;
-        (w.max(2.0 * SERVICE_HW) / 2.0 * k, h / 2.0 * k)
-    } else {
-        (SERVICE_HW * k, SERVICE_HH * k)
+/// How the boxes are laid out: label scale, how far the node positions
+/// are pulled together along each axis, and whether the boxes show their
+/// state lines (and the broker its partition table) or their names only.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Layout {
+    /// Label scale of the boxes and their text (1 = the design size).
+    pub k: f32,
+    /// Horizontal distance between nodes relative to the design (≤ 1).
+    pub ax: f32,
+    /// Vertical distance between nodes relative to the design (≤ 1).
+    pub ay: f32,
+    /// Names only: state lines and the broker's table are left to the
+    /// box's menu.
+    pub compact: bool,
+}
+
+impl Layout {
+    /// The design layout at label scale `k`.
+    pub fn at(k: f32) -> Layout {
+        Layout {
+            k,
+            ax: 1.0,
+            ay: 1.0,
+            compact: false,
+        }
+    }
+}
+
+/// The box of `node` in `layout`; the broker grows to hold its partition
+/// table unless the layout is compact.
+pub fn node_box(node: &NodeFrame, partitions: &[PartitionFrame], layout: Layout) -> NodeBox {
+    let k = layout.k;
+    let broker = node.role == NodeRole::Broker && !partitions.is_empty();
+    let (hw, hh) = match (broker, layout.compact) {
+        (true, false) => {
+            let groups = partitions.iter().map(|p| p.groups.len()).max().unwrap_or(0) as f32;
+            let w = 92.0 + GROUP_COL * groups;
+            let h = BROKER_HEAD + ROW_H * (partitions.len() as f32 + 1.0) + 6.0;
+            (w.max(2.0 * SERVICE_HW) / 2.0 * k, h / 2.0 * k)
+        }
+        (true, true) => (COMPACT_BROKER_HW * k, COMPACT_HH * k),
+        (false, false) => (SERVICE_HW * k, SERVICE_HH * k),
+        (false, true) => (SERVICE_HW * k, COMPACT_HH * k),
     };
+    // Positions are pulled towards the middle of the view box.
+    let x = W / 2.0 + (node.x - W / 2.0) * layout.ax;
+    let y = H / 2.0 + (node.y - H / 2.0) * layout.ay;
     // Keep the box inside the canvas.
-    let x = node.x.clamp(hw + 2.0, W - hw - 2.0);
-    let y = node.y.clamp(hh + 2.0, H - hh - 2.0);
+    let x = x.clamp(hw + 2.0, W - hw - 2.0);
+    let y = y.clamp(hh + 2.0, H - hh - 2.0);
     NodeBox { x, y, hw, hh }
 }
 
@@ -79,8 +119,17 @@ impl NodeBox {
 
 /// Font size of a service's name at `k = 1`, in view-box units.
 pub const NAME_SIZE: f32 = 15.0;
+/// Font size of every other text on the canvas at `k = 1` (state lines,
+/// the broker's table, link notes and marks), in view-box units.
+pub const TEXT_SIZE: f32 = 12.0;
+/// The smallest size, in CSS pixels, of any text on the canvas. Names are
+/// then at least `MIN_TEXT_PX * NAME_SIZE / TEXT_SIZE` (13.75 px).
+pub const MIN_TEXT_PX: f32 = 11.0;
 /// The largest label scale: bigger boxes would crowd any topology.
 pub const K_MAX: f32 = 1.6;
+/// How far node positions may be pulled together (a fraction of the
+/// design's distances) to match a region's shape.
+const SQUEEZE_MIN: f32 = 0.3;
 /// Room kept around the drawing when it is fitted to its region.
 const MARGIN: f32 = 14.0;
 /// Space kept between two boxes when they grow: enough for a link between
@@ -132,27 +181,132 @@ fn crowded(a: &NodeBox, b: &NodeBox) -> bool {
     (a.x - b.x).abs() < a.hw + b.hw + BOX_GAP && (a.y - b.y).abs() < a.hh + b.hh + BOX_GAP
 }
 
-/// The boxes of every node at label scale `k`.
-pub fn boxes_at(nodes: &[NodeFrame], partitions: &[PartitionFrame], k: f32) -> Vec<NodeBox> {
-    nodes.iter().map(|n| node_box(n, partitions, k)).collect()
+/// Whether any two of `boxes` crowd each other.
+fn any_crowded(boxes: &[NodeBox]) -> bool {
+    boxes
+        .iter()
+        .enumerate()
+        .any(|(i, a)| boxes[i + 1..].iter().any(|b| crowded(a, b)))
+}
+
+/// The boxes of every node in `layout`.
+pub fn boxes_at(
+    nodes: &[NodeFrame],
+    partitions: &[PartitionFrame],
+    layout: Layout,
+) -> Vec<NodeBox> {
+    nodes
+        .iter()
+        .map(|n| node_box(n, partitions, layout))
+        .collect()
 }
 
 /// How the drawing meets its region on screen.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Fit {
-    /// Label scale of the boxes and their text.
-    pub k: f32,
+    /// How the boxes are laid out.
+    pub layout: Layout,
     /// CSS pixels per view-box unit.
     pub scale: f32,
     /// The part of the view box that is shown.
     pub rect: ContentRect,
 }
 
-/// Chooses the label scale and the zoom for a region of `w × h` CSS
-/// pixels (`h` is ignored when `by_width`, where the region grows to the
-/// drawing's height). Names should read at `min_px` or more: labels grow
-/// (up to the largest scale at which no two boxes crowd each other) before
-/// the drawing is allowed to be larger than its region, which then pans.
+impl Fit {
+    /// Label scale of the boxes and their text.
+    pub fn k(&self) -> f32 {
+        self.layout.k
+    }
+
+    /// Rendered size of a name, in CSS pixels.
+    pub fn name_px(&self) -> f32 {
+        NAME_SIZE * self.layout.k * self.scale
+    }
+
+    /// The scale of the small marks and notes (cut and held marks, link
+    /// notes, state badges): the label scale, grown where that would draw
+    /// their text under [`MIN_TEXT_PX`].
+    pub fn mark_k(&self) -> f32 {
+        self.layout
+            .k
+            .max(MIN_TEXT_PX / (TEXT_SIZE * self.scale.max(0.01)))
+    }
+
+    /// The design layout at label scale 1, shown at scale 1 (before the
+    /// region is measured).
+    pub fn design(nodes: &[NodeFrame], partitions: &[PartitionFrame]) -> Fit {
+        let layout = Layout::at(1.0);
+        Fit {
+            layout,
+            scale: 1.0,
+            rect: content_rect(&boxes_at(nodes, partitions, layout)),
+        }
+    }
+}
+
+/// Searches label scales and squeezes (along y when `squeeze` is
+/// `Some(true)`, x when `Some(false)`, none when `None`) for the layout
+/// whose names read at `min_px` with the least squeeze; returns it and
+/// `true`, or else the layout with the largest names and `false`.
+fn search(
+    nodes: &[NodeFrame],
+    partitions: &[PartitionFrame],
+    zoom: &dyn Fn(&ContentRect) -> f32,
+    squeeze: Option<bool>,
+    compact: bool,
+    min_px: f32,
+) -> Option<(Fit, bool)> {
+    let mut best: Option<Fit> = None;
+    let mut a = 1.0f32;
+    while a >= SQUEEZE_MIN - 1e-3 {
+        let (ax, ay) = match squeeze {
+            Some(true) => (1.0, a),
+            Some(false) => (a, 1.0),
+            None if a < 1.0 => break,
+            None => (1.0, 1.0),
+        };
+        let mut k = 1.0f32;
+        let mut any = false;
+        while k <= K_MAX + 1e-3 {
+            let layout = Layout { k, ax, ay, compact };
+            let boxes = boxes_at(nodes, partitions, layout);
+            if any_crowded(&boxes) && (k > 1.0 || a < 1.0) {
+                break;
+            }
+            any = true;
+            let rect = content_rect(&boxes);
+            let scale = zoom(&rect).max(0.01);
+            let fit = Fit {
+                layout,
+                scale,
+                rect,
+            };
+            if fit.name_px() >= min_px {
+                return Some((fit, true));
+            }
+            if best.is_none_or(|b| fit.name_px() > b.name_px()) {
+                best = Some(fit);
+            }
+            k += 0.05;
+        }
+        if !any {
+            // Squeezing further only crowds the boxes more.
+            break;
+        }
+        a -= 0.05;
+    }
+    best.map(|b| (b, false))
+}
+
+/// Chooses the layout and the zoom for a region of `w × h` CSS pixels
+/// (`h` is ignored when `by_width`, where the region grows to the
+/// drawing's height). Names should read at `min_px` or more, and every
+/// other text at [`MIN_TEXT_PX`]: labels grow (up to the largest scale at
+/// which no two boxes crowd each other), then the node positions are
+/// pulled together along the region's short side so the drawing takes
+/// its shape, then the boxes drop their state lines (compact; the box's
+/// menu shows them) before the text is allowed to shrink. Where the
+/// region grows with the drawing (a phone) it zooms in and pans instead.
 pub fn fit(
     nodes: &[NodeFrame],
     partitions: &[PartitionFrame],
@@ -168,40 +322,32 @@ pub fn fit(
             (w / r.w).min(h / r.h)
         }
     };
-    let mut best = None;
-    let mut k = 1.0f32;
-    while k <= K_MAX + 1e-3 {
-        let boxes = boxes_at(nodes, partitions, k);
-        let clash = boxes
-            .iter()
-            .enumerate()
-            .any(|(i, a)| boxes[i + 1..].iter().any(|b| crowded(a, b)));
-        if clash && k > 1.0 {
-            break;
-        }
-        let rect = content_rect(&boxes);
-        let scale = zoom(&rect).max(0.01);
-        best = Some(Fit { k, scale, rect });
-        if NAME_SIZE * k * scale >= min_px {
-            return Fit { k, scale, rect };
-        }
-        k += 0.05;
+    let full_min = MIN_TEXT_PX * NAME_SIZE / TEXT_SIZE;
+    let min_px = min_px.max(full_min);
+    if by_width || h <= 0.0 {
+        // A phone: the design layout, zoomed in until the labels read; the
+        // region pans.
+        let (f, ok) = search(nodes, partitions, &zoom, None, false, min_px)
+            .unwrap_or((Fit::design(nodes, partitions), false));
+        return if ok {
+            f
+        } else {
+            Fit {
+                scale: min_px / (NAME_SIZE * f.layout.k),
+                ..f
+            }
+        };
     }
-    // Even the largest labels are too small at this size. Where the region
-    // grows with the drawing (a phone), zoom in so they read and let the
-    // region pan; elsewhere the whole drawing stays in view.
-    let f = best.unwrap_or(Fit {
-        k: 1.0,
-        scale: 1.0,
-        rect: content_rect(&[]),
-    });
-    if by_width {
-        Fit {
-            scale: min_px / (NAME_SIZE * f.k),
-            ..f
-        }
-    } else {
-        f
+    let design = content_rect(&boxes_at(nodes, partitions, Layout::at(1.0)));
+    // Squeeze along the axis the region is short in, relative to the drawing.
+    let squeeze = Some(w / h > design.w / design.h);
+    let full = search(nodes, partitions, &zoom, squeeze, false, min_px).map(|(f, _)| f);
+    match full {
+        Some(f) if f.name_px() >= full_min - 1e-3 => f,
+        _ => search(nodes, partitions, &zoom, squeeze, true, min_px)
+            .map(|(c, _)| c)
+            .or(full)
+            .unwrap_or_else(|| Fit::design(nodes, partitions)),
     }
 }
 
@@ -295,27 +441,71 @@ mod tests {
     fn small_regions_grow_the_labels_and_large_ones_do_not() {
         let nodes = [node(140.0, 300.0), node(500.0, 120.0), node(860.0, 480.0)];
         let wide = fit(&nodes, &[], 1400.0, 800.0, false, 12.0);
-        assert_eq!(wide.k, 1.0);
-        assert!(NAME_SIZE * wide.scale >= 12.0);
+        assert_eq!(wide.layout, Layout::at(1.0));
+        assert!(wide.name_px() >= 13.75);
         let small = fit(&nodes, &[], 560.0, 330.0, false, 12.0);
-        assert!(small.k > 1.0, "labels grow in a small region: {small:?}");
-        assert!(NAME_SIZE * small.k * small.scale >= 12.0 - 1e-3);
+        assert!(small.k() > 1.0, "labels grow in a small region: {small:?}");
+        assert!(small.name_px() >= 13.75 - 1e-3);
         // The drawing never needs more than its region when the labels could grow enough.
         assert!(small.rect.w * small.scale <= 560.0 + 0.5);
         assert!(small.rect.h * small.scale <= 330.0 + 0.5);
         // A phone: the labels still read; the drawing pans.
         let phone = fit(&nodes, &[], 360.0, 0.0, true, 12.0);
-        assert!(NAME_SIZE * phone.k * phone.scale >= 12.0 - 1e-3);
+        assert!(phone.name_px() >= 13.75 - 1e-3);
+        assert!(!phone.layout.compact && phone.layout.ay == 1.0);
         // A tiny desktop region: never larger than the region.
         let tiny = fit(&nodes, &[], 300.0, 150.0, false, 12.0);
         assert!(tiny.rect.w * tiny.scale <= 300.5 && tiny.rect.h * tiny.scale <= 150.5);
+    }
+
+    /// The canvas region of a 1280 × 720 and a 1366 × 768 window with a
+    /// study view open (measured in the browser), and wider, flatter ones.
+    const DOCKED: [(f32, f32); 4] = [
+        (880.0, 250.0),
+        (940.0, 280.0),
+        (1180.0, 300.0),
+        (860.0, 210.0),
+    ];
+
+    #[test]
+    fn every_pattern_reads_beside_an_open_study_view() {
+        for p in crate::patterns::Pattern::all() {
+            let f = p.start(1).frame();
+            for (w, h) in DOCKED {
+                let fit = fit(&f.nodes, &f.partitions, w, h, false, 12.0);
+                // Names at 12 px or more; state lines and the broker's
+                // table at 11 px or more, or left out (compact).
+                assert!(fit.name_px() >= 12.0, "{p:?} {w}x{h}: {fit:?}");
+                if !fit.layout.compact {
+                    assert!(
+                        TEXT_SIZE * fit.k() * fit.scale >= MIN_TEXT_PX - 1e-3,
+                        "{p:?} {w}x{h}: {fit:?}"
+                    );
+                }
+                assert!(TEXT_SIZE * fit.mark_k() * fit.scale >= MIN_TEXT_PX - 1e-3);
+                // The whole drawing is in view, no two boxes crowd.
+                assert!(
+                    fit.rect.w * fit.scale <= w + 0.5 && fit.rect.h * fit.scale <= h + 0.5,
+                    "{p:?} {w}x{h}: {fit:?}"
+                );
+                let boxes = boxes_at(&f.nodes, &f.partitions, fit.layout);
+                assert!(!any_crowded(&boxes), "{p:?} {w}x{h}: {fit:?}");
+            }
+            // Folded dock: the design layout, not squeezed.
+            let open = fit(&f.nodes, &f.partitions, 880.0, 560.0, false, 12.0);
+            assert!(!open.layout.compact, "{p:?}: {open:?}");
+            assert!(
+                open.layout.ax == 1.0 && open.layout.ay == 1.0,
+                "{p:?}: {open:?}"
+            );
+        }
     }
 
     #[test]
     fn boxes_grow_only_while_they_keep_apart() {
         let nodes = [node(300.0, 120.0), node(500.0, 120.0)];
         let f = fit(&nodes, &[], 300.0, 200.0, false, 40.0);
-        let b = boxes_at(&nodes, &[], f.k);
+        let b = boxes_at(&nodes, &[], f.layout);
         assert!(!crowded(&b[0], &b[1]), "{f:?}");
     }
 

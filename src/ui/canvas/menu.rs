@@ -151,6 +151,50 @@ fn NodeMenu(id: NodeId) -> impl IntoView {
             })
         })
     });
+    // The broker's partitions, offsets and lag: on the canvas too unless it
+    // is compact, here always.
+    let parts = Memo::new(move |_| {
+        run.frame.with(|f| {
+            let broker = f
+                .nodes
+                .get(id.index())
+                .is_some_and(|n| n.role == crate::sim::scenario::NodeRole::Broker);
+            if broker {
+                f.partitions.clone()
+            } else {
+                Vec::new()
+            }
+        })
+    });
+    let table = move || {
+        parts.with(|ps| {
+            let first = ps.first()?;
+            let groups: Vec<&'static str> = first.groups.iter().map(|g| g.0).collect();
+            let rows = ps
+                .iter()
+                .map(|p| {
+                    let cells = p
+                        .groups
+                        .iter()
+                        .map(|&(_, off, busy)| {
+                            let mark = if busy { " \u{2022}" } else if off < p.len { " \u{2193}" } else { "" };
+                            view! { <td>{format!("{off}{mark}")}</td> }
+                        })
+                        .collect_view();
+                    view! { <tr><th scope="row">{format!("p{}", p.partition)}</th><td>{p.len}</td>{cells}</tr> }
+                })
+                .collect_view();
+            Some(view! {
+                <table class="cv-menu-parts">
+                    <caption>{format!("{}: committed offset per consumer group", first.topic)}</caption>
+                    <thead><tr><th scope="col">"part."</th><th scope="col">"log"</th>
+                        {groups.into_iter().map(|g| view! { <th scope="col">{g}</th> }).collect_view()}
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            })
+        })
+    };
     move || {
         let (name, status, crashable) = node.get()?;
         let actions = if !crashable {
@@ -180,6 +224,7 @@ fn NodeMenu(id: NodeId) -> impl IntoView {
         Some(view! {
             <h3 class="cv-menu-title">{name}</h3>
             <p class="cv-menu-status">{move || summary.get()}</p>
+            {table}
             <div class="cv-menu-actions">{actions}</div>
         })
     }
