@@ -204,6 +204,19 @@ export async function aStudyViewBesideTheCanvasKeepsEveryCanvasTextReadable({ ne
         }
       }
     }
+    // Left out of a compact canvas, the state lines and the broker's table
+    // are in the boxes' menus.
+    await page.getByRole('tab', { name: 'Event-based', exact: true }).click();
+    await openDock(page, 'State');
+    if (await page.locator('.cv-svg.compact').count()) {
+      await page.getByRole('button', { name: /^Broker [^,]*, broker/ }).click();
+      const lines = await page.locator('.cv-menu .cv-menu-parts li').allTextContents();
+      assert.ok(lines.length >= 1 && lines.every((l) => /^p\d+: \d+ in the log, billing at \d+/.test(l)), `${where}: the broker's menu lists its partitions: ${lines}`);
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: /^Billing[ ,]/ }).click();
+      assert.match(await page.locator('.cv-menu .cv-menu-status').textContent(), /^Running: billed/);
+      await page.keyboard.press('Escape');
+    }
   }
 }
 

@@ -166,32 +166,30 @@ fn NodeMenu(id: NodeId) -> impl IntoView {
             }
         })
     });
+    // One line per partition: plain strings, so this costs one list's code.
     let table = move || {
         parts.with(|ps| {
-            let first = ps.first()?;
-            let groups: Vec<&'static str> = first.groups.iter().map(|g| g.0).collect();
-            let rows = ps
+            let topic = ps.first()?.topic;
+            let lines: Vec<String> = ps
                 .iter()
                 .map(|p| {
-                    let cells = p
-                        .groups
-                        .iter()
-                        .map(|&(_, off, busy)| {
-                            let mark = if busy { " \u{2022}" } else if off < p.len { " \u{2193}" } else { "" };
-                            view! { <td>{format!("{off}{mark}")}</td> }
-                        })
-                        .collect_view();
-                    view! { <tr><th scope="row">{format!("p{}", p.partition)}</th><td>{p.len}</td>{cells}</tr> }
+                    let mut line = format!("p{}: {} in the log", p.partition, p.len);
+                    for &(g, off, busy) in &p.groups {
+                        line.push_str(&format!(", {g} at {off}"));
+                        if busy {
+                            line.push_str(" (processing)");
+                        } else if off < p.len {
+                            line.push_str(" (behind)");
+                        }
+                    }
+                    line
                 })
-                .collect_view();
+                .collect();
             Some(view! {
-                <table class="cv-menu-parts">
-                    <caption>{format!("{}: committed offset per consumer group", first.topic)}</caption>
-                    <thead><tr><th scope="col">"part."</th><th scope="col">"log"</th>
-                        {groups.into_iter().map(|g| view! { <th scope="col">{g}</th> }).collect_view()}
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
+                <p class="cv-menu-note">{format!("{topic}, committed offsets:")}</p>
+                <ul class="cv-menu-parts">
+                    {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                </ul>
             })
         })
     };
