@@ -129,6 +129,20 @@ pub struct CheckFrame {
     pub status: CheckStatus,
 }
 
+/// The part of the world that moves every animation frame: the messages
+/// in flight, for the token layer. Built on its own (no strings, no
+/// standing analysis) so the page can follow messages more often than it
+/// rebuilds the rest of the [`Frame`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TokenFrame {
+    /// Virtual time.
+    pub time: Time,
+    /// Messages on links.
+    pub flights: Vec<FlightFrame>,
+    /// Messages dropped so far (a rise means some token fell).
+    pub dropped: u64,
+}
+
 /// A picture of the world at one moment.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Frame {
@@ -262,6 +276,8 @@ pub trait Playground {
     fn script(&self) -> Vec<ScriptEntry>;
     /// The world now.
     fn frame(&self) -> Frame;
+    /// The messages in flight now (the token part of [`Frame`]).
+    fn tokens(&self) -> TokenFrame;
     /// A message in flight in words (for its menu), built only when asked:
     /// frames carry no per-message strings.
     fn flight_label(&self, id: MsgId) -> Option<String>;
@@ -672,15 +688,8 @@ impl<S: Scenario> Sim<S> {
         }
     }
 
-    /// The world now, for drawing.
-    pub fn frame(&self) -> Frame {
-        let w = self.world();
-        let now = self.now();
-        let env = w.env();
-        let model = &w.model;
-        let nodes = node_frames(&w.topo, &w.core.nodes, &|id| model.summary(id));
-        let links = link_frames(&w.topo, &w.core.net);
-        let flights = w
+    fn flight_frames(&self) -> Vec<FlightFrame> {
+        self.world()
             .core
             .flight
             .values()
@@ -694,7 +703,27 @@ impl<S: Scenario> Sim<S> {
                 held: f.held,
                 copy: f.copy_of.is_some(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The messages in flight now, for the token layer.
+    pub fn tokens(&self) -> TokenFrame {
+        TokenFrame {
+            time: self.now(),
+            flights: self.flight_frames(),
+            dropped: self.world().core.counters.dropped,
+        }
+    }
+
+    /// The world now, for drawing.
+    pub fn frame(&self) -> Frame {
+        let w = self.world();
+        let now = self.now();
+        let env = w.env();
+        let model = &w.model;
+        let nodes = node_frames(&w.topo, &w.core.nodes, &|id| model.summary(id));
+        let links = link_frames(&w.topo, &w.core.net);
+        let flights = self.flight_frames();
         let mut partitions = Vec::new();
         for (ti, t) in w.topo.topics.iter().enumerate() {
             let topic = super::types::TopicId(ti as u16);
@@ -796,6 +825,9 @@ impl<S: Scenario> Playground for Sim<S> {
     }
     fn frame(&self) -> Frame {
         Sim::frame(self)
+    }
+    fn tokens(&self) -> TokenFrame {
+        Sim::tokens(self)
     }
     fn tables(&self) -> Vec<Table> {
         let w = self.world();

@@ -727,7 +727,10 @@ fn LinkView(a: NodeId, b: NodeId) -> impl IntoView {
             .with(|bs| Some((*bs.get(a.index())?, *bs.get(b.index())?)))?;
         let l1 = Lane::between(&ba_box, &bb_box);
         let l2 = Lane::between(&bb_box, &ba_box);
-        let (mx, my) = ((ba_box.x + bb_box.x) / 2.0, (ba_box.y + bb_box.y) / 2.0);
+        let (hx0, hy0) = ba_box.exit(bb_box.x, bb_box.y, 0.0);
+        let (hx1, hy1) = bb_box.exit(ba_box.x, ba_box.y, 0.0);
+        let hit = (hx0, hy0, hx1, hy1);
+        let (mx, my) = ((hx0 + hx1) / 2.0, (hy0 + hy1) / 2.0);
         let open = move |el: Option<web_sys::Element>| {
             ctx.show(Menu::Link(a, b), mx, my, el);
         };
@@ -794,7 +797,9 @@ fn LinkView(a: NodeId, b: NodeId) -> impl IntoView {
                 }
             >
                 <title>{title}</title>
-                <line class="cv-link-hit" x1=ba_box.x y1=ba_box.y x2=bb_box.x y2=bb_box.y/>
+                // From border to border: the link's middle is always in the
+                // gap between its boxes, never under one of them.
+                <line class="cv-link-hit" x1=hit.0 y1=hit.1 x2=hit.2 y2=hit.3/>
                 {lane(l1, &ab)}
                 {lane(l2, &ba)}
             </g>

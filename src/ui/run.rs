@@ -8,6 +8,7 @@
 
 use crate::patterns::Pattern;
 use crate::share::MAX_TIME;
+use crate::sim::frame::TokenFrame;
 use crate::sim::types::fmt_secs;
 use crate::sim::{Command, EventId, Frame, Playground, ScriptEntry, Time};
 use leptos::prelude::*;
@@ -172,7 +173,16 @@ struct Clock {
     virt: f64,
     /// Real time of the last frame refresh while playing.
     last_refresh: f64,
+    /// Real time of the last token refresh while playing.
+    last_tokens: f64,
 }
+
+/// Least real time (ms) between two rebuilds of the whole [`Frame`] while
+/// playing: about ten a second.
+pub const STATE_EVERY_MS: f64 = 100.0;
+/// Least real time (ms) between two token updates while playing, when
+/// something happened: about thirty a second.
+pub const TOKENS_EVERY_MS: f64 = 33.0;
 
 /// Everything the page knows about the current run. Cheap to copy; get it
 /// with [`use_run`].
@@ -191,8 +201,14 @@ pub struct Run {
     pub pattern: RwSignal<Pattern>,
     /// The seed of the run.
     pub seed: RwSignal<u64>,
-    /// The world now. Refreshed after every change.
+    /// The world now. Refreshed at once after a command, a step, a seek,
+    /// a pause or a lesson step, and while playing at most every
+    /// [`STATE_EVERY_MS`].
     pub frame: RwSignal<Frame>,
+    /// The messages in flight now, for the token layer: refreshed with
+    /// the frame, and while playing as often as every
+    /// [`TOKENS_EVERY_MS`] when something happened.
+    pub tokens: RwSignal<TokenFrame>,
     /// Bumped after every change of the world (for views that pull more
     /// than the frame, such as tables or the log).
     pub version: RwSignal<u64>,
@@ -217,6 +233,7 @@ impl Run {
     pub fn new(pattern: Pattern, seed: u64) -> Self {
         let sim = pattern.start(seed);
         let frame = sim.frame();
+        let tokens = sim.tokens();
         Run {
             sim: StoredValue::new_local(sim),
             clock: StoredValue::new_local(Clock::default()),
@@ -227,6 +244,7 @@ impl Run {
             pattern: RwSignal::new(pattern),
             seed: RwSignal::new(seed),
             frame: RwSignal::new(frame),
+            tokens: RwSignal::new(tokens),
             version: RwSignal::new(0),
             playing: RwSignal::new(false),
             unseen: RwSignal::new(false),
@@ -249,9 +267,10 @@ impl Run {
 
     /// Re-reads the frame after a change.
     pub fn refresh(&self) {
-        let (frame, now) = self.with(|s| (s.frame(), s.now()));
+        let (frame, tokens, now) = self.with(|s| (s.frame(), s.tokens(), s.now()));
         self.clock.update_value(|c| c.virt = now as f64);
         self.frame.set(frame);
+        self.tokens.set(tokens);
         self.version.update(|v| *v += 1);
     }
 
@@ -738,15 +757,28 @@ impl Run {
             self.refresh();
             return;
         }
-        // Tokens move by CSS animation, so the frame only needs rebuilding
-        // when something happened (at most ~30 times a second) or, for the
-        // clock and staleness read-outs, ten times a second.
-        let since = real_now - self.clock.with_value(|c| c.last_refresh);
-        if (events && since >= 33.0) || since >= 100.0 {
-            self.clock.update_value(|c| c.last_refresh = real_now);
-            let frame = self.with(|s| s.frame());
+        // Two rates while playing. The token worker interpolates messages
+        // between updates, so it needs new ones only when something
+        // happened (at most every TOKENS_EVERY_MS); everything else on
+        // the page (boxes, meter, clock, timeline, study views) is
+        // rebuilt at most every STATE_EVERY_MS: each such refresh costs
+        // the page style, layout and paint, far more than the engine.
+        let (since_state, since_tokens) = self
+            .clock
+            .with_value(|c| (real_now - c.last_refresh, real_now - c.last_tokens));
+        if since_state >= STATE_EVERY_MS {
+            self.clock.update_value(|c| {
+                c.last_refresh = real_now;
+                c.last_tokens = real_now;
+            });
+            let (frame, tokens) = self.with(|s| (s.frame(), s.tokens()));
             self.frame.set(frame);
+            self.tokens.set(tokens);
             self.version.update(|v| *v += 1);
+        } else if events && since_tokens >= TOKENS_EVERY_MS {
+            self.clock.update_value(|c| c.last_tokens = real_now);
+            let tokens = self.with(|s| s.tokens());
+            self.tokens.set(tokens);
         }
     }
 

@@ -3,7 +3,8 @@
 //! The tokens layer is a `<canvas>` handed to a Web Worker as an
 //! `OffscreenCanvas` (see `worker.js`). Whenever the frame changes, the
 //! page sends the worker the messages in flight (their lane, send and due
-//! times, kind, copy/held flags) and the virtual clock; the worker
+//! times, kind, copy/held flags) and the virtual clock as one transferred
+//! `Float64Array` (plain numbers, no JSON to format or parse); the worker
 //! interpolates and draws them every animation frame. Hundreds of moving
 //! messages therefore cost the page's main thread only one small message
 //! per frame refresh, not one style or paint update per token per frame.
@@ -23,7 +24,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::geom::{lane_for, progress, NodeBox};
 use super::{token_menu, CanvasCtx};
-use crate::sim::frame::Frame;
+use crate::sim::frame::TokenFrame;
 use crate::sim::wire::WireKind;
 use crate::sim::{MsgId, NodeId, Time};
 use crate::ui::run::{use_run, Run};
@@ -67,44 +68,48 @@ fn real_now() -> f64 {
         .map_or(0.0, |p| p.time_origin() + p.now())
 }
 
-/// The frame's messages in flight as the worker's JSON.
-fn frame_json(f: &Frame, boxes: &[NodeBox], speed: f64, playing: bool, reduced: bool) -> String {
-    let mut s = String::with_capacity(64 + f.flights.len() * 56);
-    let _ = write!(
-        s,
-        "{{\"now\":{},\"at\":{:.1},\"speed\":{},\"playing\":{},\"reduced\":{},\"tokens\":[",
-        f.time,
+/// Numbers per message token in the worker's buffer: the lane's ends
+/// (x0, y0, x1, y1 in view-box units), sent and due times (virtual ms),
+/// the kind's index, flags (1 a copy, 2 held) and where a held one stopped.
+const TOKEN_LEN: usize = 9;
+
+/// The frame's messages in flight for the worker, as plain numbers (no
+/// strings, no JSON): a header (virtual now, the wall clock in ms, speed,
+/// playing and reduced motion as 0/1), then [`TOKEN_LEN`] numbers per
+/// token.
+fn frame_numbers(
+    f: &TokenFrame,
+    boxes: &[NodeBox],
+    speed: f64,
+    playing: bool,
+    reduced: bool,
+) -> Vec<f64> {
+    let mut v = Vec::with_capacity(5 + f.flights.len() * TOKEN_LEN);
+    v.extend_from_slice(&[
+        f.time as f64,
         real_now(),
         speed,
-        playing,
-        reduced
-    );
-    let mut first = true;
+        f64::from(u8::from(playing)),
+        f64::from(u8::from(reduced)),
+    ]);
     for fl in &f.flights {
         let Some(l) = lane_for(boxes, fl.from, fl.to) else {
             continue;
         };
-        if !first {
-            s.push(',');
-        }
-        first = false;
         let flags = u8::from(fl.copy) | (u8::from(fl.held.is_some()) << 1);
-        let _ = write!(
-            s,
-            "[{:.1},{:.1},{:.1},{:.1},{},{},{},{},{:.3}]",
-            l.x0,
-            l.y0,
-            l.x1,
-            l.y1,
-            fl.sent_at,
-            fl.due_at,
-            kind_index(fl.kind),
-            flags,
-            fl.held.unwrap_or(0.0)
-        );
+        v.extend_from_slice(&[
+            f64::from(l.x0),
+            f64::from(l.y0),
+            f64::from(l.x1),
+            f64::from(l.y1),
+            fl.sent_at as f64,
+            fl.due_at as f64,
+            f64::from(kind_index(fl.kind)),
+            f64::from(flags),
+            f64::from(fl.held.unwrap_or(0.0)),
+        ]);
     }
-    s.push_str("]}");
-    s
+    v
 }
 
 /// A plain JS object `{ key: value }`.
@@ -165,7 +170,7 @@ fn send_setup(worker: &web_sys::Worker, canvas: &web_sys::HtmlCanvasElement) {
 
 /// The message in flight under view-box point `(x, y)`, if any, with its position.
 pub(crate) fn hit(run: Run, boxes: &[NodeBox], x: f32, y: f32) -> Option<(MsgId, f32, f32)> {
-    run.frame.with_untracked(|f| {
+    run.tokens.with_untracked(|f| {
         let mut best: Option<(f32, MsgId, f32, f32)> = None;
         for fl in &f.flights {
             let Some(lane) = lane_for(boxes, fl.from, fl.to) else {
@@ -239,13 +244,18 @@ pub fn Tokens() -> impl IntoView {
         if !has_worker {
             return;
         }
-        let json = ctx.boxes.with(|b| {
-            run.frame
-                .with(|f| frame_json(f, b, speed, playing, reduced))
+        let numbers = ctx.boxes.with(|b| {
+            run.tokens
+                .with(|f| frame_numbers(f, b, speed, playing, reduced))
         });
+        // One copy into a typed array whose buffer moves to the worker.
+        let array = js_sys::Float64Array::from(&numbers[..]);
         worker.with_value(|w| {
             if let Some(w) = w {
-                let _ = w.post_message(&obj(&[("frame", json.into())]));
+                let _ = w.post_message_with_transfer(
+                    &obj(&[("frame", array.clone().into())]),
+                    &js_sys::Array::of1(&array.buffer()),
+                );
             }
         });
     });
@@ -253,10 +263,10 @@ pub fn Tokens() -> impl IntoView {
     // Falls: a message that vanished and whose drop is in the recent log.
     let seen = StoredValue::new_local((HashMap::<MsgId, Seen>::new(), 0u64, 0 as Time));
     Effect::new(move |_| {
-        run.frame.with(|f| {
+        run.tokens.with(|f| {
             let (dropped_before, t_before) = seen.with_value(|s| (s.1, s.2));
             let forward = f.time >= t_before;
-            if forward && f.counters.dropped > dropped_before {
+            if forward && f.dropped > dropped_before {
                 let current: HashSet<MsgId> = f.flights.iter().map(|x| x.id).collect();
                 let lines = run.with(|s| s.log(200));
                 let mut json = String::from("[");
@@ -310,7 +320,7 @@ pub fn Tokens() -> impl IntoView {
                         },
                     )
                 }));
-                s.1 = f.counters.dropped;
+                s.1 = f.dropped;
                 s.2 = f.time;
             });
         })

@@ -1,7 +1,10 @@
 // Draws message tokens on an OffscreenCanvas in a Web Worker, so that
 // animating hundreds of messages costs the page's main thread nothing.
 // The page sends the messages in flight (positions in the 1000 × 600
-// view box, send and due times in virtual ms) whenever its frame changes;
+// view box, send and due times in virtual ms) whenever its frame changes,
+// as a Float64Array: a header (now, wall clock, speed, playing, reduced)
+// then TOKEN numbers per message (x0, y0, x1, y1, sent, due, kind, flags,
+// where a held one stopped);
 // this worker interpolates them every animation frame from the virtual
 // clock (virtual now + real elapsed × speed while playing).
 'use strict';
@@ -11,7 +14,8 @@ let w = 1000;
 let h = 600;
 let dpr = 1;
 let colors = { app: '#3f51d6', publish: '#c2570c', deliver: '#0f8a6a', ack: '#6b7280', held: '#a15c00', bad: '#c0262d', ring: '#ffffff' };
-let tokens = [];
+const TOKEN = 9;
+let tokens = new Float64Array(0);
 let falls = [];
 let clock = { now: 0, at: 0, speed: 1, playing: false, reduced: false };
 let scheduled = false;
@@ -61,12 +65,12 @@ function draw() {
   for (let k = 0; k < 4; k++) {
     ctx.beginPath();
     let any = false;
-    for (const t of tokens) {
-      if (t[6] !== k) continue;
+    for (let t = 0; t < tokens.length; t += TOKEN) {
+      if (tokens[t + 6] !== k) continue;
       const f = position(t, now);
-      const y = t[1] + (t[3] - t[1]) * f;
-      const x = t[0] + (t[2] - t[0]) * f;
-      shape(k, x * sx, y * sy - (t[7] & 1 ? 9 * dpr : 0), r);
+      const y = tokens[t + 1] + (tokens[t + 3] - tokens[t + 1]) * f;
+      const x = tokens[t] + (tokens[t + 2] - tokens[t]) * f;
+      shape(k, x * sx, y * sy - (tokens[t + 7] & 1 ? 9 * dpr : 0), r);
       any = true;
     }
     if (!any) continue;
@@ -79,11 +83,11 @@ function draw() {
   ctx.setLineDash([2 * dpr, 2 * dpr]);
   ctx.beginPath();
   let copies = false;
-  for (const t of tokens) {
-    if (!(t[7] & 1)) continue;
+  for (let t = 0; t < tokens.length; t += TOKEN) {
+    if (!(tokens[t + 7] & 1)) continue;
     const f = position(t, now);
-    const x = (t[0] + (t[2] - t[0]) * f) * sx;
-    const y = (t[1] + (t[3] - t[1]) * f) * sy - 9 * dpr;
+    const x = (tokens[t] + (tokens[t + 2] - tokens[t]) * f) * sx;
+    const y = (tokens[t + 1] + (tokens[t + 3] - tokens[t + 1]) * f) * sy - 9 * dpr;
     ctx.moveTo(x + r + 3 * dpr, y);
     ctx.arc(x, y, r + 3 * dpr, 0, 6.2832);
     copies = true;
@@ -95,10 +99,10 @@ function draw() {
   ctx.setLineDash([]);
   ctx.beginPath();
   let held = false;
-  for (const t of tokens) {
-    if (!(t[7] & 2)) continue;
-    const x = (t[0] + (t[2] - t[0]) * t[8]) * sx;
-    const y = (t[1] + (t[3] - t[1]) * t[8]) * sy;
+  for (let t = 0; t < tokens.length; t += TOKEN) {
+    if (!(tokens[t + 7] & 2)) continue;
+    const x = (tokens[t] + (tokens[t + 2] - tokens[t]) * tokens[t + 8]) * sx;
+    const y = (tokens[t + 1] + (tokens[t + 3] - tokens[t + 1]) * tokens[t + 8]) * sy;
     ctx.moveTo(x + r + 3 * dpr, y);
     ctx.arc(x, y, r + 3 * dpr, 0, 6.2832);
     held = true;
@@ -133,10 +137,11 @@ function draw() {
   if ((clock.playing && !clock.reduced && tokens.length) || falls.length) schedule();
 }
 
+// Where token `t` (its first index in `tokens`) is along its lane, 0 to 1.
 function position(t, now) {
-  if (t[7] & 2) return t[8];
-  const span = Math.max(1, t[5] - t[4]);
-  return Math.min(1, Math.max(0, (now - t[4]) / span));
+  if (tokens[t + 7] & 2) return tokens[t + 8];
+  const span = Math.max(1, tokens[t + 5] - tokens[t + 4]);
+  return Math.min(1, Math.max(0, (now - tokens[t + 4]) / span));
 }
 
 function schedule() {
@@ -160,9 +165,9 @@ self.onmessage = (e) => {
   }
   if (m.colors) colors = m.colors;
   if (m.frame) {
-    const f = JSON.parse(m.frame);
-    tokens = f.tokens;
-    clock = { now: f.now, at: f.at, speed: f.speed, playing: f.playing, reduced: f.reduced };
+    const f = m.frame;
+    clock = { now: f[0], at: f[1], speed: f[2], playing: f[3] === 1, reduced: f[4] === 1 };
+    tokens = f.subarray(5);
   }
   if (m.falls) {
     const at = realNow();
