@@ -447,14 +447,23 @@ fn NodeView(id: NodeId) -> impl IntoView {
     let run = use_run();
     let ctx = use_context::<CanvasCtx>().expect("inside the canvas");
     let node = Memo::new(move |_| run.frame.with(|f| f.nodes.get(id.index()).cloned()));
+    // What the box's structure depends on (it is rebuilt when one of these
+    // changes); its state line, name and tooltip follow `summary` in place,
+    // so a refresh that only changes numbers touches only text.
+    let shape = Memo::new(move |_| {
+        node.with(|n| n.as_ref().map(|n| (n.name, n.role, n.status, n.crashable)))
+    });
+    let summary =
+        Memo::new(move |_| node.with(|n| n.as_ref().map_or(String::new(), |n| n.summary.clone())));
     let parts = Memo::new(move |_| {
-        let is_broker = node.with(|n| n.as_ref().is_some_and(|n| n.role == NodeRole::Broker));
+        let is_broker = shape.with(|n| n.is_some_and(|n| n.1 == NodeRole::Broker));
         if is_broker {
             run.frame.with(|f| f.partitions.clone())
         } else {
             Vec::new()
         }
     });
+    let topic = Memo::new(move |_| parts.with(|p| p.first().map(|p| p.topic)));
     let bx = Memo::new(move |_| ctx.boxes.with(|b| b.get(id.index()).copied()));
     // The worst standing of the replicas this box holds, if it holds any.
     let standing = Memo::new(move |_| {
@@ -470,36 +479,40 @@ fn NodeView(id: NodeId) -> impl IntoView {
     move || {
         // Re-drawn when the label scale changes (the boxes follow it).
         ctx.fit.track();
-        let n = node.get()?;
+        let (name, role, status, crashable) = shape.get()?;
         let b = bx.get()?;
-        let NodeFrame {
-            name,
-            role,
-            status,
-            summary,
-            crashable,
-            ..
-        } = n;
-        // The accessible name starts with the visible text, in the order it
-        // is read (WCAG 2.5.3), then adds what the picture alone tells.
         let (k, km, compact) = ctx
             .fit
             .with_untracked(|f| (f.k(), f.mark_k(), f.layout.compact));
         let standing = standing.get();
-        let broker = parts.with(|p| !p.is_empty());
-        let mut label = match (broker, status) {
-            // The broker's visible text is its title (its table is hidden
-            // from assistive technology; the summary says what it holds).
-            (true, NodeStatus::Up) => {
-                let topic = parts.with(|p| p.first().map_or("", |p| p.topic));
-                format!("{name} \u{b7} {topic}, broker: {summary}")
+        let broker = topic.get();
+        // The accessible name starts with the visible text, in the order it
+        // is read (WCAG 2.5.3), then adds what the picture alone tells.
+        let label = move || {
+            let summary = summary.read();
+            let mut label = match (broker, status) {
+                // The broker's visible text is its title (its table is
+                // hidden from assistive technology; the summary says what
+                // it holds).
+                (Some(topic), NodeStatus::Up) => {
+                    format!("{name} \u{b7} {topic}, broker: {summary}")
+                }
+                _ => node_label(name, role, status, &summary),
+            };
+            if let Some(s) = standing {
+                label.push_str(", ");
+                label.push_str(s.word());
             }
-            _ => node_label(name, role, status, &summary),
+            label
         };
-        if let Some(s) = standing {
-            label.push_str(", ");
-            label.push_str(s.word());
-        }
+        let title = move || {
+            let what = if status == NodeStatus::Up {
+                summary.get()
+            } else {
+                status_words(status).to_string()
+            };
+            format!("{name} ({}) \u{2014} {what}", role_word(role))
+        };
         let class = format!(
             "cv-node {} status-{}{}",
             role_class(role),
@@ -510,8 +523,9 @@ fn NodeView(id: NodeId) -> impl IntoView {
             ctx.show(Menu::Node(id), b.x, b.y + b.hh, el);
         };
         let rx = if role == NodeRole::Client { b.hh } else { 10.0 };
-        let body = if broker {
-            broker_table(b, k, compact, name, status, &parts.get()).into_any()
+        let body = if broker.is_some() {
+            // The table's numbers change often: only this part is redrawn.
+            (move || parts.with(|p| broker_table(b, k, compact, name, status, p))).into_any()
         } else if compact {
             // Names only: the state line is in the box's menu and the
             // State tab.
@@ -520,10 +534,12 @@ fn NodeView(id: NodeId) -> impl IntoView {
             }
             .into_any()
         } else {
-            let line = if status == NodeStatus::Up {
-                clip(&summary, 24)
-            } else {
-                status_words(status).to_string()
+            let line = move || {
+                if status == NodeStatus::Up {
+                    clip(&summary.read(), 24)
+                } else {
+                    status_words(status).to_string()
+                }
             };
             // One text with a space between its lines, so the box's
             // visible text reads as its accessible name does.
@@ -576,7 +592,7 @@ fn NodeView(id: NodeId) -> impl IntoView {
                     }
                 }
             >
-                <title>{format!("{name} ({}) \u{2014} {}", role_word(role), if status == NodeStatus::Up { summary.clone() } else { status_words(status).to_string() })}</title>
+                <title>{title}</title>
                 <rect class="cv-box" x=-b.hw y=-b.hh width=2.0 * b.hw height=2.0 * b.hh rx=rx/>
                 {(role == NodeRole::Store).then(|| view! {
                     <path class="cv-store-lip" d=format!("M {} {} Q 0 {} {} {}", -b.hw, -b.hh + 8.0 * k, -b.hh + 16.0 * k, b.hw, -b.hh + 8.0 * k)/>
