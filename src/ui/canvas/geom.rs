@@ -77,7 +77,9 @@ pub fn node_box(node: &NodeFrame, partitions: &[PartitionFrame], layout: Layout)
         (true, false) => {
             let groups = partitions.iter().map(|p| p.groups.len()).max().unwrap_or(0) as f32;
             let w = 92.0 + GROUP_COL * groups;
-            let h = BROKER_HEAD + ROW_H * (partitions.len() as f32 + 1.0) + 6.0;
+            // The title area holds the header row; then one row per partition
+            // and room under the last one's baseline.
+            let h = BROKER_HEAD + ROW_H * partitions.len() as f32 + 12.0;
             (w.max(2.0 * SERVICE_HW) / 2.0 * k, h / 2.0 * k)
         }
         (true, true) => (COMPACT_BROKER_HW * k, COMPACT_HH * k),
