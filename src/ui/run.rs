@@ -782,6 +782,12 @@ impl Run {
         }
     }
 
+    /// Whether the clock needs the next animation frame: time flows, or
+    /// a long replay is under way.
+    fn needs_frames(&self) -> bool {
+        (self.playing.get_untracked() && !self.unseen.get_untracked()) || self.replaying()
+    }
+
     /// Whether time flows now: playing and seen.
     pub fn flowing(&self) -> bool {
         self.playing.get() && !self.unseen.get()
@@ -817,18 +823,37 @@ pub fn use_run() -> Run {
 }
 
 /// Drives [`Run::advance_replay`] and [`Run::tick`] from
-/// `requestAnimationFrame` for as long as the page lives, resting while
-/// the app is unseen ([`super::host::watch_visibility`]).
+/// `requestAnimationFrame` while time flows or a long replay is under
+/// way, and requests no frames otherwise (paused, or unseen: see
+/// [`super::host::watch_visibility`]).
 pub fn start_clock(run: Run) {
     super::host::watch_visibility(run);
-    fn frame(run: Run) {
+    // The loop runs only while it has work: time flowing, or a long replay
+    // under way. Paused, unseen or idle, the page requests no animation
+    // frames at all (a deck with several paused embeds costs nothing).
+    let looping = Rc::new(std::cell::Cell::new(false));
+    fn frame(run: Run, looping: Rc<std::cell::Cell<bool>>) {
         if !run.alive() {
+            looping.set(false);
             return;
         }
         run.advance_replay();
         let now = window().performance().map_or(0.0, |p| p.now());
         run.tick(now);
-        request_animation_frame(move || frame(run));
+        if run.needs_frames() {
+            request_animation_frame(move || frame(run, looping));
+        } else {
+            looping.set(false);
+        }
     }
-    request_animation_frame(move || frame(run));
+    Effect::new(move |_| {
+        let wanted = (run.playing.get() && !run.unseen.get()) || run.replay.with(|r| r.is_some());
+        if wanted && !looping.get() {
+            looping.set(true);
+            // Time rested while the loop did: do not count it on waking.
+            run.clock.update_value(|c| c.last_real = None);
+            let looping = looping.clone();
+            request_animation_frame(move || frame(run, looping));
+        }
+    });
 }
