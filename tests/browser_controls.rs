@@ -31,12 +31,20 @@ fn host() -> HtmlElement {
 /// Mounts the controls, the meter and the shortcuts (as the app does) on
 /// a fresh event-based run; returns the run for the test to inspect.
 fn mount(host: &HtmlElement) -> (Run, leptos::mount::UnmountHandle<impl Mountable>) {
+    mount_keys(host, true)
+}
+
+/// [`mount`] with the shortcuts on or off (`&keys=0`).
+fn mount_keys(
+    host: &HtmlElement,
+    keys: bool,
+) -> (Run, leptos::mount::UnmountHandle<impl Mountable>) {
     let slot: Rc<Cell<Option<Run>>> = Rc::new(Cell::new(None));
     let s = slot.clone();
     let handle = mount_to(host.clone(), move || {
         let run = Run::new(Pattern::EventDriven, 42);
         provide_context(run);
-        keys::install(run, true);
+        keys::install(run, keys);
         s.set(Some(run));
         view! { <Controls/> <Meter/> <MeterChecks/> <Shortcuts/> }
     });
@@ -314,16 +322,7 @@ async fn arrows_step_forward_and_back_one_event_at_a_time() {
 #[wasm_bindgen_test]
 async fn with_keys_off_no_shortcut_acts() {
     let host = host();
-    let slot: Rc<Cell<Option<Run>>> = Rc::new(Cell::new(None));
-    let s = slot.clone();
-    let handle = mount_to(host.clone(), move || {
-        let run = Run::new(Pattern::EventDriven, 42);
-        provide_context(run);
-        keys::install(run, false);
-        s.set(Some(run));
-        view! { <Controls/> }
-    });
-    let run = slot.get().expect("mounted");
+    let (run, handle) = mount_keys(&host, false);
     tick().await;
     press_on_body(" ");
     press_on_body("ArrowRight");

@@ -26,7 +26,6 @@ use crate::sim::frame::{LinkFrame, NodeFrame, PartitionFrame};
 use crate::sim::scenario::NodeRole;
 use crate::sim::{LinkState, MsgId, NodeId};
 use geom::{boxes_at, Fit, Lane, NodeBox, BROKER_HEAD, GROUP_COL, ROW_H};
-pub use geom::{MIN_TEXT_PX, NAME_SIZE, TEXT_SIZE};
 pub use menu::Menu;
 
 /// What a menu is about and where it opened (view-box units).
@@ -73,7 +72,7 @@ impl CanvasCtx {
 
 /// Names on the canvas should read at this size (CSS pixels) or larger;
 /// [`geom::fit`] raises it so that every other text reads at
-/// [`MIN_TEXT_PX`].
+/// [`geom::MIN_TEXT_PX`].
 const MIN_NAME_PX: f32 = 12.0;
 /// The same in an embed, where the canvas is the whole picture.
 const EMBED_NAME_PX: f32 = 15.0;
