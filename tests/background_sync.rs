@@ -1,5 +1,6 @@
 //! Teaching facts of background sync, each shown by a run with a fixed seed.
 
+use converge::patterns::any::AnyMsg;
 use converge::patterns::background_sync::*;
 use converge::sim::*;
 
@@ -456,14 +457,14 @@ fn loss(v: &ViewStatus) -> Loss {
 }
 
 /// The event a loss names, from the trace.
-fn lost_by<'a>(sim: &'a Sim<BackgroundSync>, l: &Loss) -> &'a TraceEvent<SyncMsg> {
+fn lost_by<'a>(sim: &'a Sim<BackgroundSync>, l: &Loss) -> &'a TraceEvent<AnyMsg> {
     sim.world()
         .trace
         .get(l.when.event)
         .expect("the event is in the trace")
 }
 
-fn text(e: &TraceEvent<SyncMsg>) -> &str {
+fn text(e: &TraceEvent<AnyMsg>) -> &str {
     match &e.detail {
         Detail::Text(t) => t,
         d => panic!("no words in {d:?}"),
@@ -675,7 +676,7 @@ fn a_batch_ending_on_a_shared_updated_at_diverges_the_warehouse_at_that_page() {
         (TraceKind::Deliver, JOB, t)
     );
     let Detail::Wire {
-        wire: Wire::App(SyncMsg::Page { rows, next, .. }),
+        wire: Wire::App(AnyMsg::Sync(SyncMsg::Page { rows, next, .. })),
         ..
     } = &e.detail
     else {
@@ -779,10 +780,10 @@ fn a_late_copy_overwriting_newer_rows_diverges_the_warehouse_at_the_overwrite() 
     let apply = loop {
         assert!(sim.step());
         let w = sim.world();
-        let found =
-            w.core.flight.values().find(|f| {
-                f.to == WAREHOUSE && matches!(f.wire.payload(), Some(SyncMsg::Apply { .. }))
-            });
+        let found = w.core.flight.values().find(|f| {
+            f.to == WAREHOUSE
+                && matches!(f.wire.payload(), Some(AnyMsg::Sync(SyncMsg::Apply { .. })))
+        });
         if let Some(f) = found {
             break f.id;
         }
@@ -824,9 +825,9 @@ fn a_late_copy_overwriting_newer_rows_diverges_the_warehouse_at_the_overwrite() 
     );
     let delivery = sim.world().trace.get(e.parent.unwrap()).unwrap();
     assert_eq!(delivery.kind, TraceKind::Deliver);
-    let epoch = |e: &TraceEvent<SyncMsg>| match &e.detail {
+    let epoch = |e: &TraceEvent<AnyMsg>| match &e.detail {
         Detail::Wire {
-            wire: Wire::App(SyncMsg::Apply { epoch, .. }),
+            wire: Wire::App(AnyMsg::Sync(SyncMsg::Apply { epoch, .. })),
             ..
         } if e.kind == TraceKind::Deliver => Some(*epoch),
         _ => None,

@@ -397,7 +397,7 @@ fn layout_reads_left_to_right_and_describes_readings() {
         tenths: 31,
     };
     assert_eq!(
-        sim.world().model.describe(&r),
+        sim.world().model.describe(&r.into()),
         "reading #42 for meter 7: 3.1 kWh"
     );
 }
@@ -444,7 +444,7 @@ fn watch(
 
 fn first_event(
     sim: &Sim<PowerGrid>,
-    pred: impl Fn(&trace::TraceEvent<Reading>) -> bool,
+    pred: impl Fn(&trace::TraceEvent<converge::patterns::any::AnyMsg>) -> bool,
 ) -> EventId {
     sim.world()
         .trace

@@ -1,5 +1,6 @@
 //! Teaching facts of the saga pattern, as native tests with fixed seeds.
 
+use converge::patterns::any::AnyMsg;
 use converge::patterns::saga::*;
 use converge::sim::trace::Detail;
 use converge::sim::*;
@@ -1299,7 +1300,7 @@ fn settles_honestly(sim: &Sim<Saga>, what: &str) -> [StandingKind; 2] {
                     // The dropped message is that saga's event, and the
                     // saga really never ended.
                     assert!(
-                        matches!(&ev.detail, Detail::Wire { wire: Wire::Publish { payload: Msg::Event { saga, .. }, .. }, .. } if *saga == loss.id),
+                        matches!(&ev.detail, Detail::Wire { wire: Wire::Publish { payload: AnyMsg::Saga(Msg::Event { saga, .. }), .. }, .. } if *saga == loss.id),
                         "{what}: {ev:?}"
                     );
                     assert!(sim.world().model.ledger.open.contains(&loss.id), "{what}");

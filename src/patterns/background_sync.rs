@@ -13,6 +13,7 @@
 //! sides' change logs and resolves conflicts by last-writer-wins (which
 //! loses an update, and names it) or by keeping both versions as siblings.
 
+use super::any::{AnyMsg, Carried};
 use crate::sim::scenario::{
     ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, ScenarioInfo, SettingSpec,
     Table, ToggleSpec, ViewStatus,
@@ -519,7 +520,7 @@ impl BackgroundSync {
         }
     }
 
-    fn arm(&mut self, ctx: &mut Ctx<'_, SyncMsg>, node: NodeId) {
+    fn arm(&mut self, ctx: &mut Ctx<'_, AnyMsg>, node: NodeId) {
         let (slot, period, tag, on) = match node {
             SOURCE => (
                 &mut self.src_timer,
@@ -547,7 +548,7 @@ impl BackgroundSync {
     /// A local write at the source (the workload, an action, or a person resolving a conflict).
     fn source_write(
         &mut self,
-        ctx: &mut Ctx<'_, SyncMsg>,
+        ctx: &mut Ctx<'_, AnyMsg>,
         i: usize,
         balance: i64,
         stamp: i64,
@@ -579,7 +580,7 @@ impl BackgroundSync {
     }
 
     /// A local write in the warehouse (two-way sync only).
-    fn warehouse_write(&mut self, ctx: &mut Ctx<'_, SyncMsg>, i: usize, balance: i64) {
+    fn warehouse_write(&mut self, ctx: &mut Ctx<'_, AnyMsg>, i: usize, balance: i64) {
         ctx.act_as(WAREHOUSE);
         let now = ctx.now();
         let row = &mut self.wh[i];
@@ -601,7 +602,7 @@ impl BackgroundSync {
         self.touch(i, now);
     }
 
-    fn random_edit(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn random_edit(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let i = ctx.rng().below(ACCOUNTS as u64) as usize;
         let delta = ctx.rng().between(1, 60) as i64 - 25;
         let delta = if delta == 0 { 5 } else { delta };
@@ -616,7 +617,7 @@ impl BackgroundSync {
         );
     }
 
-    fn transfer(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn transfer(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let a = ctx.rng().below(ACCOUNTS as u64) as usize;
         let b = (a + 1 + ctx.rng().below(ACCOUNTS as u64 - 1) as usize) % ACCOUNTS as usize;
         let amount = ctx.rng().between(5, 40) as i64;
@@ -628,12 +629,12 @@ impl BackgroundSync {
         self.source_write(ctx, b, bb, stamp, &why_b);
     }
 
-    fn job_write(&mut self, ctx: &mut Ctx<'_, SyncMsg>, text: String) {
+    fn job_write(&mut self, ctx: &mut Ctx<'_, AnyMsg>, text: String) {
         ctx.act_as(JOB);
         self.job_event = Some(ctx.write(text));
     }
 
-    fn start_run(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn start_run(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         ctx.act_as(JOB);
         let now = ctx.now();
         let p = match self.checkpoint.clone() {
@@ -698,7 +699,7 @@ impl BackgroundSync {
         self.fetch(ctx);
     }
 
-    fn request(&mut self, ctx: &mut Ctx<'_, SyncMsg>, to: NodeId, msg: SyncMsg, phase: Phase) {
+    fn request(&mut self, ctx: &mut Ctx<'_, AnyMsg>, to: NodeId, msg: SyncMsg, phase: Phase) {
         ctx.act_as(JOB);
         let Some(run) = self.run.as_mut() else { return };
         if let Some(t) = run.timeout.take() {
@@ -711,7 +712,7 @@ impl BackgroundSync {
         ctx.send(to, msg);
     }
 
-    fn fetch(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn fetch(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let Some(run) = self.run.as_ref() else { return };
         let p = &run.p;
         let query = match (p.two_way, p.strategy) {
@@ -791,7 +792,7 @@ impl BackgroundSync {
     /// A store writes rows sent by the job.
     fn apply_rows(
         &mut self,
-        ctx: &mut Ctx<'_, SyncMsg>,
+        ctx: &mut Ctx<'_, AnyMsg>,
         side: Side,
         rows: &[RowImage],
         seen: u64,
@@ -904,7 +905,7 @@ impl BackgroundSync {
         n
     }
 
-    fn merge(&mut self, ctx: &mut Ctx<'_, SyncMsg>, a: &RowImage, b: &RowImage) -> RowImage {
+    fn merge(&mut self, ctx: &mut Ctx<'_, AnyMsg>, a: &RowImage, b: &RowImage) -> RowImage {
         let mut all: Vec<i64> = a
             .siblings
             .iter()
@@ -934,13 +935,7 @@ impl BackgroundSync {
         }
     }
 
-    fn record_loss(
-        &mut self,
-        ctx: &mut Ctx<'_, SyncMsg>,
-        id: u16,
-        win: &RowImage,
-        lose: &RowImage,
-    ) {
+    fn record_loss(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: u16, win: &RowImage, lose: &RowImage) {
         let text = format!(
             "account {id}: the {}'s update to ${} (updated_at {}) was overwritten by the {}'s ${} (updated_at {}), last writer wins",
             lose.origin.name(),
@@ -985,7 +980,7 @@ impl BackgroundSync {
     /// Two-way: pages from both sides are in; decide what goes where.
     fn reconcile(
         &mut self,
-        ctx: &mut Ctx<'_, SyncMsg>,
+        ctx: &mut Ctx<'_, AnyMsg>,
         wh_page: Vec<RowImage>,
     ) -> (Vec<RowImage>, Vec<RowImage>) {
         let src_page = self
@@ -1018,7 +1013,7 @@ impl BackgroundSync {
         (to_wh, to_src)
     }
 
-    fn batch_done(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn batch_done(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let Some(run) = self.run.as_mut() else { return };
         // Both stores answered: the job is no longer failing.
         self.failing = None;
@@ -1056,7 +1051,7 @@ impl BackgroundSync {
         }
     }
 
-    fn finish_run(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn finish_run(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let Some(run) = self.run.take() else { return };
         ctx.act_as(JOB);
         if let Some(t) = run.timeout {
@@ -1107,7 +1102,7 @@ impl BackgroundSync {
         );
     }
 
-    fn abort_run(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn abort_run(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let Some(run) = self.run.take() else { return };
         let (who, node) = match run.phase {
             Phase::FetchSource | Phase::ApplySource => ("the source", SOURCE),
@@ -1129,7 +1124,7 @@ impl BackgroundSync {
         ));
     }
 
-    fn on_job_message(&mut self, ctx: &mut Ctx<'_, SyncMsg>, from: NodeId, msg: SyncMsg) {
+    fn on_job_message(&mut self, ctx: &mut Ctx<'_, AnyMsg>, from: NodeId, msg: SyncMsg) {
         let epoch = match &msg {
             SyncMsg::Page { epoch, .. } | SyncMsg::Applied { epoch, .. } => *epoch,
             _ => return,
@@ -1222,7 +1217,7 @@ impl BackgroundSync {
         }
     }
 
-    fn push_to_source(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn push_to_source(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let Some(run) = self.run.as_mut() else { return };
         let rows = std::mem::take(&mut run.to_source);
         if rows.is_empty() {
@@ -1513,7 +1508,7 @@ impl BackgroundSync {
     }
 
     /// [`BackgroundSync::reckon`] at the end of a handler.
-    fn reckon_now(&mut self, ctx: &Ctx<'_, SyncMsg>, cause: Cause) {
+    fn reckon_now(&mut self, ctx: &Ctx<'_, AnyMsg>, cause: Cause) {
         let at = Moment {
             at: ctx.now(),
             event: ctx.cause().unwrap_or(EventId(0)),
@@ -1560,7 +1555,7 @@ impl BackgroundSync {
     /// after aborted runs) and, when they cannot move, what they wait on
     /// (the job or a store down, a link cut or held, runs failing for
     /// longer than the settle time).
-    pub(crate) fn standing(&self, env: &Env<'_, SyncMsg>) -> Standing {
+    pub(crate) fn standing(&self, env: &Env<'_, AnyMsg>) -> Standing {
         let lww = self.overwritten.iter().any(Option::is_some);
         if !lww && self.fated.iter().all(|&f| f == Fate::Fresh) {
             return Standing::Converged;
@@ -1572,7 +1567,9 @@ impl BackgroundSync {
         for (f, place, msg) in env.flights() {
             // (A message the network will lose still counts: the meter
             // tells the present, not what the dice hold.)
-            let Some(m) = msg else { continue };
+            let Some(m) = msg.and_then(SyncMsg::from_any) else {
+                continue;
+            };
             if let SyncMsg::Apply { rows, seen, .. } = m {
                 for img in rows {
                     if self.fixes(f.to, img, *seen) {
@@ -1670,7 +1667,7 @@ impl BackgroundSync {
 }
 
 impl BackgroundSync {
-    fn message(&mut self, ctx: &mut Ctx<'_, SyncMsg>, from: NodeId, msg: SyncMsg) {
+    fn message(&mut self, ctx: &mut Ctx<'_, AnyMsg>, from: NodeId, msg: SyncMsg) {
         let node = ctx.node();
         if node == JOB {
             self.on_job_message(ctx, from, msg);
@@ -1712,7 +1709,7 @@ impl BackgroundSync {
         }
     }
 
-    fn timer(&mut self, ctx: &mut Ctx<'_, SyncMsg>, timer: TimerId, tag: u64) {
+    fn timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, timer: TimerId, tag: u64) {
         match (ctx.node(), tag) {
             (SOURCE, TAG_WRITE) => {
                 if ctx.rng().below(10) < 7 {
@@ -1743,7 +1740,7 @@ impl BackgroundSync {
         }
     }
 
-    fn restart(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn restart(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let node = ctx.node();
         self.arm(ctx, node);
         if node == JOB {
@@ -1756,7 +1753,7 @@ impl BackgroundSync {
         }
     }
 
-    fn toggle(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, on: bool) {
+    fn toggle(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, on: bool) {
         match id {
             "checkpoint" => {
                 self.checkpoint_on = on;
@@ -1781,7 +1778,7 @@ impl BackgroundSync {
         }
     }
 
-    fn set(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, value: i64) {
+    fn set(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, value: i64) {
         match id {
             "strategy" => {
                 self.strategy = value;
@@ -1805,7 +1802,7 @@ impl BackgroundSync {
         }
     }
 
-    fn action(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str) {
+    fn action(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str) {
         let need = if id == "sync_now" { JOB } else { SOURCE };
         if !ctx.is_up(need) {
             ctx.note("that service is down");
@@ -1850,7 +1847,7 @@ impl BackgroundSync {
 }
 
 impl Scenario for BackgroundSync {
-    type Msg = SyncMsg;
+    type Msg = AnyMsg;
 
     fn info(&self) -> ScenarioInfo {
         ScenarioInfo {
@@ -2009,12 +2006,15 @@ impl Scenario for BackgroundSync {
         }
     }
 
-    fn start(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn start(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let node = ctx.node();
         self.arm(ctx, node);
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, SyncMsg>, from: NodeId, msg: SyncMsg) {
+    fn on_message(&mut self, ctx: &mut Ctx<'_, AnyMsg>, from: NodeId, msg: AnyMsg) {
+        let Some(msg) = SyncMsg::take(msg) else {
+            return;
+        };
         let cause = if matches!(msg, SyncMsg::Page { .. }) {
             Cause::Page
         } else {
@@ -2024,7 +2024,7 @@ impl Scenario for BackgroundSync {
         self.reckon_now(ctx, cause);
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, SyncMsg>, timer: TimerId, tag: u64) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, timer: TimerId, tag: u64) {
         self.timer(ctx, timer, tag);
         self.reckon_now(ctx, Cause::Other);
     }
@@ -2045,12 +2045,15 @@ impl Scenario for BackgroundSync {
         self.reckon(at, Cause::Other);
     }
 
-    fn on_lost(&mut self, wire: &Wire<SyncMsg>, from: NodeId, to: NodeId, at: Moment) {
+    fn on_lost(&mut self, wire: &Wire<AnyMsg>, from: NodeId, to: NodeId, at: Moment) {
         // Usually the run times out and reads the rows again: nothing is
         // lost. But a write that carried the only fix for an account the
         // cursor has already passed (a duplicate reply moved the run on)
         // takes that change with it.
         let Wire::App(msg) = wire else { return };
+        let Some(msg) = SyncMsg::from_any(msg) else {
+            return;
+        };
         if self.awaited(from, to, msg) {
             let run = self.run.as_mut().expect("awaited by a run");
             if run.lost_at.is_none() {
@@ -2078,27 +2081,30 @@ impl Scenario for BackgroundSync {
         }
     }
 
-    fn on_restart(&mut self, ctx: &mut Ctx<'_, SyncMsg>) {
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         self.restart(ctx);
         self.reckon_now(ctx, Cause::Other);
     }
 
-    fn on_toggle(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, on: bool) {
+    fn on_toggle(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, on: bool) {
         self.toggle(ctx, id, on);
         self.reckon_now(ctx, Cause::Other);
     }
 
-    fn on_set(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str, value: i64) {
+    fn on_set(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, value: i64) {
         self.set(ctx, id, value);
         self.reckon_now(ctx, Cause::Other);
     }
 
-    fn on_action(&mut self, ctx: &mut Ctx<'_, SyncMsg>, id: &str) {
+    fn on_action(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str) {
         self.action(ctx, id);
         self.reckon_now(ctx, Cause::Other);
     }
 
-    fn describe(&self, msg: &SyncMsg) -> String {
+    fn describe(&self, msg: &AnyMsg) -> String {
+        let Some(msg) = SyncMsg::from_any(msg) else {
+            return String::new();
+        };
         match msg {
             SyncMsg::Fetch { query, limit, .. } => match query {
                 Query::Full { after_id } => {
@@ -2129,7 +2135,7 @@ impl Scenario for BackgroundSync {
         }
     }
 
-    fn views(&self, env: &Env<'_, SyncMsg>) -> Vec<ViewStatus> {
+    fn views(&self, env: &Env<'_, AnyMsg>) -> Vec<ViewStatus> {
         let differing = self.differing();
         vec![ViewStatus {
             name: "Warehouse".into(),
@@ -2143,7 +2149,7 @@ impl Scenario for BackgroundSync {
         }]
     }
 
-    fn checks(&self, _env: &Env<'_, SyncMsg>) -> Vec<Option<String>> {
+    fn checks(&self, _env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
         let differing = self.differing();
         let converge = differing.first().map(|&a| {
             let i = (a - 1) as usize;
@@ -2191,7 +2197,7 @@ impl Scenario for BackgroundSync {
         vec![converge, bounded, lost]
     }
 
-    fn tables(&self, _env: &Env<'_, SyncMsg>) -> Vec<Table> {
+    fn tables(&self, _env: &Env<'_, AnyMsg>) -> Vec<Table> {
         let source = Table {
             title: "Source: accounts (source of truth)".into(),
             node: SOURCE,

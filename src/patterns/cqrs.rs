@@ -9,6 +9,7 @@
 //! write. Projections can crash and resume from their checkpoint, stop at
 //! (or dead-letter) a poison event, and be rebuilt from offset 0.
 
+use super::any::{AnyMsg, Carried};
 use crate::sim::broker::{Delivery, TopicSpec};
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, SettingSpec, Table,
@@ -315,13 +316,13 @@ pub struct LogFold {
 }
 
 impl LogFold {
-    fn catch_up(&mut self, env: &Env<'_, Msg>) {
+    fn catch_up(&mut self, env: &Env<'_, AnyMsg>) {
         let log = env.logs.partition(ACCOUNT_EVENTS, 0);
         if self.upto > log.len() {
             *self = LogFold::default();
         }
         for rec in &log[self.upto..] {
-            if let Msg::Event(e) = rec.payload {
+            if let Some(Msg::Event(e)) = Msg::from_any(&rec.payload) {
                 if self.versions.insert(e.version) {
                     *self.balances.entry(e.account).or_insert(OPENING_BALANCE) += e.delta;
                     self.appended_at.insert(e.version, rec.at);
@@ -415,7 +416,7 @@ impl Default for Cqrs {
 /// What keeps a message already on `from → to` from arriving: the link
 /// held, or its receiver down (it would be lost there and sent again
 /// later). Its sender being down does not matter any more.
-fn on_the_wire(env: &Env<'_, Msg>, from: NodeId, to: NodeId, place: Place) -> Option<Blocker> {
+fn on_the_wire(env: &Env<'_, AnyMsg>, from: NodeId, to: NodeId, place: Place) -> Option<Blocker> {
     match place {
         Place::Held => env.blocker(from, to),
         _ => env.down(to),
@@ -517,13 +518,13 @@ fn view_name(node: NodeId) -> &'static str {
 
 impl Cqrs {
     /// The fold of the event log as of `env` (updated incrementally).
-    pub fn fold(&self, env: &Env<'_, Msg>) -> LogFold {
+    pub fn fold(&self, env: &Env<'_, AnyMsg>) -> LogFold {
         let mut f = self.fold.borrow_mut();
         f.catch_up(env);
         f.clone()
     }
 
-    fn with_fold<R>(&self, env: &Env<'_, Msg>, f: impl FnOnce(&LogFold) -> R) -> R {
+    fn with_fold<R>(&self, env: &Env<'_, AnyMsg>, f: impl FnOnce(&LogFold) -> R) -> R {
         let mut fold = self.fold.borrow_mut();
         fold.catch_up(env);
         f(&fold)
@@ -546,7 +547,7 @@ impl Cqrs {
         }
     }
 
-    fn arm_workload(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn arm_workload(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if let Some(t) = self.workload_timer.take() {
             ctx.cancel_timer(t);
         }
@@ -556,12 +557,12 @@ impl Cqrs {
         }
     }
 
-    fn arm_outbox(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn arm_outbox(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         ctx.act_as(COMMANDS);
         self.write.timer = Some(ctx.set_periodic(REPUBLISH_AFTER, 0));
     }
 
-    fn command(&mut self, ctx: &mut Ctx<'_, Msg>, deposit: bool) {
+    fn command(&mut self, ctx: &mut Ctx<'_, AnyMsg>, deposit: bool) {
         ctx.act_as(CLIENT);
         let account = 1 + ctx.rng().below(ACCOUNTS as u64) as u8;
         let amount = if deposit {
@@ -608,7 +609,7 @@ impl Cqrs {
         ctx.send(COMMANDS, msg);
     }
 
-    fn query(&mut self, ctx: &mut Ctx<'_, Msg>, account: u8) {
+    fn query(&mut self, ctx: &mut Ctx<'_, AnyMsg>, account: u8) {
         let c = &mut self.client;
         c.queries += 1;
         let qid = c.queries;
@@ -627,7 +628,7 @@ impl Cqrs {
 
     fn handle_command(
         &mut self,
-        ctx: &mut Ctx<'_, Msg>,
+        ctx: &mut Ctx<'_, AnyMsg>,
         from: NodeId,
         cmd: u64,
         account: u8,
@@ -683,7 +684,7 @@ impl Cqrs {
 
     /// Applies every event in the projector's inbox, then answers reads
     /// that were waiting for it.
-    fn apply_inbox(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn apply_inbox(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let node = ctx.node();
         let idempotent = self.idempotent_projection;
         let name = view_name(node);
@@ -740,7 +741,7 @@ impl Cqrs {
         }
     }
 
-    fn rebuild(&mut self, ctx: &mut Ctx<'_, Msg>, node: NodeId) {
+    fn rebuild(&mut self, ctx: &mut Ctx<'_, AnyMsg>, node: NodeId) {
         if !ctx.is_up(node) {
             return;
         }
@@ -768,7 +769,7 @@ impl Cqrs {
     /// group's committed offset, a publish on the wire, the write model's
     /// outbox); stuck when none of them can move now, diverged when an
     /// event was applied twice or lost for good.
-    pub fn standing(&self, node: NodeId, env: &Env<'_, Msg>) -> Standing {
+    pub fn standing(&self, node: NodeId, env: &Env<'_, AnyMsg>) -> Standing {
         let p = self.projection(node);
         let rest = self.whereabouts(node, env);
         let mut gone = p.losses.values().copied().chain(
@@ -803,7 +804,7 @@ impl Cqrs {
     }
 
     /// Finds every version `node`'s projection lacks, nearest place first.
-    fn whereabouts(&self, node: NodeId, env: &Env<'_, Msg>) -> Locator {
+    fn whereabouts(&self, node: NodeId, env: &Env<'_, AnyMsg>) -> Locator {
         let p = self.projection(node);
         let mut loc = Locator::new(p, self.write.version);
         if loc.left == 0 {
@@ -814,7 +815,7 @@ impl Cqrs {
         for e in &p.inbox {
             loc.put(e.version, Place::Batch, me_down);
         }
-        let event = |m: Option<&Msg>| match m {
+        let event = |m: Option<&AnyMsg>| match m.and_then(Msg::from_any) {
             Some(Msg::Event(e)) => Some(e.version),
             _ => None,
         };
@@ -858,7 +859,7 @@ impl Cqrs {
         loc
     }
 
-    fn projection_view(&self, node: NodeId, fold: &LogFold, env: &Env<'_, Msg>) -> ViewStatus {
+    fn projection_view(&self, node: NodeId, fold: &LogFold, env: &Env<'_, AnyMsg>) -> ViewStatus {
         let standing = self.standing(node, env);
         let p = self.projection(node);
         let differing = (1..=ACCOUNTS)
@@ -950,7 +951,7 @@ impl Cqrs {
 }
 
 impl Scenario for Cqrs {
-    type Msg = Msg;
+    type Msg = AnyMsg;
 
     fn info(&self) -> ScenarioInfo {
         let toggle = |id, label, help, default| ToggleSpec {
@@ -1054,7 +1055,7 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn start(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn start(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         match ctx.node() {
             CLIENT => self.arm_workload(ctx),
             COMMANDS => self.arm_outbox(ctx),
@@ -1062,7 +1063,10 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, Msg>, from: NodeId, msg: Msg) {
+    fn on_message(&mut self, ctx: &mut Ctx<'_, AnyMsg>, from: NodeId, msg: AnyMsg) {
+        let Some(msg) = Msg::take(msg) else {
+            return;
+        };
         let me = ctx.node();
         match msg {
             Msg::Deposit {
@@ -1236,9 +1240,16 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_record(&mut self, ctx: &mut Ctx<'_, Msg>, rec: Record<'_, Msg>) -> Result<(), String> {
+    fn on_record(
+        &mut self,
+        ctx: &mut Ctx<'_, AnyMsg>,
+        rec: Record<'_, AnyMsg>,
+    ) -> Result<(), String> {
         let me = ctx.node();
-        match *rec.payload {
+        let Some(payload) = Msg::from_any(rec.payload) else {
+            return Ok(());
+        };
+        match *payload {
             Msg::Poison { id } => {
                 if self.stop_on_poison {
                     let p = self.projection_mut(me);
@@ -1271,13 +1282,13 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_publish_ack(&mut self, ctx: &mut Ctx<'_, Msg>, token: u64, offset: u64) {
+    fn on_publish_ack(&mut self, ctx: &mut Ctx<'_, AnyMsg>, token: u64, offset: u64) {
         if self.write.outbox.remove(&token).is_some() {
             ctx.note(format!("v{token} is in the event log at offset {offset}"));
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg>, _timer: TimerId, tag: u64) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, _timer: TimerId, tag: u64) {
         match ctx.node() {
             CLIENT => {
                 let deposit = ctx.rng().below(10) < 6;
@@ -1341,16 +1352,15 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_lost(&mut self, wire: &Wire<Msg>, _from: NodeId, to: NodeId, at: Moment) {
+    fn on_lost(&mut self, wire: &Wire<AnyMsg>, _from: NodeId, to: NodeId, at: Moment) {
         // A lost publish stays in the write model's outbox and a lost ack
         // brings a redelivery; a lost delivery is normally sent again too
         // (the group has not committed it), so it is only remembered, in
         // case the broker has already moved past it.
-        if let Wire::Deliver {
-            payload: Msg::Event(e),
-            ..
-        } = wire
-        {
+        if let Wire::Deliver { payload, .. } = wire {
+            let Some(Msg::Event(e)) = Msg::from_any(payload) else {
+                return;
+            };
             if to == BALANCES || to == LEADERBOARD {
                 let p = self.projection_mut(to);
                 if !p.has(e.version) {
@@ -1360,7 +1370,7 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_restart(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let me = ctx.node();
         match me {
             CLIENT => self.arm_workload(ctx),
@@ -1381,7 +1391,7 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_toggle(&mut self, ctx: &mut Ctx<'_, Msg>, id: &str, on: bool) {
+    fn on_toggle(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, on: bool) {
         match id {
             "read_your_writes" => self.read_your_writes = on,
             "optimistic_ui" => self.optimistic_ui = on,
@@ -1410,7 +1420,7 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_set(&mut self, ctx: &mut Ctx<'_, Msg>, id: &str, value: i64) {
+    fn on_set(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, value: i64) {
         let v = value.max(0) as Time;
         match id {
             "command_every" => {
@@ -1423,7 +1433,7 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn on_action(&mut self, ctx: &mut Ctx<'_, Msg>, id: &str) {
+    fn on_action(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str) {
         match id {
             "deposit" => self.command(ctx, true),
             "withdraw" => self.command(ctx, false),
@@ -1442,7 +1452,10 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn describe(&self, msg: &Msg) -> String {
+    fn describe(&self, msg: &AnyMsg) -> String {
+        let Some(msg) = Msg::from_any(msg) else {
+            return String::new();
+        };
         match msg {
             Msg::Deposit {
                 cmd,
@@ -1504,7 +1517,7 @@ impl Scenario for Cqrs {
         }
     }
 
-    fn views(&self, env: &Env<'_, Msg>) -> Vec<ViewStatus> {
+    fn views(&self, env: &Env<'_, AnyMsg>) -> Vec<ViewStatus> {
         self.with_fold(env, |fold| {
             vec![
                 self.projection_view(BALANCES, fold, env),
@@ -1513,7 +1526,7 @@ impl Scenario for Cqrs {
         })
     }
 
-    fn checks(&self, env: &Env<'_, Msg>) -> Vec<Option<String>> {
+    fn checks(&self, env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
         self.with_fold(env, |fold| {
             vec![
                 self.projection_check(BALANCES, fold),
@@ -1523,7 +1536,7 @@ impl Scenario for Cqrs {
         })
     }
 
-    fn tables(&self, env: &Env<'_, Msg>) -> Vec<Table> {
+    fn tables(&self, env: &Env<'_, AnyMsg>) -> Vec<Table> {
         self.with_fold(env, |fold| {
             let w = &self.write;
             let accounts = w

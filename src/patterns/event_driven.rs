@@ -14,6 +14,7 @@
 //! idempotent consumer, keyed versus random partitioning, at-least-once
 //! versus at-most-once delivery.
 
+use super::any::{AnyMsg, Carried};
 use crate::sim::broker::TopicSpec;
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, ScenarioInfo,
@@ -312,7 +313,7 @@ impl PowerGrid {
         (tenths * self.tariff + 5) / 10
     }
 
-    fn arm_workload(&mut self, ctx: &mut Ctx<'_, Reading>) {
+    fn arm_workload(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if let Some(t) = self.workload_timer.take() {
             ctx.cancel_timer(t);
         }
@@ -322,7 +323,7 @@ impl PowerGrid {
         }
     }
 
-    fn arm_analytics(&mut self, ctx: &mut Ctx<'_, Reading>) {
+    fn arm_analytics(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if let Some(t) = self.analytics_timer.take() {
             ctx.cancel_timer(t);
         }
@@ -333,7 +334,7 @@ impl PowerGrid {
     }
 
     /// The Meter service stores a reading, then publishes it (outbox or dual write).
-    fn take_reading(&mut self, ctx: &mut Ctx<'_, Reading>, meter: u16) {
+    fn take_reading(&mut self, ctx: &mut Ctx<'_, AnyMsg>, meter: u16) {
         ctx.act_as(METER);
         let tenths = ctx.rng().between(5, 60) as u32;
         self.next_id += 1;
@@ -377,7 +378,7 @@ impl PowerGrid {
     }
 
     /// Starts polling the outbox (the relay sleeps while the outbox is empty).
-    fn ensure_relay(&mut self, ctx: &mut Ctx<'_, Reading>) {
+    fn ensure_relay(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if self.relay_timer.is_none() {
             ctx.act_as(METER);
             self.relay_timer = Some(ctx.set_periodic(RELAY_EVERY, TAG_RELAY));
@@ -385,7 +386,7 @@ impl PowerGrid {
     }
 
     /// The outbox relay: publish unsent rows in order, one in flight per meter.
-    fn relay(&mut self, ctx: &mut Ctx<'_, Reading>) {
+    fn relay(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if self.outbox_rows.is_empty() {
             if let Some(t) = self.relay_timer.take() {
                 ctx.cancel_timer(t);
@@ -414,7 +415,7 @@ impl PowerGrid {
         }
     }
 
-    fn bill(&mut self, ctx: &mut Ctx<'_, Reading>, r: &Reading) {
+    fn bill(&mut self, ctx: &mut Ctx<'_, AnyMsg>, r: &Reading) {
         if self.idempotent && self.billed_ids.contains(&r.id) {
             ctx.note(format!(
                 "reading #{} is a duplicate, ignored because already processed",
@@ -462,7 +463,7 @@ impl PowerGrid {
         }
     }
 
-    fn balance_load(&mut self, ctx: &mut Ctx<'_, Reading>, r: &Reading) {
+    fn balance_load(&mut self, ctx: &mut Ctx<'_, AnyMsg>, r: &Reading) {
         let m = (r.meter - 1) as usize;
         let zone = zone_of(r.meter) as usize;
         let prev = self.load[m].applied;
@@ -507,7 +508,7 @@ impl PowerGrid {
         }
     }
 
-    fn queue_for_analytics(&mut self, ctx: &mut Ctx<'_, Reading>, r: &Reading) {
+    fn queue_for_analytics(&mut self, ctx: &mut Ctx<'_, AnyMsg>, r: &Reading) {
         if self.analysed_ids.contains(&r.id) || self.inbox.contains_key(&r.id) {
             ctx.note(format!(
                 "reading #{} is a duplicate, ignored because already queued",
@@ -523,7 +524,7 @@ impl PowerGrid {
         ));
     }
 
-    fn run_analytics(&mut self, ctx: &mut Ctx<'_, Reading>) {
+    fn run_analytics(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if self.inbox.is_empty() {
             return;
         }
@@ -585,17 +586,22 @@ struct Transit {
 }
 
 impl Transit {
-    fn of(env: &Env<'_, Reading>) -> Self {
+    fn of(env: &Env<'_, AnyMsg>) -> Self {
         let mut publishing = Vec::new();
         let mut to_group: [Vec<(u64, Place, Option<Blocker>)>; 3] = Default::default();
         for (f, place, _) in env.flights() {
             match &f.wire {
                 Wire::Publish { payload, .. } => {
-                    publishing.push((payload.id, place, env.blocker(f.from, f.to)));
+                    if let Some(r) = Reading::from_any(payload) {
+                        publishing.push((r.id, place, env.blocker(f.from, f.to)));
+                    }
                 }
                 Wire::Deliver { group, payload, .. } => {
-                    if let Some(v) = to_group.get_mut(group.0 as usize) {
-                        v.push((payload.id, place, env.blocker(f.from, f.to)));
+                    if let (Some(v), Some(r)) = (
+                        to_group.get_mut(group.0 as usize),
+                        Reading::from_any(payload),
+                    ) {
+                        v.push((r.id, place, env.blocker(f.from, f.to)));
                     }
                 }
                 _ => {}
@@ -606,7 +612,8 @@ impl Transit {
             let blocker = env.group_blocker(group);
             v.extend(
                 env.backlog(group)
-                    .map(|(_, r)| (r.payload.id, Place::Broker, blocker)),
+                    .filter_map(|(_, r)| Reading::from_any(&r.payload))
+                    .map(|r| (r.id, Place::Broker, blocker)),
             );
         }
         // Stable: of several copies of one reading, the first found wins.
@@ -633,7 +640,7 @@ impl PowerGrid {
     /// (Analytics) queued for the next batch; with what blocks it.
     fn locate(
         &self,
-        env: &Env<'_, Reading>,
+        env: &Env<'_, AnyMsg>,
         transit: &Transit,
         group: GroupId,
         id: u64,
@@ -693,7 +700,7 @@ impl PowerGrid {
     /// the tests require never to happen).
     fn standing(
         &self,
-        env: &Env<'_, Reading>,
+        env: &Env<'_, AnyMsg>,
         transit: &Transit,
         group: GroupId,
         unaccounted: &mut dyn FnMut(u64),
@@ -745,7 +752,7 @@ impl PowerGrid {
     /// Readings a consumer misses that are nowhere and explained by no
     /// loss, as (group, reading id): always empty unless the standing's
     /// bookkeeping has a gap.
-    pub fn unaccounted(&self, env: &Env<'_, Reading>) -> Vec<(GroupId, u64)> {
+    pub fn unaccounted(&self, env: &Env<'_, AnyMsg>) -> Vec<(GroupId, u64)> {
         let transit = Transit::of(env);
         let mut out = Vec::new();
         for g in [BILLING_GROUP, LOAD_GROUP, ANALYTICS_GROUP] {
@@ -756,7 +763,7 @@ impl PowerGrid {
 }
 
 impl Scenario for PowerGrid {
-    type Msg = Reading;
+    type Msg = AnyMsg;
 
     fn info(&self) -> ScenarioInfo {
         ScenarioInfo {
@@ -914,7 +921,7 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn start(&mut self, ctx: &mut Ctx<'_, Reading>) {
+    fn start(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         match ctx.node() {
             METER if self.workload => {
                 self.workload_timer = Some(ctx.set_periodic(self.interval, TAG_WORKLOAD));
@@ -926,14 +933,16 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_message(&mut self, _ctx: &mut Ctx<'_, Reading>, _from: NodeId, _msg: Reading) {}
+    fn on_message(&mut self, _ctx: &mut Ctx<'_, AnyMsg>, _from: NodeId, _msg: AnyMsg) {}
 
     fn on_record(
         &mut self,
-        ctx: &mut Ctx<'_, Reading>,
-        rec: Record<'_, Reading>,
+        ctx: &mut Ctx<'_, AnyMsg>,
+        rec: Record<'_, AnyMsg>,
     ) -> Result<(), String> {
-        let r = rec.payload.clone();
+        let Some(r) = Reading::from_any(rec.payload).cloned() else {
+            return Ok(());
+        };
         match ctx.node() {
             BILLING => self.bill(ctx, &r),
             LOAD_BALANCER => self.balance_load(ctx, &r),
@@ -943,7 +952,7 @@ impl Scenario for PowerGrid {
         Ok(())
     }
 
-    fn on_publish_ack(&mut self, ctx: &mut Ctx<'_, Reading>, token: u64, offset: u64) {
+    fn on_publish_ack(&mut self, ctx: &mut Ctx<'_, AnyMsg>, token: u64, offset: u64) {
         self.in_flight.remove(&token);
         if self.outbox_rows.remove(&token).is_some() {
             ctx.write(format!(
@@ -952,7 +961,7 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Reading>, _timer: TimerId, tag: u64) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, _timer: TimerId, tag: u64) {
         match (ctx.node(), tag) {
             (METER, TAG_WORKLOAD) => {
                 let mut picked = VecSet::new();
@@ -1001,17 +1010,20 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_lost(&mut self, wire: &Wire<Reading>, _from: NodeId, to: NodeId, at: Moment) {
+    fn on_lost(&mut self, wire: &Wire<AnyMsg>, _from: NodeId, to: NodeId, at: Moment) {
         // Recorded for every lost copy; a view consults it only for a
         // reading it misses that is nowhere else (an outbox row is
         // published again, an uncommitted offset delivered again).
+        let Some(r) = wire.payload().and_then(Reading::from_any) else {
+            return;
+        };
         let (id, groups, how): (u64, &[GroupId], &'static str) = match wire {
-            Wire::Publish { payload, .. } => (
-                payload.id,
+            Wire::Publish { .. } => (
+                r.id,
                 &ALL_GROUPS,
                 "was lost on the way to the broker, and nothing publishes it again (dual write)",
             ),
-            Wire::Deliver { group, payload, .. } => {
+            Wire::Deliver { group, .. } => {
                 let how = match to {
                     BILLING => {
                         "was lost on the way to Billing (at-most-once: never delivered again)"
@@ -1021,7 +1033,7 @@ impl Scenario for PowerGrid {
                     }
                     _ => "was lost on the way to Analytics (at-most-once: never delivered again)",
                 };
-                (payload.id, std::slice::from_ref(group), how)
+                (r.id, std::slice::from_ref(group), how)
             }
             _ => return,
         };
@@ -1034,7 +1046,7 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_restart(&mut self, ctx: &mut Ctx<'_, Reading>) {
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         match ctx.node() {
             METER => {
                 if !self.lost_in_crash.is_empty() {
@@ -1066,7 +1078,7 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_toggle(&mut self, ctx: &mut Ctx<'_, Reading>, id: &str, on: bool) {
+    fn on_toggle(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, on: bool) {
         match id {
             "outbox" => self.outbox = on,
             "idempotent" => self.idempotent = on,
@@ -1090,7 +1102,7 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_set(&mut self, ctx: &mut Ctx<'_, Reading>, id: &str, value: i64) {
+    fn on_set(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, value: i64) {
         match id {
             "interval" => {
                 self.interval = value as Time;
@@ -1111,7 +1123,7 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn on_action(&mut self, ctx: &mut Ctx<'_, Reading>, id: &str) {
+    fn on_action(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str) {
         if !ctx.is_up(METER) {
             ctx.note("the Meter service is down: no reading can be stored");
             return;
@@ -1130,7 +1142,10 @@ impl Scenario for PowerGrid {
         }
     }
 
-    fn describe(&self, msg: &Reading) -> String {
+    fn describe(&self, msg: &AnyMsg) -> String {
+        let Some(msg) = Reading::from_any(msg) else {
+            return String::new();
+        };
         format!(
             "reading #{} for meter {}: {}",
             msg.id,
@@ -1139,7 +1154,7 @@ impl Scenario for PowerGrid {
         )
     }
 
-    fn views(&self, env: &Env<'_, Reading>) -> Vec<ViewStatus> {
+    fn views(&self, env: &Env<'_, AnyMsg>) -> Vec<ViewStatus> {
         let transit = Transit::of(env);
         let [billing, load, analytics] = [BILLING_GROUP, LOAD_GROUP, ANALYTICS_GROUP]
             .map(|g| self.standing(env, &transit, g, &mut |_| {}));
@@ -1179,7 +1194,7 @@ impl Scenario for PowerGrid {
         ]
     }
 
-    fn checks(&self, _env: &Env<'_, Reading>) -> Vec<Option<String>> {
+    fn checks(&self, _env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
         let billing = {
             let mut diff = self.billing_diff();
             diff.next().map(|c| {
@@ -1230,7 +1245,7 @@ impl Scenario for PowerGrid {
         vec![billing, load, double]
     }
 
-    fn tables(&self, _env: &Env<'_, Reading>) -> Vec<Table> {
+    fn tables(&self, _env: &Env<'_, AnyMsg>) -> Vec<Table> {
         let mut out = Vec::new();
         out.push(Table {
             title: "Meter: readings per meter (source of truth)".into(),

@@ -4,12 +4,14 @@
 //!
 //! [`Scenario`]: crate::sim::Scenario
 
+pub mod any;
 pub mod background_sync;
 pub mod cqrs;
 pub mod event_driven;
 pub mod saga;
 
 use crate::sim::{Playground, Sim};
+use any::AnyScenario;
 
 /// One of the eventual-consistency patterns, in tab order.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -162,16 +164,20 @@ impl Pattern {
         format!("tab-{}", self.slug())
     }
 
+    /// This pattern's scenario in its starting state, as the one scenario
+    /// type the app's engine runs (see [`any`]).
+    pub fn scenario(self) -> AnyScenario {
+        match self {
+            Pattern::EventDriven => AnyScenario::Grid(Default::default()),
+            Pattern::BackgroundSync => AnyScenario::Sync(Default::default()),
+            Pattern::Saga => AnyScenario::Saga(Default::default()),
+            Pattern::Cqrs => AnyScenario::Cqrs(Default::default()),
+        }
+    }
+
     /// A fresh run of this pattern.
     pub fn start(self, seed: u64) -> Box<dyn Playground> {
-        match self {
-            Pattern::EventDriven => Box::new(Sim::new(event_driven::PowerGrid::default(), seed)),
-            Pattern::BackgroundSync => {
-                Box::new(Sim::new(background_sync::BackgroundSync::default(), seed))
-            }
-            Pattern::Saga => Box::new(Sim::new(saga::Saga::default(), seed)),
-            Pattern::Cqrs => Box::new(Sim::new(cqrs::Cqrs::default(), seed)),
-        }
+        Box::new(Sim::new(self.scenario(), seed))
     }
 
     /// A run of this pattern that replays `script`; an invalid script is
@@ -181,20 +187,7 @@ impl Pattern {
         seed: u64,
         script: Vec<crate::sim::ScriptEntry>,
     ) -> Result<Box<dyn Playground>, String> {
-        Ok(match self {
-            Pattern::EventDriven => Box::new(Sim::with_script(
-                event_driven::PowerGrid::default(),
-                seed,
-                script,
-            )?),
-            Pattern::BackgroundSync => Box::new(Sim::with_script(
-                background_sync::BackgroundSync::default(),
-                seed,
-                script,
-            )?),
-            Pattern::Saga => Box::new(Sim::with_script(saga::Saga::default(), seed, script)?),
-            Pattern::Cqrs => Box::new(Sim::with_script(cqrs::Cqrs::default(), seed, script)?),
-        })
+        Ok(Box::new(Sim::with_script(self.scenario(), seed, script)?))
     }
 }
 

@@ -22,6 +22,7 @@
 //! the services as they act. It is the observer's view (no node holds it),
 //! and the checks and the saga table read it.
 
+use super::any::{AnyMsg, Carried};
 use crate::sim::broker::{Delivery, TopicSpec};
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, CheckSpec, NodeRole, NodeSpec, Row, SettingSpec, Table,
@@ -966,7 +967,7 @@ fn agrees_with_stock(o: &OrderRow, r: Option<&Reservation>) -> bool {
 }
 
 impl Saga {
-    fn arm_workload(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn arm_workload(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if let Some(t) = self.workload_timer.take() {
             ctx.cancel_timer(t);
         }
@@ -976,7 +977,7 @@ impl Saga {
         }
     }
 
-    fn arm_reports(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn arm_reports(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if let Some(t) = self.reports.timer.take() {
             ctx.cancel_timer(t);
         }
@@ -984,7 +985,7 @@ impl Saga {
         self.reports.timer = Some(ctx.set_periodic(self.report_every, 0));
     }
 
-    fn place_order(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn place_order(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         self.placed += 1;
         let order = OrderInfo::numbered(self.placed);
         ctx.act_as(CUSTOMERS);
@@ -1004,7 +1005,7 @@ impl Saga {
 
     // ----- orchestrator -------------------------------------------------
 
-    fn arm_step_timer(&mut self, ctx: &mut Ctx<'_, Msg>, saga: u64, delay: Time) {
+    fn arm_step_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, saga: u64, delay: Time) {
         if let Some(t) = self.orchestrator.timers.remove(&saga) {
             ctx.cancel_timer(t);
         }
@@ -1013,7 +1014,7 @@ impl Saga {
     }
 
     /// Sends the request the saga's current phase waits for and arms its timeout.
-    fn drive(&mut self, ctx: &mut Ctx<'_, Msg>, saga: u64) {
+    fn drive(&mut self, ctx: &mut Ctx<'_, AnyMsg>, saga: u64) {
         let Some(log) = self.orchestrator.log.get(&saga) else {
             return;
         };
@@ -1031,7 +1032,7 @@ impl Saga {
         self.arm_step_timer(ctx, saga, self.step_timeout);
     }
 
-    fn set_phase(&mut self, ctx: &mut Ctx<'_, Msg>, saga: u64, phase: Phase) {
+    fn set_phase(&mut self, ctx: &mut Ctx<'_, AnyMsg>, saga: u64, phase: Phase) {
         let Some(log) = self.orchestrator.log.get_mut(&saga) else {
             return;
         };
@@ -1044,7 +1045,7 @@ impl Saga {
         ctx.write(format!("saga log #{saga}: {}", phase.words()));
     }
 
-    fn orchestrator_start(&mut self, ctx: &mut Ctx<'_, Msg>, order: OrderInfo) {
+    fn orchestrator_start(&mut self, ctx: &mut Ctx<'_, AnyMsg>, order: OrderInfo) {
         let saga = order.id;
         if self.orchestrator.log.contains_key(&saga) && self.idempotent {
             ctx.note(format!(
@@ -1074,7 +1075,7 @@ impl Saga {
 
     fn orchestrator_done(
         &mut self,
-        ctx: &mut Ctx<'_, Msg>,
+        ctx: &mut Ctx<'_, AnyMsg>,
         saga: u64,
         step: Step,
         failed: Option<&'static str>,
@@ -1119,7 +1120,7 @@ impl Saga {
         self.drive(ctx, saga);
     }
 
-    fn orchestrator_undone(&mut self, ctx: &mut Ctx<'_, Msg>, saga: u64, step: Step, ok: bool) {
+    fn orchestrator_undone(&mut self, ctx: &mut Ctx<'_, AnyMsg>, saga: u64, step: Step, ok: bool) {
         let Some(log) = self.orchestrator.log.get(&saga) else {
             return;
         };
@@ -1150,7 +1151,7 @@ impl Saga {
         self.drive(ctx, saga);
     }
 
-    fn orchestrator_timer(&mut self, ctx: &mut Ctx<'_, Msg>, saga: u64, timer: TimerId) {
+    fn orchestrator_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, saga: u64, timer: TimerId) {
         if self.orchestrator.timers.get(&saga) != Some(&timer) {
             return;
         }
@@ -1177,7 +1178,13 @@ impl Saga {
     // ----- services -----------------------------------------------------
 
     /// Runs `op` for `saga` at the current node, honouring idempotency.
-    fn perform(&mut self, ctx: &mut Ctx<'_, Msg>, saga: u64, op: Op, order: OrderInfo) -> Outcome {
+    fn perform(
+        &mut self,
+        ctx: &mut Ctx<'_, AnyMsg>,
+        saga: u64,
+        op: Op,
+        order: OrderInfo,
+    ) -> Outcome {
         let Some(b) = book_index(ctx.node()) else {
             return Outcome::Ok;
         };
@@ -1348,7 +1355,13 @@ impl Saga {
         }
     }
 
-    fn run_step(&mut self, ctx: &mut Ctx<'_, Msg>, saga: u64, step: Step, o: OrderInfo) -> Outcome {
+    fn run_step(
+        &mut self,
+        ctx: &mut Ctx<'_, AnyMsg>,
+        saga: u64,
+        step: Step,
+        o: OrderInfo,
+    ) -> Outcome {
         let now = ctx.now();
         let item = ITEMS[o.item as usize].0;
         match step {
@@ -1490,7 +1503,7 @@ impl Saga {
 
     fn run_compensation(
         &mut self,
-        ctx: &mut Ctx<'_, Msg>,
+        ctx: &mut Ctx<'_, AnyMsg>,
         saga: u64,
         step: Step,
         o: OrderInfo,
@@ -1559,7 +1572,7 @@ impl Saga {
 
     /// Choreography: runs `op` and publishes what happened; a failed
     /// compensation is kept and retried by the service itself.
-    fn react(&mut self, ctx: &mut Ctx<'_, Msg>, saga: u64, op: Op, order: OrderInfo) {
+    fn react(&mut self, ctx: &mut Ctx<'_, AnyMsg>, saga: u64, op: Op, order: OrderInfo) {
         let out = self.perform(ctx, saga, op, order);
         let b = book_index(ctx.node()).expect("a service");
         match (op, out) {
@@ -1580,7 +1593,7 @@ impl Saga {
         }
     }
 
-    fn service_retry(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn service_retry(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         let Some(b) = book_index(ctx.node()) else {
             return;
         };
@@ -1606,10 +1619,10 @@ impl Saga {
     /// committed offset, or in a service's list of compensations to retry;
     /// with none of those left and its last event lost, it has stalled for
     /// good.
-    fn open_sagas(&self, env: &Env<'_, Msg>) -> OpenSagas {
+    fn open_sagas(&self, env: &Env<'_, AnyMsg>) -> OpenSagas {
         let mut carriers: Vec<Carrier> = Vec::new();
         for (f, place, payload) in env.flights() {
-            let (saga, kind) = match payload {
+            let (saga, kind) = match payload.and_then(Msg::from_any) {
                 Some(Msg::PlaceOrder(o)) => (o.id, CarrierKind::PlaceOrder),
                 Some(Msg::Do { saga, step, .. } | Msg::Done { saga, step, .. }) => {
                     (*saga, CarrierKind::Orchestrated(Op::Do(*step)))
@@ -1636,7 +1649,7 @@ impl Saga {
         for (group, node) in GROUPS {
             let mut blocker = None;
             for (_, rec) in env.backlog(group) {
-                if let Msg::Event { saga, what, .. } = rec.payload {
+                if let Some(&Msg::Event { saga, what, .. }) = Msg::from_any(&rec.payload) {
                     if what.reaction().0 == node {
                         carriers.push(Carrier {
                             saga,
@@ -1914,7 +1927,7 @@ fn dollars(v: i64) -> String {
 }
 
 impl Scenario for Saga {
-    type Msg = Msg;
+    type Msg = AnyMsg;
 
     fn info(&self) -> ScenarioInfo {
         let toggle = |id, label, help, default| ToggleSpec {
@@ -2025,7 +2038,7 @@ impl Scenario for Saga {
         }
     }
 
-    fn start(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn start(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         match ctx.node() {
             CUSTOMERS => self.arm_workload(ctx),
             REPORTS => self.arm_reports(ctx),
@@ -2033,7 +2046,10 @@ impl Scenario for Saga {
         }
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, Msg>, from: NodeId, msg: Msg) {
+    fn on_message(&mut self, ctx: &mut Ctx<'_, AnyMsg>, from: NodeId, msg: AnyMsg) {
+        let Some(msg) = Msg::take(msg) else {
+            return;
+        };
         let me = ctx.node();
         match msg {
             Msg::PlaceOrder(order) if me == ORCHESTRATOR => self.orchestrator_start(ctx, order),
@@ -2093,8 +2109,12 @@ impl Scenario for Saga {
         }
     }
 
-    fn on_record(&mut self, ctx: &mut Ctx<'_, Msg>, rec: Record<'_, Msg>) -> Result<(), String> {
-        if let Msg::Event { saga, what, order } = *rec.payload {
+    fn on_record(
+        &mut self,
+        ctx: &mut Ctx<'_, AnyMsg>,
+        rec: Record<'_, AnyMsg>,
+    ) -> Result<(), String> {
+        if let Some(&Msg::Event { saga, what, order }) = Msg::from_any(rec.payload) {
             let (node, op) = what.reaction();
             if node == ctx.node() {
                 self.react(ctx, saga, op, order);
@@ -2103,7 +2123,7 @@ impl Scenario for Saga {
         Ok(())
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg>, timer: TimerId, tag: u64) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, timer: TimerId, tag: u64) {
         match ctx.node() {
             CUSTOMERS => self.place_order(ctx),
             REPORTS => ctx.send(ORDER, Msg::ReadSales),
@@ -2120,12 +2140,11 @@ impl Scenario for Saga {
     /// resends requests and replies, the broker redelivers uncommitted
     /// records. A customer's order lost before any service saw it leaves
     /// nothing to converge.
-    fn on_lost(&mut self, wire: &Wire<Msg>, _from: NodeId, _to: NodeId, at: Moment) {
-        if let Wire::Publish {
-            payload: Msg::Event { saga, what, .. },
-            ..
-        } = wire
-        {
+    fn on_lost(&mut self, wire: &Wire<AnyMsg>, _from: NodeId, _to: NodeId, at: Moment) {
+        let Wire::Publish { payload, .. } = wire else {
+            return;
+        };
+        if let Some(Msg::Event { saga, what, .. }) = Msg::from_any(payload) {
             if self.ledger.open.contains(saga) {
                 self.losses.stalled.entry(*saga).or_insert(Loss {
                     id: *saga,
@@ -2153,7 +2172,7 @@ impl Scenario for Saga {
         }
     }
 
-    fn on_restart(&mut self, ctx: &mut Ctx<'_, Msg>) {
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         match ctx.node() {
             CUSTOMERS => self.arm_workload(ctx),
             REPORTS => self.arm_reports(ctx),
@@ -2178,7 +2197,7 @@ impl Scenario for Saga {
         }
     }
 
-    fn on_toggle(&mut self, ctx: &mut Ctx<'_, Msg>, id: &str, on: bool) {
+    fn on_toggle(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, on: bool) {
         match id {
             "choreography" => self.choreography = on,
             "idempotent" => self.idempotent = on,
@@ -2191,7 +2210,7 @@ impl Scenario for Saga {
         }
     }
 
-    fn on_set(&mut self, ctx: &mut Ctx<'_, Msg>, id: &str, value: i64) {
+    fn on_set(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str, value: i64) {
         let v = value.max(0) as u64;
         match id {
             "order_every" => {
@@ -2207,13 +2226,16 @@ impl Scenario for Saga {
         }
     }
 
-    fn on_action(&mut self, ctx: &mut Ctx<'_, Msg>, id: &str) {
+    fn on_action(&mut self, ctx: &mut Ctx<'_, AnyMsg>, id: &str) {
         if id == "place_order" {
             self.place_order(ctx);
         }
     }
 
-    fn describe(&self, msg: &Msg) -> String {
+    fn describe(&self, msg: &AnyMsg) -> String {
+        let Some(msg) = Msg::from_any(msg) else {
+            return String::new();
+        };
         match msg {
             Msg::PlaceOrder(o) => format!("place order #{}: {} for ${}", o.id, o.goods(), o.amount),
             Msg::Do {
@@ -2277,7 +2299,7 @@ impl Scenario for Saga {
     /// one cannot move, diverged when an effect was applied twice or
     /// against the saga's decision (on that view's side), or when a
     /// choreographed saga stalled for good (on both).
-    fn views(&self, env: &Env<'_, Msg>) -> Vec<ViewStatus> {
+    fn views(&self, env: &Env<'_, AnyMsg>) -> Vec<ViewStatus> {
         let (mut pay, mut pay_since, mut stock, mut stock_since) =
             (0, None::<Time>, 0, None::<Time>);
         let first = self.orders.first_key_value().map(|(k, _)| *k);
@@ -2342,7 +2364,7 @@ impl Scenario for Saga {
         ]
     }
 
-    fn checks(&self, _env: &Env<'_, Msg>) -> Vec<Option<String>> {
+    fn checks(&self, _env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
         let stuck = self.ledger.open.iter().next().map(|id| {
             let r = &self.ledger.sagas[id];
             let at = match (r.failed, r.runs.last()) {
@@ -2415,7 +2437,7 @@ impl Scenario for Saga {
         vec![stuck, money, stock, self.ledger.twice.clone()]
     }
 
-    fn tables(&self, _env: &Env<'_, Msg>) -> Vec<Table> {
+    fn tables(&self, _env: &Env<'_, AnyMsg>) -> Vec<Table> {
         let recent = |n: usize| n.saturating_sub(40);
         let orders = self
             .orders

@@ -56,20 +56,26 @@ impl<'a, M: Clone> Ctx<'a, M> {
     }
 
     /// Sends a message to another service.
-    pub fn send(&mut self, to: NodeId, msg: M) {
+    pub fn send(&mut self, to: NodeId, msg: impl Into<M>) {
         self.core
-            .transmit(self.trace, self.node, to, Wire::App(msg), self.cause);
+            .transmit(self.trace, self.node, to, Wire::App(msg.into()), self.cause);
     }
 
     /// Publishes a record to a topic through the broker (fire and forget).
-    pub fn publish(&mut self, topic: TopicId, key: Option<u64>, payload: M) {
-        self.publish_inner(topic, key, payload, None);
+    pub fn publish(&mut self, topic: TopicId, key: Option<u64>, payload: impl Into<M>) {
+        self.publish_inner(topic, key, payload.into(), None);
     }
 
     /// Publishes a record and asks the broker to confirm with `token`
     /// (see `Scenario::on_publish_ack`).
-    pub fn publish_confirmed(&mut self, topic: TopicId, key: Option<u64>, payload: M, token: u64) {
-        self.publish_inner(topic, key, payload, Some(token));
+    pub fn publish_confirmed(
+        &mut self,
+        topic: TopicId,
+        key: Option<u64>,
+        payload: impl Into<M>,
+        token: u64,
+    ) {
+        self.publish_inner(topic, key, payload.into(), Some(token));
     }
 
     fn publish_inner(

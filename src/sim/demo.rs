@@ -388,7 +388,7 @@ impl Scenario for Mesh {
         let n = self.services.max(2) as u64;
         while ctx.in_flight() < self.messages as usize {
             let to = NodeId(1 + ctx.rng().below(n - 1) as u16);
-            ctx.send(to, 0);
+            ctx.send(to, 0u32);
         }
     }
 
