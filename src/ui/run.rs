@@ -840,8 +840,17 @@ pub fn start_clock(run: Run) {
         run.advance_replay();
         let now = window().performance().map_or(0.0, |p| p.now());
         run.tick(now);
-        if run.needs_frames() {
+        if run.replaying() {
             request_animation_frame(move || frame(run, looping));
+        } else if run.needs_frames() {
+            // Playing: the token worker animates messages on its own
+            // between updates, so the engine needs waking only as often
+            // as tokens may change, not at the display's rate (half the
+            // wake-ups, and the browser paints only what changed).
+            set_timeout(
+                move || frame(run, looping),
+                std::time::Duration::from_millis(TOKENS_EVERY_MS as u64),
+            );
         } else {
             looping.set(false);
         }
