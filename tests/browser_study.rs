@@ -424,3 +424,54 @@ async fn the_chart_seeks_where_clicked_and_by_keyboard() {
     );
     host.remove();
 }
+
+/// The newest event the log shows (its last line).
+fn newest_logged(host: &HtmlElement) -> Option<u64> {
+    all(host, ".log-line")
+        .last()
+        .and_then(|l| l.get_attribute("data-event"))
+        .and_then(|id| id.parse().ok())
+}
+
+#[wasm_bindgen_test]
+async fn while_time_flows_the_log_follows_at_its_own_rate_and_a_command_shows_at_once() {
+    // The clock is driven by hand (`Run::tick` with made-up real times),
+    // so nothing here depends on how fast the machine is.
+    let (host, run, _h) = mount();
+    run.speed.set(8.0);
+    run.set_playing(true);
+    run.tick(1_000.0);
+    run.tick(1_100.0);
+    settle().await;
+    let first = newest_logged(&host);
+    let shown = now(run);
+    assert!(shown > 0, "time flowed");
+    // 100 ms of real time later: the frame (and the timeline) follow...
+    run.tick(1_200.0);
+    settle().await;
+    assert!(now(run) > shown, "the frame follows time");
+    let slider_at: u64 = slider(&host).value().parse().unwrap();
+    assert_eq!(slider_at, now(run), "the timeline shows the same moment");
+    // ...while the log, which people read rather than watch, waits for its
+    // own beat (250 ms after its last).
+    let processed = run.with(|s| s.processed());
+    assert!(processed > 0);
+    assert_eq!(newest_logged(&host), first, "the log waits for its beat");
+    run.tick(1_350.0);
+    settle().await;
+    let later = newest_logged(&host).expect("events by now");
+    assert!(
+        first.is_none_or(|f| later > f),
+        "the log caught up on its beat"
+    );
+
+    // A command while time flows shows everywhere at once.
+    run.apply(Command::Crash { node: BILLING }).unwrap();
+    settle().await;
+    let crash = all(&host, ".log-line")
+        .last()
+        .map(|l| one(l, ".log-text").text_content().unwrap())
+        .unwrap();
+    assert!(crash.contains("Billing"), "{crash}");
+    assert!(newest_logged(&host).unwrap() > later);
+}

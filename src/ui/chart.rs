@@ -8,10 +8,9 @@ use leptos::ev::{KeyboardEvent, MouseEvent};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::run::use_run;
+use super::run::{use_run, Rate};
 use super::study::{
-    download_svg, throttled_version, xml_escape, FaultKind, FaultPeriod, SeriesCache, COLOURS,
-    DASHES,
+    download_svg, xml_escape, FaultKind, FaultPeriod, SeriesCache, COLOURS, DASHES,
 };
 use super::timeline::use_fault_periods;
 use crate::sim::runner::SeriesPoint;
@@ -420,7 +419,7 @@ fn axes_svg(m: &ChartModel, text: &str, grid: &str) -> String {
 pub fn DivergenceChart() -> impl IntoView {
     let run = use_run();
     let faults = use_fault_periods(run);
-    let version = throttled_version(run, 100);
+    let version = run.pulse(Rate::State);
     let cache = StoredValue::new(SeriesCache::default());
     // The known series (kept across seeks back) and view names.
     let data = Memo::new(move |_| {

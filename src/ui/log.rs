@@ -9,8 +9,8 @@ use leptos::ev::Event;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::run::{use_run, Run};
-use super::study::{group_digits, throttled_version};
+use super::run::{use_run, Rate, Run};
+use super::study::group_digits;
 use crate::sim::types::fmt_secs;
 use crate::sim::{EventId, LogLine, Playground, Time};
 
@@ -133,7 +133,7 @@ fn reveal(list: &web_sys::HtmlElement, el: &web_sys::HtmlElement) {
 #[component]
 pub fn EventLog() -> impl IntoView {
     let run = use_run();
-    let version = throttled_version(run, 250);
+    let version = run.pulse(Rate::Log);
     let filter = RwSignal::new(LogFilter::default());
     let data = Memo::new(move |_| {
         version.track();
@@ -343,7 +343,7 @@ pub fn EventLog() -> impl IntoView {
 fn Explain() -> impl IntoView {
     let run = use_run();
     let chain = Memo::new(move |_| {
-        run.version.track();
+        run.pulse(Rate::State).track();
         run.selected
             .get()
             .map(|id| (id, run.with(|s| s.explain(id))))

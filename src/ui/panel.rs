@@ -46,15 +46,20 @@ pub fn current_values(
 #[component]
 pub fn ScenarioPanel() -> impl IntoView {
     let run = use_run();
+    // The pattern's controls change with the pattern; their values with
+    // the script (a command) and with time (a scripted change reached).
     let info = Memo::new(move |_| {
         run.pattern.track();
-        run.version.track();
+        run.script_changed.track();
         run.with(|s| (*s.info()).clone())
     });
+    let script = Memo::new(move |_| {
+        run.script_changed.track();
+        run.with(|s| s.script())
+    });
     let values = Memo::new(move |_| {
-        run.version.track();
-        let (script, now) = run.with(|s| (s.script(), s.now()));
-        info.with(|i| current_values(i, &script, now))
+        let now = run.frame.with(|f| f.time);
+        script.with(|script| info.with(|i| current_values(i, script, now)))
     });
 
     let toggles = move || {

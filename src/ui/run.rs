@@ -171,10 +171,10 @@ struct Clock {
     last_real: Option<f64>,
     /// Virtual time as a float, so slow speeds accumulate.
     virt: f64,
-    /// Real time of the last frame refresh while playing.
-    last_refresh: f64,
     /// Real time of the last token refresh while playing.
     last_tokens: f64,
+    /// Real time of each rate's last pulse while playing.
+    last_pulse: [f64; Rate::ALL.len()],
 }
 
 /// Least real time (ms) between two rebuilds of the whole [`Frame`] while
@@ -183,6 +183,41 @@ pub const STATE_EVERY_MS: f64 = 100.0;
 /// Least real time (ms) between two token updates while playing, when
 /// something happened: about thirty a second.
 pub const TOKENS_EVERY_MS: f64 = 33.0;
+
+/// How often a view refreshes while time flows. The one scheduler
+/// ([`Run::tick`]) owns every rate: views never set their own timers. A
+/// command, a step, a seek, a pause or a lesson step pulses every rate at
+/// once ([`Run::refresh`]), so what the learner did shows everywhere
+/// immediately; only while time flows do the slower views lag.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Rate {
+    /// The frame and what reads it: boxes, meter, clock, timeline, chart,
+    /// space-time diagram ([`STATE_EVERY_MS`]).
+    State,
+    /// The event log (250 ms): its rows are read, not watched.
+    Log,
+    /// The address bar (500 ms): the browser limits how often a page may
+    /// replace it.
+    Address,
+    /// The state tables (1 s): they are for reading, and each change
+    /// costs a table layout.
+    Tables,
+}
+
+impl Rate {
+    /// Every rate, in order of their signals in [`Run`].
+    pub const ALL: [Rate; 4] = [Rate::State, Rate::Log, Rate::Address, Rate::Tables];
+
+    /// Least real time (ms) between two pulses while time flows.
+    pub const fn every_ms(self) -> f64 {
+        match self {
+            Rate::State => STATE_EVERY_MS,
+            Rate::Log => 250.0,
+            Rate::Address => 500.0,
+            Rate::Tables => 1000.0,
+        }
+    }
+}
 
 /// Everything the page knows about the current run. Cheap to copy; get it
 /// with [`use_run`].
@@ -209,9 +244,12 @@ pub struct Run {
     /// the frame, and while playing as often as every
     /// [`TOKENS_EVERY_MS`] when something happened.
     pub tokens: RwSignal<TokenFrame>,
-    /// Bumped after every change of the world (for views that pull more
-    /// than the frame, such as tables or the log).
-    pub version: RwSignal<u64>,
+    /// One counter per [`Rate`], bumped when views refreshing at that
+    /// rate should re-read the run (see [`Run::pulse`]).
+    pulses: [RwSignal<u64>; Rate::ALL.len()],
+    /// Bumped when the script may have changed (a command, a new run):
+    /// for views that depend on the script, not on time.
+    pub script_changed: RwSignal<u64>,
     /// Whether time is flowing (the learner's choice: play or pause).
     pub playing: RwSignal<bool>,
     /// True while nobody can see the app (a background tab, a hidden
@@ -245,7 +283,8 @@ impl Run {
             seed: RwSignal::new(seed),
             frame: RwSignal::new(frame),
             tokens: RwSignal::new(tokens),
-            version: RwSignal::new(0),
+            pulses: Rate::ALL.map(|_| RwSignal::new(0)),
+            script_changed: RwSignal::new(0),
             playing: RwSignal::new(false),
             unseen: RwSignal::new(false),
             speed: RwSignal::new(1.0),
@@ -265,13 +304,27 @@ impl Run {
         r.expect("the run store lives as long as the app")
     }
 
-    /// Re-reads the frame after a change.
+    /// The counter views refreshing at `rate` track: it moves after
+    /// every change of the run, at most every [`Rate::every_ms`] while
+    /// time flows.
+    pub fn pulse(&self, rate: Rate) -> ReadSignal<u64> {
+        self.pulses[rate as usize].read_only()
+    }
+
+    fn beat(&self, rate: Rate) {
+        self.pulses[rate as usize].update(|v| *v += 1);
+    }
+
+    /// Re-reads the frame after a change, and pulses every rate.
     pub fn refresh(&self) {
         let (frame, tokens, now) = self.with(|s| (s.frame(), s.tokens(), s.now()));
         self.clock.update_value(|c| c.virt = now as f64);
         self.frame.set(frame);
         self.tokens.set(tokens);
-        self.version.update(|v| *v += 1);
+        self.script_changed.update(|v| *v += 1);
+        for rate in Rate::ALL {
+            self.beat(rate);
+        }
     }
 
     /// Applies a learner's action now and records it in the script. When
@@ -763,18 +816,23 @@ impl Run {
         // the page (boxes, meter, clock, timeline, study views) is
         // rebuilt at most every STATE_EVERY_MS: each such refresh costs
         // the page style, layout and paint, far more than the engine.
-        let (since_state, since_tokens) = self
+        let (last, since_tokens) = self
             .clock
-            .with_value(|c| (real_now - c.last_refresh, real_now - c.last_tokens));
-        if since_state >= STATE_EVERY_MS {
-            self.clock.update_value(|c| {
-                c.last_refresh = real_now;
-                c.last_tokens = real_now;
-            });
+            .with_value(|c| (c.last_pulse, real_now - c.last_tokens));
+        if real_now - last[Rate::State as usize] >= STATE_EVERY_MS {
+            self.clock.update_value(|c| c.last_tokens = real_now);
             let (frame, tokens) = self.with(|s| (s.frame(), s.tokens()));
             self.frame.set(frame);
             self.tokens.set(tokens);
-            self.version.update(|v| *v += 1);
+            // The slower rates beat with a state refresh once their time
+            // has come, so every view shows the same moment.
+            for rate in Rate::ALL {
+                if real_now - last[rate as usize] >= rate.every_ms() {
+                    self.clock
+                        .update_value(|c| c.last_pulse[rate as usize] = real_now);
+                    self.beat(rate);
+                }
+            }
         } else if events && since_tokens >= TOKENS_EVERY_MS {
             self.clock.update_value(|c| c.last_tokens = real_now);
             let tokens = self.with(|s| s.tokens());

@@ -17,7 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::host::{self, Access, Capability};
-use super::run::{use_run, Notice, ReplayKind, Run};
+use super::run::{use_run, Notice, Rate, ReplayKind, Run};
 use crate::share::{round_speed, Scene, MAX_SPEED, MIN_SPEED};
 
 /// What Share says when the run has reached the time limit.
@@ -220,7 +220,7 @@ pub fn sync_address_bar(run: Run) {
     };
     let now = || window().performance().map_or(0.0, |p| p.now());
     Effect::new(move |_| {
-        run.version.track();
+        run.pulse(Rate::Address).track();
         run.lesson.track();
         run.speed.track();
         if pending.get() {
@@ -591,7 +591,7 @@ pub fn ShareMenu() -> impl IntoView {
 pub fn EmbedBar() -> impl IntoView {
     let run = use_run();
     let href = move || {
-        run.version.track();
+        run.pulse(Rate::Address).track();
         share_link(&app_base(), &current_scene(run))
     };
     let fallback = RwSignal::new(None::<Fallback>);

@@ -9,10 +9,10 @@ use leptos::ev::{FocusEvent, KeyboardEvent, MouseEvent};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::run::{use_run, Run};
+use super::run::{use_run, Rate, Run};
 use super::study::{
-    build_diagram, download_svg, group_digits, throttled_version, window_lines, xml_escape, Arrow,
-    ArrowEnd, Diagram, InFlight, Mark,
+    build_diagram, download_svg, group_digits, window_lines, xml_escape, Arrow, ArrowEnd, Diagram,
+    InFlight, Mark,
 };
 use crate::sim::core::NodeStatus;
 use crate::sim::types::fmt_secs;
@@ -271,7 +271,7 @@ pub fn diagram_svg(d: &Diagram, lanes: &[String], window: Time) -> String {
 #[component]
 pub fn SpaceTime() -> impl IntoView {
     let run = use_run();
-    let version = throttled_version(run, 100);
+    let version = run.pulse(Rate::State);
     let window = RwSignal::new(WINDOW);
     let data = Memo::new(move |_| {
         version.track();

@@ -674,48 +674,9 @@ pub const COLOURS: [&str; 4] = ["#3f51d6", "#0f8a6a", "#c2570c", "#a33ea1"];
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
-    use super::super::run::Run;
     use leptos::prelude::*;
     use std::time::Duration;
     use wasm_bindgen::JsCast;
-
-    fn now_ms() -> f64 {
-        window().performance().map_or(0.0, |p| p.now())
-    }
-
-    /// A copy of `run.version` that changes at most every `ms`
-    /// milliseconds while playing (immediately when paused), for views
-    /// that are costly to rebuild.
-    pub fn throttled_version(run: Run, ms: u64) -> ReadSignal<u64> {
-        let (out, set_out) = signal(run.version.get_untracked());
-        let last = StoredValue::new(0.0f64);
-        let pending = StoredValue::new(false);
-        Effect::new(move |_| {
-            let v = run.version.get();
-            if pending.get_value() {
-                return;
-            }
-            let now = now_ms();
-            let wait = last.get_value() + ms as f64 - now;
-            if wait <= 0.0 || !run.playing.get_untracked() {
-                last.set_value(now);
-                set_out.set(v);
-            } else {
-                pending.set_value(true);
-                set_timeout(
-                    move || {
-                        let _ = pending.try_set_value(false);
-                        let _ = last.try_set_value(now_ms());
-                        if let Some(v) = run.version.try_get_untracked() {
-                            set_out.try_set(v);
-                        }
-                    },
-                    Duration::from_millis(wait.ceil() as u64),
-                );
-            }
-        });
-        out
-    }
 
     /// Offers `svg` (a standalone SVG document) as a file download.
     pub fn download_svg(filename: &str, svg: &str) -> Result<(), String> {
@@ -757,16 +718,7 @@ mod browser {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{download_svg, throttled_version};
-
-/// Native stand-in (the study views only run in a browser).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn throttled_version(run: super::run::Run, _ms: u64) -> leptos::prelude::ReadSignal<u64> {
-    use leptos::prelude::*;
-    let (out, set_out) = signal(run.version.get_untracked());
-    Effect::new(move |_| set_out.set(run.version.get()));
-    out
-}
+pub use browser::download_svg;
 
 /// Native stand-in: there is nothing to download to.
 #[cfg(not(target_arch = "wasm32"))]

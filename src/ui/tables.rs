@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 
 use leptos::prelude::*;
 
-use super::run::use_run;
+use super::run::{use_run, Rate};
 use crate::sim::scenario::{Row, Table};
 
 /// At most this many rows are drawn per table (every row that differs from
@@ -56,28 +56,9 @@ fn row_key(r: &Row) -> u64 {
 #[component]
 pub fn StateTables() -> impl IntoView {
     let run = use_run();
-    // While playing, re-read the tables at most once a second: they
-    // are for reading, and each change costs a table layout.
-    let tick = RwSignal::new(0u64);
-    let pending = StoredValue::new(false);
-    Effect::new(move |_| {
-        run.version.track();
-        if !run.playing.get_untracked() {
-            tick.update(|t| *t += 1);
-            return;
-        }
-        if pending.get_value() {
-            return;
-        }
-        pending.set_value(true);
-        set_timeout(
-            move || {
-                let _ = pending.try_set_value(false);
-                let _ = tick.try_update(|t| *t += 1);
-            },
-            std::time::Duration::from_millis(1000),
-        );
-    });
+    // While playing, the tables are re-read at most once a second
+    // (`Rate::Tables`).
+    let tick = run.pulse(Rate::Tables);
     let tables = Memo::new(move |_| {
         tick.track();
         run.pattern.track();

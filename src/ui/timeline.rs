@@ -16,18 +16,22 @@ pub const SLIDER_ID: &str = "timeline-slider";
 
 /// The fault periods of the current run, recomputed when it changes.
 pub fn use_fault_periods(run: Run) -> Memo<Vec<FaultPeriod>> {
+    // The script is read again only when it may have changed, not at
+    // every refresh; the periods still follow the horizon.
+    let script = Memo::new(move |_| {
+        run.script_changed.track();
+        run.with(|s| s.script())
+    });
+    let horizon = Memo::new(move |_| run.frame.with(|f| f.horizon));
     Memo::new(move |_| {
-        run.version.track();
-        let horizon = run.frame.with(|f| f.horizon);
-        run.with(|s| {
-            let topo = s.topology();
-            let name = |i: u16| {
-                topo.nodes
-                    .get(i as usize)
-                    .map_or_else(|| format!("service {i}"), |n| n.name.to_string())
-            };
-            fault_periods(&s.script(), horizon, name)
-        })
+        let horizon = horizon.get();
+        let topo = run.with(|s| s.topology());
+        let name = |i: u16| {
+            topo.nodes
+                .get(i as usize)
+                .map_or_else(|| format!("service {i}"), |n| n.name.to_string())
+        };
+        script.with(|script| fault_periods(script, horizon, name))
     })
 }
 
