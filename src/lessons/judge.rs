@@ -19,19 +19,19 @@ pub enum Metric {
     /// ("$120" reads as 120, "v7" as 7, "3.1 kWh" as 3.1).
     Cell {
         /// Start of the table's title ("Billing").
-        table: &'static str,
+        table: String,
         /// The row's key ("customer-3", "dirty reads").
-        row: &'static str,
+        row: String,
         /// The column header ("billed", "count").
-        column: &'static str,
+        column: String,
     },
     /// How many entities of the named view differ from the truth now.
-    Differing(&'static str),
+    Differing(String),
     /// The worst staleness (ms) the named view reached during the run.
-    PeakStaleness(&'static str),
+    PeakStaleness(String),
     /// One of the engine's counters: `sent`, `delivered`, `dropped`,
     /// `duplicated`, `redelivered`, `retried`, `dead_lettered`, `appended`.
-    Counter(&'static str),
+    Counter(String),
 }
 
 /// How two metrics compare.
@@ -349,7 +349,7 @@ fn measure(obs: &Observed<'_>, m: &Metric) -> (Option<f64>, String) {
         }
         Metric::Counter(name) => {
             let c = &obs.frame.counters;
-            let v = match *name {
+            let v = match name.as_str() {
                 "sent" => c.sent,
                 "delivered" => c.delivered,
                 "dropped" => c.dropped,

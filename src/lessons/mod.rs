@@ -14,17 +14,16 @@
 //! step's run. Because every step starts a fresh run at 0 ms, they are also
 //! absolute times of that run.
 //!
-//! To add a lesson, write a function returning a [`Lesson`] (see
-//! `event_driven.rs` for a model) and list it in [`all`]; the lesson pane
-//! shows it without any change to components. `tests/lessons.rs` then
-//! checks it: 5 to 8 steps, every script valid, and every prediction
+//! Lessons are files (`converge-lesson` JSON, see [`file`]): the four
+//! built-in ones are `src/lessons/<pattern>.json`, bundled into the app at
+//! build time, and an instructor writes their own in the same format
+//! (README, "Write your own lesson"; `converge-lesson.schema.json` next to
+//! them lets an editor complete and check one). `tests/lessons.rs` checks
+//! the built-ins: 5 to 8 steps, every script valid, and every prediction
 //! confirmed by exactly one choice, the one [`Prediction::expect`] names.
 
-mod background_sync;
-mod cqrs;
-mod event_driven;
+pub mod file;
 mod judge;
-mod saga;
 
 pub use judge::{evaluate, judge, Finding, Metric, Op, Outcome};
 
@@ -37,7 +36,7 @@ pub struct Lesson {
     /// The pattern every step runs.
     pub pattern: Pattern,
     /// Title ("Events, duplicates and lost messages").
-    pub title: &'static str,
+    pub title: String,
     /// The seed of every step's run (unless a step names its own).
     pub seed: u64,
     /// The steps, in order (5 to 8).
@@ -48,11 +47,11 @@ pub struct Lesson {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Step {
     /// Short title ("A duplicate reaches Billing").
-    pub title: &'static str,
+    pub title: String,
     /// What is going on, in plain words (paragraphs separated by `\n\n`).
-    pub body: &'static str,
+    pub body: String,
     /// What to look at on the canvas, the meter or the tables.
-    pub watch: &'static str,
+    pub watch: String,
     /// The script of the step's run: times in ms from the step's start.
     pub setup: Vec<ScriptEntry>,
     /// How long the step's run lasts when the learner presses Run.
@@ -68,11 +67,11 @@ pub struct Step {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {
     /// The question ("What happens to the customers' bills?").
-    pub question: &'static str,
+    pub question: String,
     /// Two to four answers, each with the claim that makes it right.
     pub choices: Vec<Choice>,
     /// Why the run turns out the way it does, shown after the verdict.
-    pub explain: &'static str,
+    pub explain: String,
     /// The choice that `explain` is written for. Only `tests/lessons.rs`
     /// reads it, to fail when the simulation stops bearing the lesson out;
     /// the pane always judges from the run.
@@ -83,7 +82,7 @@ pub struct Prediction {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Choice {
     /// The answer as the learner reads it.
-    pub text: &'static str,
+    pub text: String,
     /// What must be true of the run for this answer to be right.
     pub judge: Judge,
 }
@@ -92,20 +91,20 @@ pub struct Choice {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Judge {
     /// The named check holds now.
-    CheckHolds(&'static str),
+    CheckHolds(String),
     /// The named check is violated (an `always` check broke, or an
     /// `eventually` check stayed false after things settled).
-    CheckViolated(&'static str),
+    CheckViolated(String),
     /// The named view (replica or read model) equals the source of truth.
-    ViewConverged(&'static str),
+    ViewConverged(String),
     /// The named view differs from the source of truth.
-    ViewDiverged(&'static str),
+    ViewDiverged(String),
     /// The named view stands so: converged, catching up, stuck or diverged.
-    ViewIs(&'static str, crate::sim::StandingKind),
+    ViewIs(String, crate::sim::StandingKind),
     /// Some event's sentence in the log contains this text.
-    Logged(&'static str),
+    Logged(String),
     /// Events containing these texts happened, in this order.
-    LoggedInOrder(Vec<&'static str>),
+    LoggedInOrder(Vec<String>),
     /// Compares two measurements of the run.
     Compare {
         /// Left side.
@@ -166,24 +165,33 @@ impl Lesson {
     }
 }
 
-/// Every lesson, in tab order of their patterns.
+/// The built-in lessons, as files bundled into the app at build time (no
+/// fetch), in tab order of their patterns.
+const BUILT_IN: [(Pattern, &str); 4] = [
+    (Pattern::EventDriven, include_str!("event-driven.json")),
+    (
+        Pattern::BackgroundSync,
+        include_str!("background-sync.json"),
+    ),
+    (Pattern::Saga, include_str!("saga.json")),
+    (Pattern::Cqrs, include_str!("cqrs.json")),
+];
+
+/// Every built-in lesson, in tab order of their patterns.
 pub fn all() -> Vec<Lesson> {
-    vec![
-        event_driven::lesson(),
-        background_sync::lesson(),
-        saga::lesson(),
-        cqrs::lesson(),
-    ]
+    Pattern::all().into_iter().map(for_pattern).collect()
 }
 
-/// The lesson for `pattern`.
+/// The built-in lesson for `pattern`, read from its bundled file
+/// (`tests/lessons.rs` checks that every one reads).
 pub fn for_pattern(pattern: Pattern) -> Lesson {
-    match pattern {
-        Pattern::EventDriven => event_driven::lesson(),
-        Pattern::BackgroundSync => background_sync::lesson(),
-        Pattern::Saga => saga::lesson(),
-        Pattern::Cqrs => cqrs::lesson(),
-    }
+    let text = BUILT_IN[pattern.index()].1;
+    file::parse(text).unwrap_or_else(|e| panic!("the built-in {} lesson: {e}", pattern.slug()))
+}
+
+/// The text of the built-in lesson file for `pattern`.
+pub fn built_in_file(pattern: Pattern) -> &'static str {
+    BUILT_IN[pattern.index()].1
 }
 
 // Small helpers that keep lesson scripts readable.
@@ -237,6 +245,9 @@ pub fn link(from: NodeId, to: NodeId, latency: Time, jitter: Time, drop: u16, du
 }
 
 /// A choice: its text and the claim that makes it right.
-pub fn choice(text: &'static str, judge: Judge) -> Choice {
-    Choice { text, judge }
+pub fn choice(text: impl Into<String>, judge: Judge) -> Choice {
+    Choice {
+        text: text.into(),
+        judge,
+    }
 }

@@ -196,7 +196,7 @@ pub fn LessonPane() -> impl IntoView {
                     let confirmed = move || {
                         verdict.with(|v| v.as_ref().is_some_and(|v| v.outcome.answer() == Some(k)))
                     };
-                    let text = c.text;
+                    let text = c.text.clone();
                     view! {
                         <li class="lesson-choice" class:lesson-choice-confirmed=confirmed>
                             <label>
@@ -249,11 +249,14 @@ pub fn LessonPane() -> impl IntoView {
                 }
             }
         };
-        let explain = step.predict.as_ref().map_or("", |p| p.explain);
-        let choice_texts: Vec<&'static str> = step
+        let explain = step
             .predict
             .as_ref()
-            .map(|p| p.choices.iter().map(|c| c.text).collect())
+            .map_or(String::new(), |p| p.explain.clone());
+        let choice_texts: Vec<String> = step
+            .predict
+            .as_ref()
+            .map(|p| p.choices.iter().map(|c| c.text.clone()).collect())
             .unwrap_or_default();
         let verdict_view = move || {
             verdict.get().map(|v| {
@@ -266,7 +269,7 @@ pub fn LessonPane() -> impl IntoView {
                 };
                 let at = crate::sim::types::fmt_secs(v.outcome.at);
                 let shows = answer.map(|a| {
-                    let text = choice_texts.get(a).copied().unwrap_or("");
+                    let text = choice_texts.get(a).cloned().unwrap_or_default();
                     let evidence = v.outcome.findings.get(a).map(|f| f.text.clone()).unwrap_or_default();
                     view! {
                         <p>
@@ -289,7 +292,7 @@ pub fn LessonPane() -> impl IntoView {
                         <p class="lesson-verdict-head">{head}</p>
                         {shows}
                         {yours}
-                        <p class="lesson-explain">{explain}</p>
+                        <p class="lesson-explain">{explain.clone()}</p>
                     </div>
                 }
             })

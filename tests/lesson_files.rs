@@ -1,0 +1,337 @@
+//! Lesson files (`converge-lesson`): the built-in lessons are such files,
+//! a file an author writes is read with services, checks and replicas by
+//! name, and a file that is not valid is refused with the field and what
+//! would be valid.
+
+use converge::lessons::file::{parse, to_json};
+use converge::lessons::{self, judge, Judge, Metric, Op};
+use converge::patterns::Pattern;
+use converge::sim::{Command, NodeId, StandingKind};
+
+/// A lesson an instructor might write for their own course (not a copy
+/// of a built-in one): a consumer's link drops messages.
+const AUTHORED: &str = r#"{
+  "$schema": "./converge-lesson.schema.json",
+  "format": "converge-lesson",
+  "version": 1,
+  "pattern": "event-driven",
+  "title": "Our billing consumer",
+  "steps": [
+    {
+      "title": "A lossy link to Billing",
+      "body": "Billing reads readings from the broker over a link that loses some.",
+      "watch": "The Billing row of the meter.",
+      "setup": [
+        { "at": 0, "op": "toggle", "id": "workload", "on": false },
+        { "at": 0, "op": "set_link", "from": "Broker", "to": "Billing", "drop_permille": 300 },
+        { "at": 500, "op": "action", "id": "burst" },
+        { "at": 600, "op": "crash", "node": "Analytics" }
+      ],
+      "run_for": 8000,
+      "predict": {
+        "question": "At 8 s, does Billing have every reading?",
+        "choices": [
+          { "text": "Yes", "judge": { "converged": "Billing" } },
+          { "text": "No", "judge": { "not": { "converged": "Billing" } } }
+        ],
+        "explain": "The broker delivers again what Billing did not acknowledge, but each loss costs a retry: at 8 s Billing is still catching up.",
+        "expect": 2
+      }
+    },
+    {
+      "title": "Look around",
+      "body": "Nothing to predict here.",
+      "watch": "The tokens.",
+      "run_for": 2000,
+      "seed": 9
+    }
+  ]
+}"#;
+
+fn refused(text: &str) -> String {
+    match parse(text) {
+        Ok(_) => panic!("accepted: {text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// `AUTHORED` with `from` replaced by `to` (which must occur once).
+fn with(from: &str, to: &str) -> String {
+    assert_eq!(AUTHORED.matches(from).count(), 1, "{from}");
+    AUTHORED.replace(from, to)
+}
+
+#[test]
+fn every_built_in_lesson_is_a_file_that_reads_and_writes_back_the_same() {
+    for pattern in Pattern::all() {
+        let text = lessons::built_in_file(pattern);
+        let lesson = parse(text).unwrap_or_else(|e| panic!("{}: {e}", pattern.slug()));
+        assert_eq!(lesson.pattern, pattern);
+        assert_eq!(to_json(&lesson), text, "{}", pattern.slug());
+    }
+}
+
+#[test]
+fn an_authored_lesson_reads_with_names_and_defaults() {
+    let l = parse(AUTHORED).unwrap();
+    assert_eq!(l.pattern, Pattern::EventDriven);
+    assert_eq!(l.title, "Our billing consumer");
+    assert_eq!(l.seed, 1, "the seed defaults to 1");
+    assert_eq!(l.steps.len(), 2);
+    let s = &l.steps[0];
+    // Services by name, the link's other settings from the pattern.
+    let Command::SetLink { from, to, settings } = &s.setup[1].cmd else {
+        panic!("{:?}", s.setup[1]);
+    };
+    assert_eq!((*from, *to), (NodeId(1), NodeId(2)));
+    assert_eq!(settings.drop_permille, 300);
+    let base = Pattern::EventDriven.start(1).topology().link;
+    assert_eq!(
+        (settings.latency, settings.jitter),
+        (base.latency, base.jitter)
+    );
+    assert_eq!(s.setup[3].cmd, Command::Crash { node: NodeId(4) });
+    let p = s.predict.as_ref().unwrap();
+    assert_eq!(p.expect, 1, "expect counts choices from 1");
+    assert_eq!(p.choices[0].judge, Judge::ViewConverged("Billing".into()));
+    assert_eq!(l.steps[1].seed, Some(9));
+    assert!(l.steps[1].predict.is_none());
+    // Written back, it reads the same.
+    assert_eq!(parse(&to_json(&l)).unwrap(), l);
+}
+
+fn p_expect(l: &converge::lessons::Lesson) -> usize {
+    l.steps[0].predict.as_ref().unwrap().expect
+}
+
+#[test]
+fn an_authored_prediction_is_judged_by_the_run() {
+    let l = parse(AUTHORED).unwrap();
+    let s = &l.steps[0];
+    let mut run = l.pattern.replay(l.seed_of(0), s.setup.clone()).unwrap();
+    run.run_until(s.run_for);
+    let outcome = judge(run.as_ref(), s.predict.as_ref().unwrap());
+    assert_eq!(
+        outcome.answer(),
+        Some(p_expect(&l)),
+        "{:?}",
+        outcome.findings
+    );
+    assert!(
+        outcome.findings[1].text.contains("catching up"),
+        "{:?}",
+        outcome.findings
+    );
+}
+
+#[test]
+fn every_judge_and_measurement_reads() {
+    let text = with(
+        r#"{ "text": "No", "judge": { "not": { "converged": "Billing" } } }"#,
+        r#"{ "text": "No", "judge": { "all": [
+            { "check_holds": "no reading billed twice" },
+            { "check_violated": "billing matches the meters" },
+            { "diverged": "Analytics" },
+            { "replica": "Billing", "is": "catching_up" },
+            { "logged": "duplicate" },
+            { "logged_in_order": ["crash", "restart"] },
+            { "compare": [{ "counter": "dropped" }, ">=", 1] },
+            { "compare": [{ "differing": "Billing" }, "<", { "peak_staleness": "Billing" }] },
+            { "compare": [{ "cell": { "table": "Billing", "row": "customer-1", "column": "billed" } }, "!=", 2.5] }
+        ] } }"#,
+    );
+    let l = parse(&text).unwrap();
+    let Judge::All(js) = &l.steps[0].predict.as_ref().unwrap().choices[1].judge else {
+        panic!()
+    };
+    assert_eq!(js.len(), 9);
+    assert_eq!(
+        js[3],
+        Judge::ViewIs("Billing".into(), StandingKind::CatchingUp)
+    );
+    assert_eq!(
+        js[6],
+        Judge::Compare {
+            left: Metric::Counter("dropped".into()),
+            op: Op::Ge,
+            right: Metric::Value(1.0)
+        }
+    );
+    assert_eq!(parse(&to_json(&l)).unwrap(), l);
+}
+
+#[test]
+fn a_misspelt_name_is_refused_with_the_names_there_are() {
+    assert_eq!(
+        refused(&with(
+            r#""judge": { "converged": "Billing" } }"#,
+            r#""judge": { "converged": "Biling" } }"#
+        )),
+        "steps[0].predict.choices[0].judge.converged: no replica “Biling” in Event-based \
+         (replicas: Billing, Load balancer, Analytics)"
+    );
+    assert_eq!(
+        refused(&with(r#""node": "Analytics""#, r#""node": "Analytic""#)),
+        "steps[0].setup[3].node: no service “Analytic” in Event-based \
+         (services: Meter, Broker, Billing, Load balancer, Analytics)"
+    );
+    let e = refused(&with(
+        r#""judge": { "converged": "Billing" } }"#,
+        r#""judge": { "check_holds": "billing is right" } }"#,
+    ));
+    assert!(
+        e.starts_with(
+            "steps[0].predict.choices[0].judge.check_holds: no check “billing is right” in Event-based (checks: "
+        ),
+        "{e}"
+    );
+    assert!(e.contains("billing matches the meters"), "{e}");
+    // An id the pattern does not have: the engine's own validator, with
+    // the file's field.
+    let e = refused(&with(r#""id": "burst""#, r#""id": "bursts""#));
+    assert!(e.starts_with("steps[0].setup[2]"), "{e}");
+    assert!(e.contains("bursts"), "{e}");
+}
+
+#[test]
+fn missing_unknown_and_mistyped_fields_are_named() {
+    assert_eq!(
+        refused(&with(r#""watch": "The tokens.","#, "")),
+        "steps[1].watch: missing"
+    );
+    assert_eq!(
+        refused(&with(
+            r#""title": "Our billing consumer","#,
+            r#""titel": "Our billing consumer","#
+        )),
+        "titel: unknown field (fields here: $schema, format, version, pattern, title, seed, steps)"
+    );
+    assert_eq!(
+        refused(&with(r#""run_for": 2000,"#, r#""run_for": "2 s","#)),
+        "steps[1].run_for: expected a whole number from 0 to 600000, found \"2 s\""
+    );
+    assert_eq!(
+        refused(&with(
+            r#"{ "not": { "converged": "Billing" } }"#,
+            r#"{ "nope": "Billing" }"#
+        )),
+        "steps[0].predict.choices[1].judge: no judge here (judges: check_holds, check_violated, \
+         converged, diverged, replica, logged, logged_in_order, compare, all, not)"
+    );
+    assert_eq!(
+        refused(&with(r#""op": "crash""#, r#""op": "explode""#)),
+        "steps[0].setup[3].op: no command “explode” (commands: toggle, set, action, crash, \
+         restart, partition, heal, partition_oneway, hold, release, set_link, drop_message, \
+         duplicate_message)"
+    );
+    assert_eq!(
+        refused(&with(
+            r#""pattern": "event-driven""#,
+            r#""pattern": "events""#
+        )),
+        "pattern: no pattern “events” (patterns: event-driven, background-sync, saga, cqrs)"
+    );
+    assert_eq!(refused("{ not json"), refused("{ not json"));
+    assert!(refused("{ not json").starts_with("not a JSON file"));
+    assert_eq!(
+        refused(r#"{"format":"converge-scene","version":1}"#),
+        "format: this is a scene file: open it with Import scenario"
+    );
+    assert_eq!(
+        refused(&with(r#""version": 1"#, r#""version": 2"#)),
+        "version: version 2 is newer than this app reads (1); update Converge"
+    );
+}
+
+#[test]
+fn out_of_range_times_choices_and_expect_are_refused() {
+    assert_eq!(
+        refused(&with(r#""expect": 2"#, r#""expect": 3"#)),
+        "steps[0].predict.expect: expected the number of a choice, 1 to 2 (the first choice is 1)"
+    );
+    assert_eq!(
+        refused(&with(r#""expect": 2"#, r#""expect": 0"#)),
+        "steps[0].predict.expect: expected the number of a choice, 1 to 2 (the first choice is 1)"
+    );
+    assert_eq!(
+        refused(&with(r#""run_for": 8000,"#, r#""run_for": 550,"#)),
+        "steps[0].setup[3].at: 600 ms is after the step ends (run_for 550 ms)"
+    );
+    assert_eq!(
+        refused(&with(
+            r#"{ "at": 600, "op": "crash""#,
+            r#"{ "at": 100, "op": "crash""#
+        )),
+        "steps[0].setup[3].at: 100 ms is before the entry above (500 ms): list them in time order"
+    );
+    assert_eq!(
+        refused(&with(r#""run_for": 2000,"#, r#""run_for": 0,"#)),
+        "steps[1].run_for: must be above 0 ms"
+    );
+    let one_choice = with(
+        r#"{ "text": "No", "judge": { "not": { "converged": "Billing" } } }"#,
+        "",
+    )
+    .replace("} },\n", "} }\n");
+    assert_eq!(
+        refused(&one_choice),
+        "steps[0].predict.choices: 1 choices, expected 2 to 4"
+    );
+    assert_eq!(
+        refused(
+            r#"{"format":"converge-lesson","version":1,"pattern":"saga","title":"t","steps":[]}"#
+        ),
+        "steps: 0 steps, expected 1 to 12"
+    );
+}
+
+#[test]
+fn the_json_schema_next_to_the_lessons_names_what_the_reader_reads() {
+    use converge::lessons::file::{COUNTERS, JUDGES, OPS};
+    use serde_json::Value;
+    let schema: Value =
+        serde_json::from_str(include_str!("../src/lessons/converge-lesson.schema.json")).unwrap();
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    let defs = &schema["$defs"];
+    assert_eq!(strings(&defs["entry"]["properties"]["op"]["enum"]), OPS);
+    let judges: Vec<String> = defs["judge"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| strings(&j["required"])[0].clone())
+        .collect();
+    assert_eq!(judges, JUDGES);
+    let counter = defs["metric"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["required"][0] == "counter")
+        .unwrap();
+    assert_eq!(strings(&counter["properties"]["counter"]["enum"]), COUNTERS);
+    assert_eq!(
+        strings(&schema["properties"]["pattern"]["enum"]),
+        Pattern::all().map(|p| p.slug().to_string())
+    );
+}
+
+#[test]
+fn the_readme_example_reads_and_the_run_confirms_its_expected_choice() {
+    let readme = include_str!("../README.md");
+    let section = &readme[readme.find("## Write your own lesson").unwrap()..];
+    let start = section.find("```json\n").unwrap() + "```json\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let l = parse(example).unwrap_or_else(|e| panic!("{e}"));
+    for (i, s) in l.steps.iter().enumerate() {
+        let Some(p) = &s.predict else { continue };
+        let mut run = l.pattern.replay(l.seed_of(i), s.setup.clone()).unwrap();
+        run.run_until(s.run_for);
+        let outcome = judge(run.as_ref(), p);
+        assert_eq!(outcome.answer(), Some(p.expect), "{:?}", outcome.findings);
+    }
+}
