@@ -191,3 +191,66 @@ async fn a_link_made_during_a_step_without_setup_keeps_its_playhead() {
     drop(handle);
     host.remove();
 }
+
+async fn settle() {
+    for _ in 0..4 {
+        tick().await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_scene_file_of_another_pattern_opens_its_lesson_step() {
+    let host = host();
+    let (run, _handle) = mount(&host, None);
+    settle().await;
+    let file = r#"{"format":"converge-scene","version":1,"pattern":"cqrs","seed":5,"speed":2,"at":9000,"lesson_step":2,"script":[]}"#;
+    converge::ui::share_menu::import_scene(run, "week3.json", file).unwrap();
+    settle().await;
+    assert_eq!(run.pattern.get_untracked(), Pattern::Cqrs);
+    assert_eq!(run.lesson.get_untracked(), Some(1), "the step stays open");
+    let n = lessons::for_pattern(Pattern::Cqrs).steps.len();
+    assert_eq!(text(&host, ".lesson-progress"), format!("Step 2 of {n}"));
+}
+
+#[wasm_bindgen_test]
+async fn a_step_past_the_lesson_opens_its_last_step_and_says_so() {
+    let page = host();
+    let (run, _handle) = mount(&page, None);
+    settle().await;
+    let file = r#"{"format":"converge-scene","version":1,"pattern":"saga","seed":5,"lesson_step":99,"script":[]}"#;
+    converge::ui::share_menu::import_scene(run, "late.json", file).unwrap();
+    settle().await;
+    let n = lessons::for_pattern(Pattern::Saga).steps.len();
+    assert_eq!(run.lesson.get_untracked(), Some(n - 1));
+    assert_eq!(text(&page, ".lesson-progress"), format!("Step {n} of {n}"));
+    let notice = run.notice.get_untracked().expect("a notice").text;
+    assert!(
+        notice.contains("step 99") && notice.contains(&format!("{n} steps")),
+        "{notice}"
+    );
+
+    // A link with the same step agrees.
+    let linked = host();
+    let start = Startup {
+        pattern: Pattern::Saga,
+        lesson_step: Some(99),
+        ..Startup::default()
+    };
+    let (run, _h2) = mount_with(&linked, Pattern::Saga, Some(start));
+    settle().await;
+    assert_eq!(run.lesson.get_untracked(), Some(n - 1));
+    let notice = run.notice.get_untracked().expect("a notice").text;
+    assert!(notice.contains("step 99"), "{notice}");
+}
+
+fn mount_with(host: &HtmlElement, pattern: Pattern, start: Option<Startup>) -> (Run, impl Drop) {
+    let run = Run::new(pattern, 42);
+    let handle = mount_to(host.clone(), move || {
+        provide_context(run);
+        if let Some(s) = start.clone() {
+            provide_context(s);
+        }
+        view! { <LessonPane/> }
+    });
+    (run, handle)
+}

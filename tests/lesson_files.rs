@@ -335,3 +335,76 @@ fn the_readme_example_reads_and_the_run_confirms_its_expected_choice() {
         assert_eq!(outcome.answer(), Some(p.expect), "{:?}", outcome.findings);
     }
 }
+
+/// Runs `converge-lesson check` on `files` written to a scratch folder.
+fn cli(files: &[(&str, &str)]) -> (i32, String) {
+    let dir = std::env::temp_dir().join(format!("converge-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths: Vec<_> = files
+        .iter()
+        .map(|(name, text)| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        })
+        .collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_converge-lesson"))
+        .arg("check")
+        .args(&paths)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn the_command_line_check_passes_a_good_lesson_and_names_each_problem() {
+    let (code, out) = cli(&[
+        ("saga.json", lessons::built_in_file(Pattern::Saga)),
+        ("ours.json", AUTHORED),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("step 1 “A lossy link to Billing”: ok: confirms choice 2, as expected"),
+        "{out}"
+    );
+    assert!(out.contains("ok: 2 file(s), no problems"), "{out}");
+
+    // Both choices true of the run: the author must make them exclusive.
+    let ambiguous = with(
+        r#"{ "text": "Yes", "judge": { "converged": "Billing" } }"#,
+        r#"{ "text": "Yes", "judge": { "not": { "converged": "Analytics" } } }"#,
+    );
+    let (code, out) = cli(&[("ambiguous.json", &ambiguous)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("step 1 “A lossy link to Billing”: PROBLEM: the run confirms more than one choice (1 and 2)"),
+        "{out}"
+    );
+    // Confirmed, but not the choice the explanation is written for.
+    let (code, out) = cli(&[("wrong.json", &with(r#""expect": 2"#, r#""expect": 1"#))]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the run confirms choice 2, not the expected choice 1"),
+        "{out}"
+    );
+    // A file that does not read: the field and what would be valid.
+    let (code, out) = cli(&[(
+        "typo.json",
+        &with(r#""node": "Analytics""#, r#""node": "Analytic""#),
+    )]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("typo.json: steps[0].setup[3].node: no service “Analytic”"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_command_line_check_explains_its_usage() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_converge-lesson"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: converge-lesson check FILE"));
+}

@@ -623,19 +623,20 @@ fn judge(names: &Names, field: &str, v: &Value) -> Result<Judge, LessonError> {
             let name = names.view(&f, val)?;
             let isf = join(field, "is");
             let state = text(&isf, required(map, field, "is")?)?;
-            let kind =
-                match state {
-                    "converged" => StandingKind::Converged,
-                    "catching_up" => StandingKind::CatchingUp,
-                    "stuck" => StandingKind::Stuck,
-                    "diverged" => StandingKind::Diverged,
-                    _ => return err(
+            let kind = match state {
+                "converged" => StandingKind::Converged,
+                "catching_up" => StandingKind::CatchingUp,
+                "stuck" => StandingKind::Stuck,
+                "diverged" => StandingKind::Diverged,
+                _ => {
+                    return err(
                         &isf,
                         format!(
                             "no state “{state}” (states: converged, catching_up, stuck, diverged)"
                         ),
-                    ),
-                };
+                    )
+                }
+            };
             Judge::ViewIs(name, kind)
         }
         "logged" => {

@@ -251,3 +251,75 @@ pub fn choice(text: impl Into<String>, judge: Judge) -> Choice {
         judge,
     }
 }
+
+/// What checking one step of a lesson found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepCheck {
+    /// The step (0-based).
+    pub step: usize,
+    /// The choices the run confirms (0-based); empty for a step without
+    /// a prediction.
+    pub confirmed: Vec<usize>,
+    /// The choice the lesson expects (0-based), for a prediction step.
+    pub expect: Option<usize>,
+}
+
+impl StepCheck {
+    /// A prediction the run settles as the lesson says: exactly one
+    /// confirmed choice, the expected one.
+    pub fn ok(&self) -> bool {
+        match self.expect {
+            Some(e) => self.confirmed == [e],
+            None => true,
+        }
+    }
+
+    /// The finding in words ("confirms choice 2, as expected").
+    pub fn words(&self) -> String {
+        let Some(e) = self.expect else {
+            return "no prediction".into();
+        };
+        let list = |v: &[usize]| {
+            v.iter()
+                .map(|c| (c + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        };
+        match self.confirmed.as_slice() {
+            [] => format!("the run confirms no choice (expected choice {})", e + 1),
+            [one] if *one == e => format!("confirms choice {}, as expected", e + 1),
+            [one] => format!(
+                "the run confirms choice {}, not the expected choice {}",
+                one + 1,
+                e + 1
+            ),
+            many => format!(
+                "the run confirms more than one choice ({}): make them exclusive",
+                list(many)
+            ),
+        }
+    }
+}
+
+/// Runs step `i` of `lesson` headless (a fresh run with its seed and
+/// setup, for its `run_for`) and judges its prediction as the pane does.
+pub fn check_step(lesson: &Lesson, i: usize) -> Result<StepCheck, String> {
+    let s = lesson
+        .steps
+        .get(i)
+        .ok_or_else(|| format!("no step {}", i + 1))?;
+    let Some(p) = &s.predict else {
+        return Ok(StepCheck {
+            step: i,
+            confirmed: Vec::new(),
+            expect: None,
+        });
+    };
+    let mut run = lesson.pattern.replay(lesson.seed_of(i), s.setup.clone())?;
+    run.run_until(s.run_for);
+    Ok(StepCheck {
+        step: i,
+        confirmed: judge(run.as_ref(), p).confirmed,
+        expect: Some(p.expect),
+    })
+}

@@ -52,8 +52,13 @@ pub fn App() -> impl IntoView {
         run.notice.set(Some(Notice::error(text)));
     }
     run.speed.set(start.speed);
-    run.lesson
-        .set(start.lesson_step.map(|s| s.saturating_sub(1)));
+    // A step past the lesson's end opens its last step (the lesson pane
+    // says so).
+    run.lesson.set(
+        start
+            .lesson_step
+            .map(|n| super::lesson::step_to_open(&crate::lessons::for_pattern(start.pattern), n).0),
+    );
     run.playing.set(start.embed.autoplay);
     provide_context(run);
     provide_context(start.clone());

@@ -41,6 +41,21 @@ fn apply_step(run: Run, lesson: &Lesson, i: usize, at: Time) -> bool {
     }
 }
 
+/// The 0-based step a link's or a file's 1-based step `n` opens in
+/// `lesson`; past the end, the last step, with words that say so.
+pub fn step_to_open(lesson: &Lesson, n: usize) -> (usize, Option<String>) {
+    let len = lesson.steps.len().max(1);
+    if (1..=len).contains(&n) {
+        return (n - 1, None);
+    }
+    let words = format!(
+        "There is no step {n} in the {} lesson (it has {len} steps): showing step {}.",
+        lesson.pattern.label(),
+        if n == 0 { 1 } else { len }
+    );
+    (if n == 0 { 0 } else { len - 1 }, Some(words))
+}
+
 /// The guided lesson for the current pattern.
 #[component]
 pub fn LessonPane() -> impl IntoView {
@@ -62,7 +77,10 @@ pub fn LessonPane() -> impl IntoView {
     if let Some(start) = use_context::<Startup>() {
         if let Some(n) = start.lesson_step {
             let l = lesson.get_untracked();
-            let i = n.clamp(1, l.steps.len()) - 1;
+            let (i, past) = step_to_open(&l, n);
+            if let Some(words) = past {
+                run.notice.set(Some(Notice::info(words)));
+            }
             run.lesson.set(Some(i));
             if start.script.is_empty() && start.at == 0 {
                 apply_step(run, &l, i, 0);
@@ -70,12 +88,12 @@ pub fn LessonPane() -> impl IntoView {
         }
     }
 
-    // Another pattern: the open lesson no longer matches the run.
+    // Another pattern: the pane's own state goes with the old lesson (the
+    // run store closed it, or opened the new pattern's step).
     Effect::watch(
         move || run.pattern.get(),
         move |now, before, _| {
             if before.is_some_and(|b| b != now) {
-                run.lesson.set(None);
                 choice.set(None);
                 verdict.set(None);
                 stop_at.set_value(None);

@@ -511,6 +511,7 @@ impl Run {
             return;
         }
         let stopped = self.end_replay();
+        self.lesson.set(None);
         self.pattern.set(pattern);
         self.sim.set_value(pattern.start(self.seed.get_untracked()));
         self.selected.set(None);
@@ -766,6 +767,11 @@ impl Run {
 
     /// Makes `sim` the run shown.
     fn install(&self, pattern: Pattern, seed: u64, sim: Box<dyn Playground>) {
+        // An open lesson belongs to its pattern. (Whoever opens a run
+        // with a lesson step sets it after this.)
+        if pattern != self.pattern.get_untracked() {
+            self.lesson.set(None);
+        }
         self.pattern.set(pattern);
         self.seed.set(seed);
         self.sim.set_value(sim);

@@ -139,11 +139,20 @@ pub fn import_scene(run: Run, name: &str, text: &str) -> Result<(), String> {
     // has landed.
     let (speed, step) = (scene.speed, scene.lesson_step);
     let opened = format!("Opened {name}: {}.", scene.summary());
+    let pattern = scene.pattern;
     let done = move || {
         run.speed.set(speed);
-        run.lesson
-            .set(step.map(|s| usize::from(s).saturating_sub(1)));
-        run.notice.set(Some(Notice::info(opened)));
+        let mut said = opened;
+        let step = step.map(|n| {
+            let (i, past) =
+                super::lesson::step_to_open(&crate::lessons::for_pattern(pattern), n.into());
+            if let Some(words) = past {
+                said = format!("{said} {words}");
+            }
+            i
+        });
+        run.lesson.set(step);
+        run.notice.set(Some(Notice::info(said)));
     };
     let kind = ReplayKind::File(name.to_string());
     if let Err(e) = run.open(
