@@ -25,17 +25,9 @@ fn host() -> HtmlElement {
     host
 }
 
-/// Mounts the pane alone, with a run (and optionally a startup) provided.
+/// Mounts the pane alone on an event-based run (and optionally a startup).
 fn mount(host: &HtmlElement, start: Option<Startup>) -> (Run, impl Drop) {
-    let run = Run::new(Pattern::EventDriven, 42);
-    let handle = mount_to(host.clone(), move || {
-        provide_context(run);
-        if let Some(s) = start.clone() {
-            provide_context(s);
-        }
-        view! { <LessonPane/> }
-    });
-    (run, handle)
+    mount_with(host, Pattern::EventDriven, start)
 }
 
 fn button(host: &HtmlElement, name: &str) -> HtmlElement {
@@ -243,6 +235,8 @@ async fn a_step_past_the_lesson_opens_its_last_step_and_says_so() {
     assert!(notice.contains("step 99"), "{notice}");
 }
 
+/// Mounts the pane alone, with a run of `pattern` (and optionally a
+/// startup) provided.
 fn mount_with(host: &HtmlElement, pattern: Pattern, start: Option<Startup>) -> (Run, impl Drop) {
     let run = Run::new(pattern, 42);
     let handle = mount_to(host.clone(), move || {

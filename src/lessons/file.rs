@@ -115,49 +115,50 @@ impl Names {
         self.topology.nodes.get(n.index()).map_or("?", |s| s.name)
     }
 
-    fn check(&self, field: &str, v: &Value) -> Result<String, LessonError> {
+    /// `v` if it is one of `known` (for a table: the start of one), else
+    /// a message naming what there is ("no check “x” in Saga (checks: …)").
+    fn one_of(
+        &self,
+        field: &str,
+        v: &Value,
+        known: &[String],
+        prefix: bool,
+        what: (&str, &str),
+    ) -> Result<String, LessonError> {
         let name = text(field, v)?;
-        if self.checks.iter().any(|c| c == name) {
+        let found = known.iter().any(|k| {
+            if prefix {
+                !name.is_empty() && k.starts_with(name)
+            } else {
+                k == name
+            }
+        });
+        if found {
             return Ok(name.to_string());
         }
         err(
             field,
             format!(
-                "no check “{name}” in {} (checks: {})",
+                "no {} “{name}” in {} ({}: {})",
+                what.0,
                 self.pattern.label(),
-                names(self.checks.iter().map(String::as_str))
+                what.1,
+                names(known.iter().map(String::as_str))
             ),
         )
+    }
+
+    fn check(&self, field: &str, v: &Value) -> Result<String, LessonError> {
+        self.one_of(field, v, &self.checks, false, ("check", "checks"))
     }
 
     fn view(&self, field: &str, v: &Value) -> Result<String, LessonError> {
-        let name = text(field, v)?;
-        if self.views.iter().any(|c| c == name) {
-            return Ok(name.to_string());
-        }
-        err(
-            field,
-            format!(
-                "no replica “{name}” in {} (replicas: {})",
-                self.pattern.label(),
-                names(self.views.iter().map(String::as_str))
-            ),
-        )
+        self.one_of(field, v, &self.views, false, ("replica", "replicas"))
     }
 
     fn table(&self, field: &str, v: &Value) -> Result<String, LessonError> {
-        let name = text(field, v)?;
-        if !name.is_empty() && self.tables.iter().any(|t| t.starts_with(name)) {
-            return Ok(name.to_string());
-        }
-        err(
-            field,
-            format!(
-                "no table whose title starts with “{name}” in {} (tables: {})",
-                self.pattern.label(),
-                names(self.tables.iter().map(String::as_str))
-            ),
-        )
+        let what = ("table whose title starts with", "tables");
+        self.one_of(field, v, &self.tables, true, what)
     }
 }
 
