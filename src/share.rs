@@ -877,8 +877,7 @@ fn json_entry(i: usize, entry: Value) -> Result<ScriptEntry, ShareError> {
                 }
                 None => return Err(ShareError::new(f("cmd.op"), "missing")),
             }
-            serde_json::from_value::<Command>(Value::Object(c.clone()))
-                .map_err(|e| ShareError::new(f("cmd"), e.to_string()))?
+            Command::from_json(c).map_err(|e| ShareError::new(f("cmd"), e))?
         }
         Some(other) => {
             return Err(ShareError::new(
