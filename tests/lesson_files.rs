@@ -215,7 +215,7 @@ fn missing_unknown_and_mistyped_fields_are_named() {
             r#"{ "not": { "converged": "Billing" } }"#,
             r#"{ "nope": "Billing" }"#
         )),
-        "steps[0].predict.choices[1].judge: no judge here (judges: check_holds, check_violated, \
+        "steps[0].predict.choices[1].judge: unknown judge “nope” (judges: check_holds, check_violated, \
          converged, diverged, replica, logged, logged_in_order, compare, all, not)"
     );
     assert_eq!(

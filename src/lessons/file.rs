@@ -248,6 +248,16 @@ fn list<'a>(field: &str, v: &'a Value) -> Result<&'a [Value], LessonError> {
     }
 }
 
+/// True when `text` is a JSON object that says it is a lesson file
+/// (`"format": "converge-lesson"`), however wrong the rest may be: the
+/// app opens it as a lesson, so its mistakes are told as a lesson's.
+pub fn is_lesson(text: &str) -> bool {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("format").and_then(Value::as_str).map(|f| f == FORMAT))
+        .unwrap_or(false)
+}
+
 /// Reads a lesson file. A file that is not valid is refused with the
 /// field and what would be valid; nothing else changes.
 pub fn parse(text_of_file: &str) -> Result<Lesson, LessonError> {
@@ -595,10 +605,11 @@ fn judge(names: &Names, field: &str, v: &Value) -> Result<Judge, LessonError> {
         );
     };
     let Some(key) = map.keys().find(|k| JUDGES.contains(&k.as_str())) else {
-        return err(
-            field,
-            format!("no judge here (judges: {})", JUDGES.join(", ")),
-        );
+        let what = match map.keys().next() {
+            Some(k) => format!("unknown judge “{k}”"),
+            None => "empty: a judge makes one claim".to_string(),
+        };
+        return err(field, format!("{what} (judges: {})", JUDGES.join(", ")));
     };
     let f = join(field, key);
     let val = &map[key.as_str()];

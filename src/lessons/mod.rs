@@ -189,6 +189,23 @@ pub fn for_pattern(pattern: Pattern) -> Lesson {
     file::parse(text).unwrap_or_else(|e| panic!("the built-in {} lesson: {e}", pattern.slug()))
 }
 
+/// A lesson opened from a file or an address rather than built in, and
+/// where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opened {
+    /// The lesson.
+    pub lesson: Lesson,
+    /// The file as its author wrote it (what "Export lesson" saves).
+    pub text: String,
+    /// The file's name, or the address as the link gave it
+    /// (`week3-outbox.json`).
+    pub name: String,
+    /// The address it was fetched from (`?lesson=`). Links made during
+    /// the lesson carry it so they reopen it; `None` for a file opened
+    /// from disk, which a link cannot carry.
+    pub url: Option<String>,
+}
+
 /// The text of the built-in lesson file for `pattern`.
 pub fn built_in_file(pattern: Pattern) -> &'static str {
     BUILT_IN[pattern.index()].1

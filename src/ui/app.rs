@@ -53,12 +53,19 @@ pub fn App() -> impl IntoView {
     }
     run.speed.set(start.speed);
     // A step past the lesson's end opens its last step (the lesson pane
-    // says so).
-    run.lesson.set(
-        start
-            .lesson_step
-            .map(|n| super::lesson::step_to_open(&crate::lessons::for_pattern(start.pattern), n).0),
-    );
+    // says so). A lesson named by address opens once it has come: on the
+    // link's step and moment when the link carries a run.
+    match start.lesson_url.clone() {
+        Some(url) => super::lesson::fetch_lesson(
+            run,
+            url,
+            start.lesson_step,
+            !start.script.is_empty() || start.at > 0,
+        ),
+        None => run.lesson.set(start.lesson_step.map(|n| {
+            super::lesson::step_to_open(&crate::lessons::for_pattern(start.pattern), n).0
+        })),
+    }
     run.playing.set(start.embed.autoplay);
     provide_context(run);
     provide_context(start.clone());
@@ -226,7 +233,11 @@ fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
     let run = use_run();
     let ws = use_workspace();
     let selected = run.pattern;
-    let lesson_open = move || !embed && run.lesson.get().is_some();
+    // An embed shows a lesson only while one is open (a course page's
+    // `?lesson=…&embed`): the step, its choices and the canvas share the
+    // frame.
+    let lesson_open = Memo::new(move |_| run.lesson.get().is_some());
+    let lesson_open = move || lesson_open.get();
     view! {
         <section
             id=STAGE_ID
@@ -251,7 +262,8 @@ fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
             </div>
             <aside class="stage-side" aria-label="Consistency and settings">
                 {move || (!lesson_open()).then(|| view! { <Meter/> })}
-                {(!embed).then(|| view! { <LessonPane/> })}
+                // (An embed hides the pane while no lesson is open.)
+                <LessonPane/>
                 <MeterChecks/>
                 {(!embed).then(|| view! { <ScenarioPanel/> })}
             </aside>

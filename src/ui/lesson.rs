@@ -12,10 +12,13 @@
 
 use super::run::{use_run, Notice, Run};
 use super::startup::Startup;
-use crate::lessons::{self, Lesson, Outcome};
+use crate::lessons::{self, Lesson, Opened, Outcome, StepCheck};
 use crate::sim::Time;
 use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 /// A judged prediction: what the learner picked and what the run showed.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,11 +59,227 @@ pub fn step_to_open(lesson: &Lesson, n: usize) -> (usize, Option<String>) {
     (if n == 0 { 0 } else { len - 1 }, Some(words))
 }
 
+/// Opens the text of a lesson file as the lesson of its pattern (switching
+/// to that pattern) on step `step` (1-based; the first when `None`), set
+/// up fresh unless `keep_run` and the run already shows that pattern (a
+/// link made during the lesson carries its own run). A file that is not
+/// valid is refused with a notice naming the field; then the lesson and
+/// the run stay as they were.
+pub fn open_lesson(
+    run: Run,
+    name: &str,
+    text: &str,
+    url: Option<String>,
+    step: Option<usize>,
+    keep_run: bool,
+) -> Result<(), String> {
+    let lesson = lessons::file::parse(text).map_err(|e| {
+        let msg = format!(
+            "Could not open the lesson {name} \u{2014} {e}. Your lesson and run are unchanged."
+        );
+        run.notice.set(Some(Notice::error(msg.clone())));
+        msg
+    })?;
+    let (i, past) = step_to_open(&lesson, step.unwrap_or(1));
+    let mut said = format!(
+        "Opened the lesson \u{201c}{}\u{201d} from {name} ({} steps).",
+        lesson.title,
+        lesson.steps.len()
+    );
+    if let Some(words) = past {
+        said = format!("{said} {words}");
+    }
+    let keep = keep_run && run.pattern.get_untracked() == lesson.pattern;
+    if !keep {
+        run.switch(lesson.pattern);
+    }
+    run.opened.set(Some(Opened {
+        lesson: lesson.clone(),
+        text: text.to_string(),
+        name: name.to_string(),
+        url,
+    }));
+    run.lesson.set(Some(i));
+    if !keep && !apply_step(run, &lesson, i, 0) {
+        return Err("the step could not start".into());
+    }
+    run.notice.set(Some(Notice::info(said)));
+    Ok(())
+}
+
+/// Fetches the lesson file at `url` (relative to the page, or absolute
+/// where the host allows it) and opens it (see [`open_lesson`]); says
+/// why when it cannot.
+pub fn fetch_lesson(run: Run, url: String, step: Option<usize>, keep_run: bool) {
+    run.notice.set(Some(Notice::info(format!(
+        "Loading the lesson {url}\u{2026}"
+    ))));
+    spawn_local(async move {
+        let text = fetch_text(&url).await;
+        if !run.alive() {
+            return;
+        }
+        match text {
+            Ok(text) => {
+                let _ = open_lesson(run, &url, &text, Some(url.clone()), step, keep_run);
+            }
+            Err(why) => run.notice.set(Some(Notice::error(format!(
+                "Could not load the lesson {url} \u{2014} {why}. The playground runs without it."
+            )))),
+        }
+    });
+}
+
+/// The text at `url`, or why it could not be read.
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let unreachable = || {
+        "the page could not fetch it (offline, a wrong address, or a host that does not let this page read it)"
+            .to_string()
+    };
+    let answer = JsFuture::from(window().fetch_with_str(url))
+        .await
+        .map_err(|_| unreachable())?;
+    let answer: web_sys::Response = answer.unchecked_into();
+    if !answer.ok() {
+        return Err(format!("the server answered {}", answer.status()));
+    }
+    let text = answer.text().map_err(|_| unreachable())?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(unreachable)
+}
+
+/// What "Check lesson" found for one step.
+#[derive(Clone, Debug, PartialEq)]
+struct Checked {
+    step: usize,
+    title: String,
+    found: Result<StepCheck, String>,
+}
+
+/// "Check lesson": runs every prediction step headless, a step per slice
+/// (the page stays responsive, with progress), and says per step which
+/// choices the run confirms, flagging a step where none, more than one,
+/// or another than `expect` is.
+#[component]
+fn LessonCheck(lesson: Memo<Lesson>) -> impl IntoView {
+    let results = RwSignal::new(None::<Vec<Checked>>);
+    let total = RwSignal::new(0usize);
+    let busy = RwSignal::new(false);
+    // A check under way stops when the lesson changes.
+    let generation = StoredValue::new(0u32);
+    Effect::watch(
+        move || lesson.track(),
+        move |_, _, _| {
+            generation.update_value(|g| *g = g.wrapping_add(1));
+            results.set(None);
+            busy.set(false);
+        },
+        false,
+    );
+    let check = move |_| {
+        let l = lesson.get_untracked();
+        let steps: Vec<usize> = (0..l.steps.len())
+            .filter(|&i| l.steps[i].predict.is_some())
+            .collect();
+        generation.update_value(|g| *g = g.wrapping_add(1));
+        let mine = generation.get_value();
+        total.set(steps.len());
+        results.set(Some(Vec::new()));
+        busy.set(true);
+        spawn_local(async move {
+            for i in steps {
+                // Let the page paint the progress between steps.
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                if generation.try_get_value() != Some(mine) {
+                    return;
+                }
+                let found = lessons::check_step(&l, i);
+                let title = l.steps[i].title.clone();
+                results.update(|r| {
+                    if let Some(r) = r {
+                        r.push(Checked {
+                            step: i,
+                            title,
+                            found,
+                        });
+                    }
+                });
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="lesson-check">
+            <button type="button" class="lesson-check-button" disabled=move || busy.get() on:click=check
+                title="Run every question's step and see which answers the simulation confirms">
+                "Check lesson"
+            </button>
+            // Built as markup in one piece: a few lines of text that change
+            // together (a reactive view per row cost 8 KB of wasm).
+            <div class="lesson-check-report" aria-live="polite"
+                inner_html=move || results.with(|r| check_report(r.as_deref(), total.get(), busy.get()))>
+            </div>
+        </div>
+    }
+}
+
+/// The markup of a check's report: its progress, a summary, then a line
+/// per step checked (`&`, `<` and `>` of the lesson's titles escaped).
+fn check_report(done: Option<&[Checked]>, n: usize, busy: bool) -> String {
+    let Some(done) = done else {
+        return String::new();
+    };
+    let bad = done
+        .iter()
+        .filter(|c| !c.found.as_ref().is_ok_and(StepCheck::ok))
+        .count();
+    let summary = match (busy, n, bad) {
+        (true, _, _) => format!("Checking step {} of {n}\u{2026}", done.len() + 1),
+        (_, 0, _) => "This lesson asks no questions: there is nothing to check.".to_string(),
+        (_, _, 0) => format!("Every prediction checks out ({n} of {n})."),
+        (_, _, 1) => format!("1 of {n} predictions needs a look."),
+        _ => format!("{bad} of {n} predictions need a look."),
+    };
+    let mut html = String::new();
+    if busy {
+        html += &format!(
+            "<progress class=\"lesson-check-progress\" max=\"{n}\" value=\"{}\"></progress>",
+            done.len()
+        );
+    }
+    html +=
+        &format!("<p class=\"lesson-check-summary\">{summary}</p><ul class=\"lesson-check-list\">");
+    for c in done {
+        let (ok, words) = match &c.found {
+            Ok(f) => (f.ok(), f.words()),
+            Err(e) => (false, format!("could not run: {e}")),
+        };
+        let (class, mark) = if ok {
+            ("lesson-check-row", '\u{2713}')
+        } else {
+            ("lesson-check-row lesson-check-bad", '\u{26a0}')
+        };
+        let line = format!("{mark} Step {} \u{b7} {}: {words}", c.step + 1, c.title);
+        html += &format!("<li class=\"{class}\">{}</li>", escape(&line));
+    }
+    html + "</ul>"
+}
+
+/// `text` safe inside an element.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// The guided lesson for the current pattern.
 #[component]
 pub fn LessonPane() -> impl IntoView {
     let run = use_run();
-    let lesson = Memo::new(move |_| lessons::for_pattern(run.pattern.get()));
+    let lesson = Memo::new(move |_| run.lesson_for(run.pattern.get()));
     let choice = RwSignal::new(None::<usize>);
     let verdict = RwSignal::new(None::<Verdict>);
     // Observation steps play until their `run_for`, then pause there.
@@ -74,7 +293,8 @@ pub fn LessonPane() -> impl IntoView {
     // by the app) is kept: a link made during a step whose setup is empty
     // has no script, but its playhead is the learner's moment. Only a bare
     // "open step n" (no script, playhead 0) sets the step up.
-    if let Some(start) = use_context::<Startup>() {
+    // (A link with `lesson=URL` opens its step once the file has come.)
+    if let Some(start) = use_context::<Startup>().filter(|s| s.lesson_url.is_none()) {
         if let Some(n) = start.lesson_step {
             let l = lesson.get_untracked();
             let (i, past) = step_to_open(&l, n);
@@ -88,16 +308,16 @@ pub fn LessonPane() -> impl IntoView {
         }
     }
 
-    // Another pattern: the pane's own state goes with the old lesson (the
-    // run store closed it, or opened the new pattern's step).
+    // Another lesson (another pattern, or one opened from a file) or
+    // another step opened from outside: the pane's own state goes with
+    // the old one.
     Effect::watch(
-        move || run.pattern.get(),
-        move |now, before, _| {
-            if before.is_some_and(|b| b != now) {
-                choice.set(None);
-                verdict.set(None);
-                stop_at.set_value(None);
-            }
+        move || (lesson.track(), run.lesson.get()),
+        move |_, _, _| {
+            choice.set(None);
+            verdict.set(None);
+            stop_at.set_value(None);
+            played.set(0);
         },
         false,
     );
@@ -179,11 +399,22 @@ pub fn LessonPane() -> impl IntoView {
         }
     };
 
+    // Where the lesson shown came from, when it is not built in.
+    let source = move || {
+        let pattern = run.pattern.get();
+        run.opened.with(|o| {
+            o.as_ref()
+                .filter(|o| o.lesson.pattern == pattern)
+                .map(|o| o.name.clone())
+        })
+    };
+    let embed = use_context::<Startup>().is_some_and(|s| s.embed.enabled);
+
     let closed = move || {
         let l = lesson.get();
         let questions = l.steps.iter().filter(|s| s.predict.is_some()).count();
         view! {
-            <p class="lesson-title">{l.title}</p>
+            <p class="lesson-title">{l.title.clone()}</p>
             <p class="lesson-intro">
                 {format!(
                     "{} steps, {} of them ask you to predict what happens before the simulation shows you.",
@@ -192,6 +423,14 @@ pub fn LessonPane() -> impl IntoView {
                 )}
             </p>
             <button type="button" class="lesson-start" on:click=move |_| go(0)>"Start lesson"</button>
+            {source().map(|name| view! {
+                <p class="lesson-source">
+                    {format!("Opened from {name}. ")}
+                    <button type="button" class="lesson-builtin" on:click=move |_| run.opened.set(None)>
+                        "Use the built-in lesson"
+                    </button>
+                </p>
+            })}
         }
     };
 
@@ -329,7 +568,7 @@ pub fn LessonPane() -> impl IntoView {
             .collect_view();
         view! {
             <div class="lesson-head">
-                <p class="lesson-title">{l.title}</p>
+                <p class="lesson-title">{l.title.clone()}</p>
                 <p class="lesson-progress" id="lesson-progress">{format!("Step {} of {n}", i + 1)}</p>
                 <button type="button" class="lesson-close" aria-label="Close lesson" on:click=move |_| close()>
                     "\u{d7}"
@@ -369,6 +608,7 @@ pub fn LessonPane() -> impl IntoView {
                 Some(i) if i < lesson.with(|l| l.steps.len()) => open(i).into_any(),
                 _ => closed().into_any(),
             }}
+            {(!embed).then(|| view! { <LessonCheck lesson=lesson/> })}
         </section>
     }
 }

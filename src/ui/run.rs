@@ -6,6 +6,7 @@
 //! [`Run::with`], and they act only through [`Run::apply`] and the other
 //! methods here, which record every action in the run's script.
 
+use crate::lessons::{self, Lesson, Opened};
 use crate::patterns::Pattern;
 use crate::share::MAX_TIME;
 use crate::sim::frame::TokenFrame;
@@ -264,6 +265,10 @@ pub struct Run {
     pub notice: RwSignal<Option<Notice>>,
     /// The open lesson step (0-based), if a lesson is open.
     pub lesson: RwSignal<Option<usize>>,
+    /// A lesson opened from a file or an address: for its pattern it
+    /// stands in for the built-in lesson (see [`Run::lesson_for`]), also
+    /// after a visit to another pattern.
+    pub opened: RwSignal<Option<Opened>>,
 }
 
 impl Run {
@@ -291,7 +296,41 @@ impl Run {
             selected: RwSignal::new(None),
             notice: RwSignal::new(None),
             lesson: RwSignal::new(None),
+            opened: RwSignal::new(None),
         }
+    }
+
+    /// The lesson of `pattern`: the opened one when it is for `pattern`,
+    /// else the built-in one. Tracks [`Run::opened`].
+    pub fn lesson_for(&self, pattern: Pattern) -> Lesson {
+        self.opened
+            .with(|o| {
+                o.as_ref()
+                    .filter(|o| o.lesson.pattern == pattern)
+                    .map(|o| o.lesson.clone())
+            })
+            .unwrap_or_else(|| lessons::for_pattern(pattern))
+    }
+
+    /// The address of the opened lesson when it is the current pattern's
+    /// (what links made now carry), untracked.
+    pub fn lesson_url(&self) -> Option<String> {
+        let pattern = self.pattern.get_untracked();
+        self.opened.with_untracked(|o| {
+            o.as_ref()
+                .filter(|o| o.lesson.pattern == pattern)
+                .and_then(|o| o.url.clone())
+        })
+    }
+
+    /// True when the current pattern's lesson was opened from a file on
+    /// disk, which a link cannot carry (untracked).
+    pub fn lesson_from_disk(&self) -> bool {
+        let pattern = self.pattern.get_untracked();
+        self.opened.with_untracked(|o| {
+            o.as_ref()
+                .is_some_and(|o| o.lesson.pattern == pattern && o.url.is_none())
+        })
     }
 
     /// Reads the run (do not keep references past the closure).

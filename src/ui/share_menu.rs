@@ -23,6 +23,10 @@ use crate::share::{round_speed, Scene, MAX_SPEED, MIN_SPEED};
 /// What Share says when the run has reached the time limit.
 pub const LIMIT_COPIED: &str = "Link copied: it opens at 10:00, where time stops";
 
+/// What Share says when the lesson open came from a file on disk.
+pub const FROM_DISK_COPIED: &str =
+    "Link copied, without the lesson: a link cannot carry a file from your disk (host it and link with ?lesson=)";
+
 /// How often, at most, the address bar is rewritten while the run changes.
 const SYNC_EVERY_MS: f64 = 500.0;
 
@@ -36,9 +40,12 @@ pub fn current_scene(run: Run) -> Scene {
         seed: run.seed.get_untracked(),
         speed: round_speed(run.speed.get_untracked().clamp(MIN_SPEED, MAX_SPEED)),
         at,
+        // A lesson opened from disk is not the pattern's built-in one,
+        // and a link cannot carry it: its step would open the wrong one.
         lesson_step: run
             .lesson
             .get_untracked()
+            .filter(|_| !run.lesson_from_disk())
             .and_then(|l| u16::try_from(l + 1).ok()),
         script,
     }
@@ -58,17 +65,40 @@ pub fn page_base(href: &str) -> &str {
     &href[..end]
 }
 
-/// The share link of `scene`.
-pub fn share_link(base: &str, scene: &Scene) -> String {
-    format!("{base}?s={}", scene.to_code())
+/// The query of a link that reopens `scene`: `?s=<code>`, after
+/// `lesson=<address>` when the lesson open was fetched from an address.
+pub fn link_query(lesson: Option<&str>, scene: &Scene) -> String {
+    match lesson {
+        Some(url) => format!("?lesson={}&s={}", query_escape(url), scene.to_code()),
+        None => format!("?s={}", scene.to_code()),
+    }
+}
+
+/// `s` escaped for a query value: what would end it or change its
+/// meaning (`&`, `#`, `%`, `+`, spaces, anything not ASCII) as `%XX`.
+pub fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:?=@!$'()*,;".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The share link of `scene` (in the lesson at address `lesson`, if any).
+pub fn share_link(base: &str, lesson: Option<&str>, scene: &Scene) -> String {
+    format!("{base}{}", link_query(lesson, scene))
 }
 
 /// The iframe snippet that embeds `scene` (800 × 500).
-pub fn embed_snippet(base: &str, scene: &Scene) -> String {
+pub fn embed_snippet(base: &str, lesson: Option<&str>, scene: &Scene) -> String {
     format!(
         "<iframe src=\"{}&embed\" width=\"800\" height=\"500\" title=\"Converge: {}, seed {}\" \
          loading=\"lazy\" style=\"border:0\"></iframe>",
-        share_link(base, scene),
+        share_link(base, lesson, scene),
         scene.pattern.label(),
         scene.seed
     )
@@ -124,6 +154,15 @@ async fn copy_text(text: &str) -> bool {
         .is_ok()
 }
 
+/// The share link of the run now.
+fn link_now(run: Run) -> String {
+    share_link(
+        &app_base(),
+        run.lesson_url().as_deref(),
+        &current_scene(run),
+    )
+}
+
 /// Opens a scene file's text: replaces the run on success; on any error
 /// shows what was wrong and leaves the current run as it was.
 pub fn import_scene(run: Run, name: &str, text: &str) -> Result<(), String> {
@@ -144,8 +183,8 @@ pub fn import_scene(run: Run, name: &str, text: &str) -> Result<(), String> {
         run.speed.set(speed);
         let mut said = opened;
         let step = step.map(|n| {
-            let (i, past) =
-                super::lesson::step_to_open(&crate::lessons::for_pattern(pattern), n.into());
+            let lesson = untrack(|| run.lesson_for(pattern));
+            let (i, past) = super::lesson::step_to_open(&lesson, n.into());
             if let Some(words) = past {
                 said = format!("{said} {words}");
             }
@@ -169,7 +208,8 @@ pub fn import_scene(run: Run, name: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads the first file of a list and imports it.
+/// Reads the first file of a list and opens it: a lesson file as the
+/// lesson of its pattern, anything else as a scene file.
 fn import_files(run: Run, files: Option<web_sys::FileList>) {
     let Some(file) = files.and_then(|f| f.get(0)) else {
         return;
@@ -184,6 +224,9 @@ fn import_files(run: Run, files: Option<web_sys::FileList>) {
             return;
         }
         match text {
+            Some(text) if crate::lessons::file::is_lesson(&text) => {
+                let _ = super::lesson::open_lesson(run, &name, &text, None, None, false);
+            }
             Some(text) => {
                 let _ = import_scene(run, &name, &text);
             }
@@ -207,12 +250,13 @@ pub fn sync_address_bar(run: Run) {
             return;
         }
         let scene = current_scene(run);
+        let lesson = run.lesson_url();
         // Only the page a bare address opens may drop the code: another
         // pattern (even untouched) needs it, or a reload shows Event-based.
-        let search = if scene == Scene::default() {
+        let search = if scene == Scene::default() && lesson.is_none() {
             String::new()
         } else {
-            format!("?s={}", scene.to_code())
+            link_query(lesson.as_deref(), &scene)
         };
         let loc = window().location();
         if loc.search().unwrap_or_default() == search {
@@ -231,6 +275,7 @@ pub fn sync_address_bar(run: Run) {
     Effect::new(move |_| {
         run.pulse(Rate::Address).track();
         run.lesson.track();
+        run.opened.track();
         run.speed.track();
         if pending.get() {
             return;
@@ -362,9 +407,11 @@ pub fn ShareMenu() -> impl IntoView {
     };
 
     let share = move |_| {
-        let link = share_link(&app_base(), &current_scene(run));
+        let link = link_now(run);
         let done = if run.at_limit() {
             LIMIT_COPIED
+        } else if run.lesson.get_untracked().is_some() && run.lesson_from_disk() {
+            FROM_DISK_COPIED
         } else {
             "Link copied"
         };
@@ -372,7 +419,11 @@ pub fn ShareMenu() -> impl IntoView {
     };
     let copy_embed = move |_| {
         close_menu(true);
-        let code = embed_snippet(&app_base(), &current_scene(run));
+        let code = embed_snippet(
+            &app_base(),
+            run.lesson_url().as_deref(),
+            &current_scene(run),
+        );
         copy("Embed code", "Embed code copied", code);
     };
     // Saves a file, or, where the embedding page forbids downloads (or
@@ -412,6 +463,26 @@ pub fn ShareMenu() -> impl IntoView {
         let scene = current_scene(run);
         let trace = run.with(|p| p.trace_json());
         save("Trace", "Trace saved", file_name(&scene, "trace"), trace);
+    };
+    // The file as its author wrote it: the opened one, or the built-in.
+    let export_lesson = move |_| {
+        close_menu(true);
+        let pattern = run.pattern.get_untracked();
+        let (name, text) = run
+            .opened
+            .with_untracked(|o| {
+                o.as_ref().filter(|o| o.lesson.pattern == pattern).map(|o| {
+                    let name = o.name.rsplit('/').next().unwrap_or(&o.name);
+                    (name.to_string(), o.text.clone())
+                })
+            })
+            .unwrap_or_else(|| {
+                (
+                    format!("converge-{}.lesson.json", pattern.slug()),
+                    crate::lessons::built_in_file(pattern).to_string(),
+                )
+            });
+        save("Lesson file", "Lesson file saved", name, text);
     };
     let import = move |_| {
         close_menu(true);
@@ -571,12 +642,20 @@ pub fn ShareMenu() -> impl IntoView {
                     "Import scenario\u{2026}"
                     <span class="share-hint">"open a scene file (or drop one on the page)"</span>
                 </button>
+                <button type="button" role="menuitem" tabindex="-1" on:click=export_lesson>
+                    "Export lesson"
+                    <span class="share-hint">"this pattern\u{2019}s lesson as a file to edit"</span>
+                </button>
+                <button type="button" role="menuitem" tabindex="-1" on:click=import>
+                    "Import lesson\u{2026}"
+                    <span class="share-hint">"open a lesson file (or drop one on the page)"</span>
+                </button>
             </div>
             <input
                 type="file"
                 class="share-picker"
                 accept=".json,application/json"
-                aria-label="Scene file to import"
+                aria-label="Scene or lesson file to import"
                 tabindex="-1"
                 hidden=true
                 node_ref=picker
@@ -587,7 +666,7 @@ pub fn ShareMenu() -> impl IntoView {
             </p>
             <FallbackField fallback=fallback/>
             <div class="share-drop" class:share-drop-on=move || dragging.get() aria-hidden="true">
-                <p>"Drop a Converge scene file (.json) to open it"</p>
+                <p>"Drop a Converge scene or lesson file (.json) to open it"</p>
             </div>
         </div>
     }
@@ -601,7 +680,8 @@ pub fn EmbedBar() -> impl IntoView {
     let run = use_run();
     let href = move || {
         run.pulse(Rate::Address).track();
-        share_link(&app_base(), &current_scene(run))
+        run.opened.track();
+        link_now(run)
     };
     let fallback = RwSignal::new(None::<Fallback>);
     let on_open = move |ev: ev::MouseEvent| {
@@ -609,7 +689,7 @@ pub fn EmbedBar() -> impl IntoView {
         if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
             return;
         }
-        let link = share_link(&app_base(), &current_scene(run));
+        let link = link_now(run);
         let opened = match host::allows(Capability::Popups) {
             // The link opens its tab itself.
             Access::Allowed => return,
@@ -650,7 +730,41 @@ pub fn EmbedBar() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::page_base;
+    use super::{link_query, page_base, query_escape};
+    use crate::share::Scene;
+    use crate::ui::startup::from_query;
+
+    #[test]
+    fn a_link_in_a_lesson_from_an_address_reopens_that_lesson_on_its_step() {
+        let scene = Scene {
+            lesson_step: Some(3),
+            at: 4_000,
+            ..Scene::default()
+        };
+        let url = "course/week 3&4.json";
+        let query = link_query(Some(url), &scene);
+        assert!(
+            query.starts_with("?lesson=course/week%203%264.json&s="),
+            "{query}"
+        );
+        let start = from_query(&query);
+        assert_eq!(start.lesson_url.as_deref(), Some(url));
+        assert_eq!(start.lesson_step, Some(3));
+        assert_eq!(start.at, 4_000);
+        assert_eq!(start.notice, None);
+        assert_eq!(
+            query_escape("https://e.org/l.json?v=2#x"),
+            "https://e.org/l.json?v=2%23x"
+        );
+    }
+
+    #[test]
+    fn an_empty_lesson_address_is_refused_with_words() {
+        let start = from_query("?lesson=&embed");
+        assert_eq!(start.lesson_url, None);
+        assert!(start.notice.unwrap().contains("lesson= needs the address"));
+        assert!(start.embed.enabled);
+    }
 
     #[test]
     fn the_base_keeps_the_path_and_drops_query_and_fragment() {

@@ -1,6 +1,7 @@
 //! What the page starts with: the pattern, seed, script, playhead, speed
 //! and lesson step of a share link (`?s=<code>`, see [`crate::share`]),
-//! the embed options (`&embed`, `&autoplay`, `&controls=0`), and a notice
+//! the embed options (`&embed`, `&autoplay`, `&controls=0`), a lesson
+//! file to open (`&lesson=URL`), and a notice
 //! when the link was bad: a malformed, truncated or tampered link opens
 //! the default state with a notice that says what was wrong.
 
@@ -38,6 +39,9 @@ pub struct Startup {
     pub speed: f64,
     /// Lesson step (1-based), if a lesson is open.
     pub lesson_step: Option<usize>,
+    /// `&lesson=URL`: the address of a lesson file to fetch and open
+    /// (relative to the page, or absolute where the host allows it).
+    pub lesson_url: Option<String>,
     /// Embed options.
     pub embed: EmbedOptions,
     /// Present mode (`&present`): larger type for a projector.
@@ -55,6 +59,7 @@ impl Default for Startup {
             at: 0,
             speed: 1.0,
             lesson_step: None,
+            lesson_url: None,
             embed: EmbedOptions::default(),
             present: false,
             notice: None,
@@ -117,6 +122,7 @@ pub fn from_query(query: &str) -> Startup {
     let mut embed = EmbedOptions::default();
     let mut present = false;
     let mut pattern = None;
+    let mut lesson = None;
     let flag = |v: &str| !matches!(v, "0" | "false" | "no" | "off");
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -129,6 +135,7 @@ pub fn from_query(query: &str) -> Startup {
             "keys" => embed.no_keys = !flag(&value),
             "present" => present = flag(&value),
             "pattern" => pattern = Some(value),
+            "lesson" => lesson = Some(value),
             _ => {}
         }
     }
@@ -156,6 +163,15 @@ pub fn from_query(query: &str) -> Startup {
                 }
             }
         }
+    }
+    match lesson.as_deref().map(str::trim) {
+        Some("") => {
+            start.notice.get_or_insert_with(|| {
+                "lesson= needs the address of a lesson file (lesson=week3.json). The playground starts without one.".to_string()
+            });
+        }
+        Some(url) => start.lesson_url = Some(url.to_string()),
+        None => {}
     }
     start.embed = embed;
     start.present = present;

@@ -173,7 +173,7 @@ export async function theShareMenuWorksFromTheKeyboard({ newPage, baseURL, shotD
     assert.match(await focused(), /^Export scenario/);
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('ArrowUp');
-    assert.match(await focused(), /^Import scenario/, 'ArrowUp wraps');
+    assert.match(await focused(), /^Import lesson/, 'ArrowUp wraps');
     await page.screenshot({ path: join(shotDir, `share-menu-${colorScheme}.png`) });
     await page.keyboard.press('Escape');
     assert.equal(await more.getAttribute('aria-expanded'), 'false');
