@@ -408,3 +408,14 @@ fn the_command_line_check_explains_its_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage: converge-lesson check FILE"));
 }
+
+#[test]
+fn the_instructors_lesson_the_end_to_end_tests_open_checks_out() {
+    let text = std::fs::read_to_string("tests/e2e/our-grid.lesson.json").unwrap();
+    let lesson = converge::lessons::file::parse(&text).unwrap();
+    assert_eq!(lesson.steps.len(), 3);
+    for i in 0..lesson.steps.len() {
+        let found = converge::lessons::check_step(&lesson, i).unwrap();
+        assert!(found.ok(), "step {}: {}", i + 1, found.words());
+    }
+}

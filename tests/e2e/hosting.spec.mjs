@@ -292,6 +292,35 @@ export async function sandboxedEmbedsRunStyledDrawTokensAndOfferTheLinkInPlace({
   }
 }
 
+export async function aLessonByAddressOpensInSandboxedEmbedsUnderTheStrictPolicy({ newPage, shotDir }) {
+  const server = await serve();
+  const lesson = await readFile(join(here, 'our-grid.lesson.json'));
+  try {
+    for (const sandbox of SANDBOXES) {
+      const { page, assertClean } = await watch(newPage);
+      // Hosted beside the app, with the header an opaque origin needs.
+      await page.route(`${server.url}our-grid.lesson.json`, (route) =>
+        route.fulfill({
+          body: lesson,
+          contentType: 'application/json',
+          headers: { 'access-control-allow-origin': '*' },
+        }),
+      );
+      const { frame } = await course(page, server, { sandbox, src: './?lesson=our-grid.lesson.json&embed' });
+      const pane = frame.getByRole('region', { name: 'Guided lesson' });
+      await pane.getByText('Step 1 of 3').waitFor();
+      await pane.getByRole('button', { name: 'Next' }).click();
+      await pane.getByRole('radio', { name: 'Stuck behind the others' }).check();
+      await pane.getByRole('button', { name: 'Run and check' }).click();
+      await pane.getByText('Right.').waitFor();
+      await page.screenshot({ path: join(shotDir, `hosting-lesson-${sandbox.replace(/ /g, '+')}.png`) });
+      await assertClean();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
 export async function inASandboxedCoursePageBlockedActionsShowTheirText({ newPage, shotDir }) {
   const server = await serve();
   try {

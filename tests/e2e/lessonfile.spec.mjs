@@ -6,64 +6,17 @@
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { open } from './helpers.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 const pane = (page) => page.getByRole('region', { name: 'Guided lesson' });
 const notice = (page) => page.locator('.notice-text').textContent();
 
 /** An instructor's lesson about the power grid: three steps, two questions. */
-const OURS = {
-  format: 'converge-lesson',
-  version: 1,
-  pattern: 'event-driven',
-  title: 'Our grid on a bad day',
-  seed: 3,
-  steps: [
-    {
-      title: 'Readings flow',
-      body: 'The meter publishes a reading every few hundred ms.\n\nBilling, the Load balancer and Analytics each keep a copy.',
-      watch: 'The three consumers in the meter.',
-      run_for: 3000,
-    },
-    {
-      title: 'Analytics is down',
-      body: 'At 0.5 s Analytics crashes and stays down.',
-      watch: 'The Analytics row.',
-      setup: [{ at: 500, op: 'crash', node: 'Analytics' }],
-      run_for: 6000,
-      predict: {
-        question: 'At 6 s, how does Analytics stand?',
-        choices: [
-          { text: 'Stuck behind the others', judge: { replica: 'Analytics', is: 'stuck' } },
-          { text: 'Up to date', judge: { converged: 'Analytics' } },
-        ],
-        explain: 'A crashed consumer reads nothing: its copy waits for it.',
-        expect: 1,
-      },
-    },
-    {
-      title: 'A lossy link to Billing',
-      body: 'Billing reads over a link that loses a third of the readings.',
-      watch: 'The Billing row.',
-      setup: [
-        { at: 0, op: 'toggle', id: 'workload', on: false },
-        { at: 0, op: 'set_link', from: 'Broker', to: 'Billing', drop_permille: 300 },
-        { at: 500, op: 'action', id: 'burst' },
-      ],
-      run_for: 8000,
-      predict: {
-        question: 'At 8 s, does Billing have every reading?',
-        choices: [
-          { text: 'Yes, every one', judge: { converged: 'Billing' } },
-          { text: 'No, some are missing', judge: { not: { converged: 'Billing' } } },
-        ],
-        explain: 'Readings lost on the way are not sent again in time.',
-        expect: 2,
-      },
-    },
-  ],
-};
+const OURS = JSON.parse(await readFile(join(here, 'our-grid.lesson.json'), 'utf8'));
 
 const text = (lesson) => JSON.stringify(lesson, null, 2);
 
