@@ -98,7 +98,7 @@ async fn the_menu_opens_moves_with_arrows_and_escape_returns_focus() {
         focused_text()
     );
     press("End");
-    assert!(focused_text().starts_with("Import scenario"));
+    assert!(focused_text().starts_with("Import lesson"));
     press("ArrowDown");
     assert!(
         focused_text().starts_with("Copy embed code"),
