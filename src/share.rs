@@ -889,15 +889,86 @@ fn json_entry(i: usize, entry: Value) -> Result<ScriptEntry, ShareError> {
     Ok(ScriptEntry { at, after, cmd })
 }
 
-/// The ids a pattern publishes (toggles, then settings, then actions, in
-/// the order of its `info()`): link codes write these as one-byte indexes.
-/// Append new ids at the end of a list's order to keep old links working.
+/// Every pattern's controls in the order link codes number them (by
+/// [`Pattern::index`]): the places of every id ever shared. A control added
+/// later is numbered after these (see [`catalog`]), so no old link changes
+/// meaning; an id here that a pattern no longer has is refused by name.
+const LINK_ORDER: [&[&str]; 4] = [
+    &[
+        "outbox",
+        "idempotent",
+        "keyed",
+        "at_most_once",
+        "workload",
+        "interval",
+        "per_tick",
+        "publish_delay",
+        "analytics_every",
+        "tariff",
+        "reading",
+        "burst",
+    ],
+    &[
+        "checkpoint",
+        "two_way",
+        "siblings",
+        "workload",
+        "strategy",
+        "interval",
+        "batch",
+        "skew",
+        "write_every",
+        "write",
+        "transfer",
+        "concurrent",
+        "sync_now",
+        "resolve",
+    ],
+    &[
+        "choreography",
+        "idempotent",
+        "semantic_lock",
+        "workload",
+        "order_every",
+        "declined",
+        "out_of_stock",
+        "no_courier",
+        "compensation_fail",
+        "step_timeout",
+        "place_order",
+    ],
+    &[
+        "read_your_writes",
+        "optimistic_ui",
+        "idempotent_projection",
+        "stop_on_poison",
+        "workload",
+        "command_every",
+        "projector_delay",
+        "ryw_timeout",
+        "deposit",
+        "withdraw",
+        "poison_event",
+        "rebuild",
+        "rebuild_leaderboard",
+    ],
+];
+
+/// The ids link codes write as one-byte indexes: [`LINK_ORDER`]'s, then
+/// any control the pattern has added since (toggles, settings, actions,
+/// in the order of its `info()`).
 pub fn catalog(pattern: Pattern) -> Vec<&'static str> {
     let info = pattern.start(0).info();
+    let mut ids = LINK_ORDER[pattern.index()].to_vec();
     let toggles = info.toggles.iter().map(|t| t.id);
     let settings = info.settings.iter().map(|s| s.id);
     let actions = info.actions.iter().map(|a| a.id);
-    toggles.chain(settings).chain(actions).collect()
+    for id in toggles.chain(settings).chain(actions) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 fn opcode(cmd: &Command) -> u8 {

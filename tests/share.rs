@@ -925,3 +925,98 @@ fn links_and_files_refuse_what_the_ui_refuses() {
     assert_eq!(err_code(&scene.to_code()), want);
     assert_eq!(err_json(&scene.to_json()), want);
 }
+
+/// Links store a toggle, setting or action by its place in the pattern's
+/// catalog: these places are part of every link ever shared, so nothing
+/// here may move (a control added later is numbered after them).
+#[test]
+fn every_control_keeps_its_place_in_links() {
+    let pinned: [(&str, &[&str]); 4] = [
+        (
+            "event-driven",
+            &[
+                "outbox",
+                "idempotent",
+                "keyed",
+                "at_most_once",
+                "workload",
+                "interval",
+                "per_tick",
+                "publish_delay",
+                "analytics_every",
+                "tariff",
+                "reading",
+                "burst",
+            ],
+        ),
+        (
+            "background-sync",
+            &[
+                "checkpoint",
+                "two_way",
+                "siblings",
+                "workload",
+                "strategy",
+                "interval",
+                "batch",
+                "skew",
+                "write_every",
+                "write",
+                "transfer",
+                "concurrent",
+                "sync_now",
+                "resolve",
+            ],
+        ),
+        (
+            "saga",
+            &[
+                "choreography",
+                "idempotent",
+                "semantic_lock",
+                "workload",
+                "order_every",
+                "declined",
+                "out_of_stock",
+                "no_courier",
+                "compensation_fail",
+                "step_timeout",
+                "place_order",
+            ],
+        ),
+        (
+            "cqrs",
+            &[
+                "read_your_writes",
+                "optimistic_ui",
+                "idempotent_projection",
+                "stop_on_poison",
+                "workload",
+                "command_every",
+                "projector_delay",
+                "ryw_timeout",
+                "deposit",
+                "withdraw",
+                "poison_event",
+                "rebuild",
+                "rebuild_leaderboard",
+            ],
+        ),
+    ];
+    for (slug, ids) in pinned {
+        let p = Pattern::from_slug(slug).unwrap();
+        let now = converge::share::catalog(p);
+        assert!(now.starts_with(ids), "{slug}: {now:?}");
+        // Every id a link may name is a control the pattern still has.
+        let info = p.start(0).info();
+        let has = |id: &&str| {
+            info.toggles.iter().any(|t| t.id == *id)
+                || info.settings.iter().any(|s| s.id == *id)
+                || info.actions.iter().any(|a| a.id == *id)
+        };
+        assert!(
+            now.iter().all(has),
+            "{slug}: a link names a control that is gone"
+        );
+    }
+}
