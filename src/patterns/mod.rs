@@ -10,6 +10,7 @@ pub mod cqrs;
 pub mod event_driven;
 pub mod saga;
 
+use crate::sim::scenario::{CheckKind, CheckSpec};
 use crate::sim::{Playground, Sim};
 use any::AnyScenario;
 
@@ -188,6 +189,41 @@ impl Pattern {
         script: Vec<crate::sim::ScriptEntry>,
     ) -> Result<Box<dyn Playground>, String> {
         Ok(Box::new(Sim::with_script(self.scenario(), seed, script)?))
+    }
+}
+
+/// The control of `all` whose spec has `id`. Ids come from the boundary
+/// (links, scene files, lessons) and the engine checks them against the
+/// pattern's `info()` first, so a pattern finds every id it is handed.
+pub(crate) fn by_id<T: Copy>(
+    all: &[T],
+    id: &str,
+    spec_id: impl Fn(T) -> &'static str,
+) -> Option<T> {
+    all.iter().copied().find(|&c| spec_id(c) == id)
+}
+
+/// A named check declared with its predicate, so a name and its
+/// predicate cannot be paired by position.
+pub(crate) struct Check<S> {
+    /// The name the meter shows and lessons use.
+    pub(crate) name: &'static str,
+    /// Always or eventually.
+    pub(crate) kind: CheckKind,
+    /// What it means, in words.
+    pub(crate) help: &'static str,
+    /// What breaks it now (`None`: it holds).
+    pub(crate) broken: fn(&S) -> Option<String>,
+}
+
+impl<S> Check<S> {
+    /// The spec the meter lists.
+    pub(crate) fn spec(&self) -> CheckSpec {
+        CheckSpec {
+            name: self.name,
+            kind: self.kind,
+            help: self.help,
+        }
     }
 }
 

@@ -5,20 +5,8 @@
 
 use super::*;
 
-/// A check: its spec and its predicate together, so they cannot drift.
-pub(super) struct Check {
-    /// The name shown and named by lessons.
-    pub(super) name: &'static str,
-    /// Always or eventually.
-    pub(super) kind: CheckKind,
-    /// What it means, in words.
-    pub(super) help: &'static str,
-    /// What breaks it now, if anything.
-    pub(super) broken: fn(&Saga) -> Option<String>,
-}
-
 /// Every check of the saga, in the meter's order.
-pub(super) const CHECKS: [Check; 4] = [
+pub(super) const CHECKS: [Check<Saga>; 4] = [
     Check {
         name: "every saga ends COMPLETED or COMPENSATED",
         kind: CheckKind::Eventually,
@@ -46,10 +34,6 @@ pub(super) const CHECKS: [Check; 4] = [
 ];
 
 impl Saga {
-    pub(super) fn check_results(&self) -> Vec<Option<String>> {
-        CHECKS.iter().map(|c| (c.broken)(self)).collect()
-    }
-
     /// A saga that has not ended (or the orchestrator's log says so).
     fn stuck_saga(&self) -> Option<String> {
         let stuck = self.ledger.open.iter().next().map(|id| {

@@ -167,12 +167,6 @@ impl Action {
     }
 }
 
-/// The control of `all` whose spec has `id` (ids come from the boundary:
-/// links, scene files and lessons; the engine checks them first).
-fn by_id<T: Copy>(all: &[T], id: &str, spec_id: impl Fn(T) -> &'static str) -> Option<T> {
-    all.iter().copied().find(|&c| spec_id(c) == id)
-}
-
 impl Saga {
     pub(super) fn scenario_info(&self) -> ScenarioInfo {
         ScenarioInfo {
@@ -181,14 +175,7 @@ impl Saga {
             toggles: Toggle::ALL.map(Toggle::spec).to_vec(),
             settings: Setting::ALL.map(Setting::spec).to_vec(),
             actions: Action::ALL.map(Action::spec).to_vec(),
-            checks: CHECKS
-                .iter()
-                .map(|c| CheckSpec {
-                    name: c.name,
-                    kind: c.kind,
-                    help: c.help,
-                })
-                .collect(),
+            checks: CHECKS.iter().map(Check::spec).collect(),
         }
     }
 
