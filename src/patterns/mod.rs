@@ -11,7 +11,9 @@ pub mod event_driven;
 pub mod saga;
 
 use crate::sim::scenario::{CheckKind, CheckSpec};
+use crate::sim::Env;
 use crate::sim::{Playground, Sim};
+use any::AnyMsg;
 use any::AnyScenario;
 
 /// One of the eventual-consistency patterns, in tab order.
@@ -212,11 +214,17 @@ pub(crate) struct Check<S> {
     pub(crate) kind: CheckKind,
     /// What it means, in words.
     pub(crate) help: &'static str,
-    /// What breaks it now (`None`: it holds).
-    pub(crate) broken: fn(&S) -> Option<String>,
+    /// What breaks it now (`None`: it holds), in the run as `Env` shows it.
+    pub(crate) broken: fn(&S, &Env<'_, AnyMsg>) -> Option<String>,
 }
 
 impl<S> Check<S> {
+    /// What every check of `checks` finds in `s` (what `Scenario::checks`
+    /// returns).
+    pub(crate) fn all(checks: &[Check<S>], s: &S, env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
+        checks.iter().map(|c| (c.broken)(s, env)).collect()
+    }
+
     /// The spec the meter lists.
     pub(crate) fn spec(&self) -> CheckSpec {
         CheckSpec {

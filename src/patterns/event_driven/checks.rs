@@ -28,7 +28,7 @@ pub(super) const CHECKS: [Check<PowerGrid>; 3] = [
 
 impl PowerGrid {
     /// A customer billed for other than what their meters read.
-    fn misbilled(&self) -> Option<String> {
+    fn misbilled(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         let mut diff = self.billing_diff();
         diff.next().map(|c| {
             let (b, t) = (
@@ -52,7 +52,7 @@ impl PowerGrid {
     }
 
     /// A meter whose latest reading the load balancer does not use.
-    fn stale_load(&self) -> Option<String> {
+    fn stale_load(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         let stale = self.stale_meters();
         stale.first().map(|&m| {
             let row = &self.meters[(m - 1) as usize];
@@ -71,7 +71,7 @@ impl PowerGrid {
     }
 
     /// A reading billed twice.
-    fn billed_twice_words(&self) -> Option<String> {
+    fn billed_twice_words(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         self.double_billed.map(|(id, meter)| {
             let more = if self.double_count > 1 {
                 format!(" ({} double charges so far)", self.double_count)

@@ -361,8 +361,8 @@ impl Scenario for PowerGrid {
         self.view_statuses(env)
     }
 
-    fn checks(&self, _env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
-        CHECKS.iter().map(|c| (c.broken)(self)).collect()
+    fn checks(&self, env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
+        Check::all(&CHECKS, self, env)
     }
 
     fn tables(&self, _env: &Env<'_, AnyMsg>) -> Vec<Table> {

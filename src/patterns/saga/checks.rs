@@ -35,7 +35,7 @@ pub(super) const CHECKS: [Check<Saga>; 4] = [
 
 impl Saga {
     /// A saga that has not ended (or the orchestrator's log says so).
-    fn stuck_saga(&self) -> Option<String> {
+    fn stuck_saga(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         let stuck = self.ledger.open.iter().next().map(|id| {
             let r = &self.ledger.sagas[id];
             let at = match (r.failed, r.runs.last()) {
@@ -56,7 +56,7 @@ impl Saga {
     }
 
     /// An order charged or refunded wrongly.
-    fn money_problem(&self) -> Option<String> {
+    fn money_problem(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         let mut money = None;
         for (id, c) in &self.charges {
             let net = c.net();
@@ -100,7 +100,7 @@ impl Saga {
     }
 
     /// Stock that does not add up.
-    fn stock_problem(&self) -> Option<String> {
+    fn stock_problem(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         self.stock.iter().enumerate().find_map(|(i, s)| {
             let (name, _, initial) = ITEMS[i];
             let total = s.on_hand + s.reserved + s.shipped;
@@ -117,7 +117,7 @@ impl Saga {
     }
 
     /// A step that took effect twice for one saga.
-    fn step_twice(&self) -> Option<String> {
+    fn step_twice(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         self.ledger.twice.clone()
     }
 }
