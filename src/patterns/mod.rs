@@ -6,15 +6,14 @@
 
 pub mod any;
 pub mod background_sync;
+mod control;
 pub mod cqrs;
+mod each;
 pub mod event_driven;
 pub mod saga;
 
-use crate::sim::scenario::{CheckKind, CheckSpec};
-use crate::sim::Env;
 use crate::sim::{Playground, Sim};
-use any::AnyMsg;
-use any::AnyScenario;
+pub use each::AnyScenario;
 
 /// One of the eventual-consistency patterns, in tab order.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -191,47 +190,6 @@ impl Pattern {
         script: Vec<crate::sim::ScriptEntry>,
     ) -> Result<Box<dyn Playground>, String> {
         Ok(Box::new(Sim::with_script(self.scenario(), seed, script)?))
-    }
-}
-
-/// The control of `all` whose spec has `id`. Ids come from the boundary
-/// (links, scene files, lessons) and the engine checks them against the
-/// pattern's `info()` first, so a pattern finds every id it is handed.
-pub(crate) fn by_id<T: Copy>(
-    all: &[T],
-    id: &str,
-    spec_id: impl Fn(T) -> &'static str,
-) -> Option<T> {
-    all.iter().copied().find(|&c| spec_id(c) == id)
-}
-
-/// A named check declared with its predicate, so a name and its
-/// predicate cannot be paired by position.
-pub(crate) struct Check<S> {
-    /// The name the meter shows and lessons use.
-    pub(crate) name: &'static str,
-    /// Always or eventually.
-    pub(crate) kind: CheckKind,
-    /// What it means, in words.
-    pub(crate) help: &'static str,
-    /// What breaks it now (`None`: it holds), in the run as `Env` shows it.
-    pub(crate) broken: fn(&S, &Env<'_, AnyMsg>) -> Option<String>,
-}
-
-impl<S> Check<S> {
-    /// What every check of `checks` finds in `s` (what `Scenario::checks`
-    /// returns).
-    pub(crate) fn all(checks: &[Check<S>], s: &S, env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
-        checks.iter().map(|c| (c.broken)(s, env)).collect()
-    }
-
-    /// The spec the meter lists.
-    pub(crate) fn spec(&self) -> CheckSpec {
-        CheckSpec {
-            name: self.name,
-            kind: self.kind,
-            help: self.help,
-        }
     }
 }
 

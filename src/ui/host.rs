@@ -10,7 +10,7 @@
 //! opaque origin (`sandbox` without `allow-same-origin`) cannot read its
 //! parent, so there the app assumes the worst.
 //!
-//! [`watch_visibility`] marks the run [`Run::unseen`](super::run::Run::unseen)
+//! [`watch_visibility`] marks the run [`unseen`](super::run::Run::unseen)
 //! while the page is in a background tab or the app is out of view (a
 //! hidden slide, an embed scrolled away), so the clock rests. Slide decks
 //! that keep a left slide laid out (reveal.js) say so instead: they post
@@ -20,8 +20,6 @@
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-
-use super::run::Run;
 
 /// Something an embedding page's `sandbox` attribute can forbid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,13 +164,15 @@ pub fn slide_shown(data: &str) -> Option<bool> {
     }
 }
 
-/// Marks `run` unseen while the document is hidden (a background tab),
+/// Tells `set_unseen(true)` while the document is hidden (a background tab),
 /// the app's root element is out of view (a hidden slide, an embed
 /// scrolled away or in a `display: none` frame) or the embedding deck has
-/// left the app's slide ([`SLIDE_STOP`] until [`SLIDE_START`]), and seen
-/// again after; whether the learner had paused is untouched. Installs its
-/// listeners once the app has mounted.
-pub fn watch_visibility(run: Run) {
+/// left the app's slide ([`SLIDE_STOP`] until [`SLIDE_START`]), and
+/// `set_unseen(false)` once it is seen again (the run store passes
+/// [`Run::set_unseen`](super::run::Run::set_unseen); whether the learner
+/// had paused is untouched). Installs its listeners once the app has
+/// mounted.
+pub fn watch_visibility(set_unseen: impl Fn(bool) + Clone + 'static) {
     let doc = document();
     let in_view = std::rc::Rc::new(std::cell::Cell::new(true));
     let slide_left = std::rc::Rc::new(std::cell::Cell::new(false));
@@ -180,10 +180,8 @@ pub fn watch_visibility(run: Run) {
         let in_view = in_view.clone();
         let slide_left = slide_left.clone();
         move || {
-            if run.alive() {
-                let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
-                run.set_unseen(hidden || !in_view.get() || slide_left.get());
-            }
+            let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
+            set_unseen(hidden || !in_view.get() || slide_left.get());
         }
     };
 

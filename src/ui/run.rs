@@ -930,7 +930,11 @@ pub fn use_run() -> Run {
 /// way, and requests no frames otherwise (paused, or unseen: see
 /// [`super::host::watch_visibility`]).
 pub fn start_clock(run: Run) {
-    super::host::watch_visibility(run);
+    super::host::watch_visibility(move |unseen| {
+        if run.alive() {
+            run.set_unseen(unseen);
+        }
+    });
     // The loop runs only while it has work: time flowing, or a long replay
     // under way. Paused, unseen or idle, the page requests no animation
     // frames at all (a deck with several paused embeds costs nothing).

@@ -27,7 +27,7 @@ mod checks;
 mod controls;
 mod job;
 mod model;
-mod msg;
+pub(super) mod msg;
 mod present;
 mod standing;
 mod stores;
@@ -36,7 +36,7 @@ mod topology;
 use self::{checks::*, model::*, present::*};
 pub use self::{controls::*, msg::*, standing::*, topology::*};
 use super::any::{AnyMsg, Carried};
-use super::{by_id, Check};
+use super::control::{by_id, Check};
 use crate::sim::scenario::{
     ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, ScenarioInfo, SettingSpec, Table,
     ToggleSpec, ViewStatus,
@@ -48,7 +48,6 @@ use crate::sim::{
     Blocker, Ctx, Env, EventId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Scenario,
     Standing, Time, TimerId, Topology, Whereabouts,
 };
-use serde::Serialize;
 
 const TAG_TICK: u64 = 1;
 

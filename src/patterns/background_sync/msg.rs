@@ -1,7 +1,7 @@
 //! What travels: a row's image, the job's queries, and every message
 //! between the job and the two stores.
 
-use super::*;
+use serde::Serialize;
 
 /// Which store a row version came from.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]

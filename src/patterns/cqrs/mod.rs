@@ -20,7 +20,7 @@ mod checks;
 mod client;
 mod controls;
 mod model;
-mod msg;
+pub(super) mod msg;
 mod present;
 mod projectors;
 mod standing;
@@ -30,7 +30,7 @@ mod write;
 use self::{checks::*, write::*};
 pub use self::{controls::*, model::*, msg::*, standing::*, topology::*};
 use super::any::{AnyMsg, Carried};
-use super::{by_id, Check};
+use super::control::{by_id, Check};
 use crate::sim::broker::{Delivery, TopicSpec};
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, SettingSpec, Table, ToggleSpec,
@@ -42,7 +42,6 @@ use crate::sim::{
     Blocker, Ctx, Env, EventId, GroupId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Record,
     Scenario, ScenarioInfo, Standing, Time, TimerId, TopicId, Topology, Whereabouts,
 };
-use serde::Serialize;
 use std::cell::RefCell;
 
 /// The CQRS playground: bank accounts with projections.

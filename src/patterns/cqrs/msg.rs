@@ -1,7 +1,7 @@
 //! What travels: an account event on the log, and every message between
 //! the client, the command side, the projectors and the query side.
 
-use super::*;
+use serde::Serialize;
 
 /// An accepted change, as stored in the event log.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]

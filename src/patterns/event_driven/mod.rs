@@ -26,7 +26,7 @@ mod consumers;
 mod controls;
 mod meter;
 mod model;
-mod msg;
+pub(super) mod msg;
 mod present;
 mod standing;
 mod topology;
@@ -34,7 +34,7 @@ mod topology;
 use self::{checks::*, model::*, present::*};
 pub use self::{controls::*, msg::*, topology::*};
 use super::any::{AnyMsg, Carried};
-use super::{by_id, Check};
+use super::control::{by_id, Check};
 use crate::sim::broker::TopicSpec;
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, ScenarioInfo, SettingSpec, Table,
@@ -48,7 +48,6 @@ use crate::sim::{
     Ctx, Delivery, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, Time, TimerId,
     TopicId, Topology,
 };
-use serde::Serialize;
 
 const TAG_WORKLOAD: u64 = 1;
 

@@ -1,6 +1,6 @@
 //! What travels: a meter reading.
 
-use super::*;
+use serde::Serialize;
 
 /// One meter reading: the event every consumer receives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -25,8 +25,9 @@
 mod checks;
 mod controls;
 mod customers;
+mod layout;
 mod model;
-mod msg;
+pub(super) mod msg;
 mod orchestrator;
 mod present;
 mod services;
@@ -37,7 +38,7 @@ use self::checks::CHECKS;
 pub use self::{controls::*, model::*, msg::*, topology::*};
 use self::{present::*, standing::*};
 use super::any::{AnyMsg, Carried};
-use super::{by_id, Check};
+use super::control::{by_id, Check};
 use crate::sim::broker::{Delivery, TopicSpec};
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, SettingSpec, Table, ToggleSpec,
@@ -46,8 +47,8 @@ use crate::sim::scenario::{
 use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::wire::Wire;
 use crate::sim::{
-    Blocker, Ctx, Env, EventId, GroupId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Record,
-    Scenario, ScenarioInfo, Standing, Time, TimerId, TopicId, Topology, Whereabouts,
+    Blocker, Ctx, Env, EventId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Record, Scenario,
+    ScenarioInfo, Standing, Time, TimerId, Topology, Whereabouts,
 };
 use serde::Serialize;
 

@@ -1,7 +1,9 @@
 //! What travels: the saga's steps and operations, an order, what a
 //! service reports back, and every message between the services.
 
-use super::*;
+use super::topology::{INVENTORY, ITEMS, ORDER, PAYMENT, SHIPPING};
+use crate::sim::NodeId;
+use serde::Serialize;
 
 /// A step of the saga, in the order they run.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

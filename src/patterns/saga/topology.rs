@@ -1,8 +1,8 @@
-//! Who is in the saga and how they are wired: the services' ids (in the
-//! order of [`Saga::saga_topology`]'s nodes), the broker's topic and
-//! consumer groups, the goods, and the drawing's layout.
+//! Who is in the saga: the services' ids (in the order of the nodes in
+//! `layout`), the broker's topic and consumer groups, and the goods. Only
+//! plain values: the message types read them too.
 
-use super::*;
+use crate::sim::{GroupId, NodeId, Time, TopicId};
 
 /// Customers placing orders (a simulated client).
 pub const CUSTOMERS: NodeId = NodeId(0);
@@ -42,51 +42,3 @@ pub const COMPENSATION_RETRY: Time = 400;
 pub const RESTOCK_BELOW: u64 = 5;
 /// Units a restock adds.
 pub const RESTOCK: u64 = 30;
-
-impl Saga {
-    pub(super) fn saga_topology(&self) -> Topology {
-        let node = NodeSpec::new;
-        Topology {
-            nodes: vec![
-                node("Customers", NodeRole::Client, 80.0, 200.0, false),
-                node("Order", NodeRole::Service, 290.0, 300.0, true),
-                node("Orchestrator", NodeRole::Job, 540.0, 110.0, true),
-                node("Broker", NodeRole::Broker, 540.0, 490.0, true),
-                node("Payment", NodeRole::Service, 880.0, 110.0, true),
-                node("Inventory", NodeRole::Service, 880.0, 300.0, true),
-                node("Shipping", NodeRole::Service, 880.0, 490.0, true),
-                node("Reports", NodeRole::Client, 80.0, 420.0, false),
-            ],
-            edges: vec![
-                (CUSTOMERS, ORCHESTRATOR),
-                (CUSTOMERS, ORDER),
-                (REPORTS, ORDER),
-                (ORCHESTRATOR, ORDER),
-                (ORCHESTRATOR, PAYMENT),
-                (ORCHESTRATOR, INVENTORY),
-                (ORCHESTRATOR, SHIPPING),
-                (ORDER, BROKER),
-                (BROKER, PAYMENT),
-                (BROKER, INVENTORY),
-                (BROKER, SHIPPING),
-            ],
-            broker: Some(BROKER),
-            topics: vec![TopicSpec {
-                name: "order-events",
-                partitions: 3,
-            }],
-            groups: vec![
-                group("order", ORDER_EVENTS, ORDER, Delivery::AtLeastOnce),
-                group("payment", ORDER_EVENTS, PAYMENT, Delivery::AtLeastOnce),
-                group("inventory", ORDER_EVENTS, INVENTORY, Delivery::AtLeastOnce),
-                group("shipping", ORDER_EVENTS, SHIPPING, Delivery::AtLeastOnce),
-            ],
-            link: LinkSettings {
-                latency: 100,
-                jitter: 100,
-                drop_permille: 0,
-                dup_permille: 0,
-            },
-        }
-    }
-}

@@ -1,0 +1,48 @@
+//! What every pattern's controls and checks are made of: finding a typed
+//! control by the id a link, a scene file or a lesson names, and a check
+//! declared with its predicate.
+
+use super::any::AnyMsg;
+use crate::sim::scenario::{CheckKind, CheckSpec};
+use crate::sim::Env;
+
+/// The control of `all` whose spec has `id`. Ids come from the boundary
+/// (links, scene files, lessons) and the engine checks them against the
+/// pattern's `info()` first, so a pattern finds every id it is handed.
+pub(crate) fn by_id<T: Copy>(
+    all: &[T],
+    id: &str,
+    spec_id: impl Fn(T) -> &'static str,
+) -> Option<T> {
+    all.iter().copied().find(|&c| spec_id(c) == id)
+}
+
+/// A named check declared with its predicate, so a name and its
+/// predicate cannot be paired by position.
+pub(crate) struct Check<S> {
+    /// The name the meter shows and lessons use.
+    pub(crate) name: &'static str,
+    /// Always or eventually.
+    pub(crate) kind: CheckKind,
+    /// What it means, in words.
+    pub(crate) help: &'static str,
+    /// What breaks it now (`None`: it holds), in the run as `Env` shows it.
+    pub(crate) broken: fn(&S, &Env<'_, AnyMsg>) -> Option<String>,
+}
+
+impl<S> Check<S> {
+    /// What every check of `checks` finds in `s` (what `Scenario::checks`
+    /// returns).
+    pub(crate) fn all(checks: &[Check<S>], s: &S, env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
+        checks.iter().map(|c| (c.broken)(s, env)).collect()
+    }
+
+    /// The spec the meter lists.
+    pub(crate) fn spec(&self) -> CheckSpec {
+        CheckSpec {
+            name: self.name,
+            kind: self.kind,
+            help: self.help,
+        }
+    }
+}
