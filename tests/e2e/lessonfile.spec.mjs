@@ -204,3 +204,17 @@ export async function checkLessonFlagsAnAmbiguousStep({ newPage, baseURL, shotDi
   await p.getByRole('button', { name: 'Check lesson' }).click();
   await report.getByText(/Every prediction checks out \(\d+ of \d+\)\./).waitFor({ timeout: 60_000 });
 }
+
+export async function aLessonThatCannotBeFetchedSaysWhyAndThePlaygroundRuns({ newPage, baseURL }) {
+  // The missing file is this test's doing: its 404 is expected.
+  const page = await newPage({}, { expected: [/missing\.lesson\.json/, /status of 404/] });
+  await page.route('**/missing.lesson.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto(`${baseURL}?lesson=missing.lesson.json`);
+  await page.waitForSelector('[data-ready="true"]');
+  await page.locator('.notice-error').waitFor();
+  assert.match(
+    await notice(page),
+    /^Could not load the lesson missing\.lesson\.json — the server answered 404\. The playground runs without it\.$/,
+  );
+  assert.equal(await pane(page).getByRole('button', { name: 'Start lesson' }).count(), 1, 'no lesson opened');
+}
