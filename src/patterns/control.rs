@@ -46,3 +46,43 @@ impl<S> Check<S> {
         }
     }
 }
+
+/// For a pattern's tests: every typed control is found by its own id, every
+/// setting's default is within its range, and no id is used twice.
+#[cfg(test)]
+pub(crate) fn assert_controls_are_sound<T, S, A>(
+    toggles: &[T],
+    toggle: fn(T) -> crate::sim::scenario::ToggleSpec,
+    settings: &[S],
+    setting: fn(S) -> crate::sim::scenario::SettingSpec,
+    actions: &[A],
+    action: fn(A) -> crate::sim::scenario::ActionSpec,
+) where
+    T: Copy + PartialEq + std::fmt::Debug,
+    S: Copy + PartialEq + std::fmt::Debug,
+    A: Copy + PartialEq + std::fmt::Debug,
+{
+    let mut ids = Vec::new();
+    for &t in toggles {
+        assert_eq!(by_id(toggles, toggle(t).id, |t| toggle(t).id), Some(t));
+        ids.push(toggle(t).id);
+    }
+    for &s in settings {
+        let spec = setting(s);
+        assert_eq!(by_id(settings, spec.id, |s| setting(s).id), Some(s));
+        assert!(
+            spec.min <= spec.default && spec.default <= spec.max,
+            "{}",
+            spec.id
+        );
+        ids.push(spec.id);
+    }
+    for &a in actions {
+        assert_eq!(by_id(actions, action(a).id, |a| action(a).id), Some(a));
+        ids.push(action(a).id);
+    }
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+}

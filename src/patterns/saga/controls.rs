@@ -248,29 +248,14 @@ mod tests {
 
     #[test]
     fn every_control_is_found_by_its_own_id_and_no_id_is_used_twice() {
-        let mut ids = Vec::new();
-        for t in Toggle::ALL {
-            assert_eq!(by_id(&Toggle::ALL, t.spec().id, |t| t.spec().id), Some(t));
-            ids.push(t.spec().id);
-        }
-        for s in Setting::ALL {
-            assert_eq!(by_id(&Setting::ALL, s.spec().id, |s| s.spec().id), Some(s));
-            let spec = s.spec();
-            assert!(
-                spec.min <= spec.default && spec.default <= spec.max,
-                "{}",
-                spec.id
-            );
-            ids.push(spec.id);
-        }
-        for a in Action::ALL {
-            assert_eq!(by_id(&Action::ALL, a.spec().id, |a| a.spec().id), Some(a));
-            ids.push(a.spec().id);
-        }
-        let mut unique = ids.clone();
-        unique.sort_unstable();
-        unique.dedup();
-        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        crate::patterns::control::assert_controls_are_sound(
+            &Toggle::ALL,
+            Toggle::spec,
+            &Setting::ALL,
+            Setting::spec,
+            &Action::ALL,
+            Action::spec,
+        );
     }
 
     #[test]
