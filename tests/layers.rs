@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("spec", 2),
     ("script", 2),
     ("trace", 3),
+    ("compare", 4),
     ("broker", 4),
     ("flights", 4),
     ("core", 5),

@@ -3,6 +3,7 @@
 //! current time that components read (they never touch the world except
 //! through commands).
 
+use super::compare::{self, Agreed, Comparison};
 use super::core::{Counters, NodeStatus};
 use super::net::{LinkSettings, LinkState};
 use super::runner::{CheckStatus, SeriesPoint, Sim, ViewTrack};
@@ -15,6 +16,7 @@ use super::trace::{Detail, TraceEvent, TraceKind};
 use super::types::{fmt_secs, EventId, MsgId, NodeId, Time};
 use super::wire::{Wire, WireKind};
 use serde::Serialize;
+use std::any::Any;
 use std::rc::Rc;
 
 /// A node as drawn.
@@ -293,6 +295,12 @@ pub trait Playground {
     fn series(&self) -> Vec<SeriesPoint>;
     /// The trace as JSON (the window kept in memory).
     fn trace_json(&self) -> String;
+    /// Where this run (A) and `other` (B), both at the same moment, first
+    /// part ways, searching on from `from` ([`compare::first_difference`]).
+    /// `None` when `other` runs another kind of scenario.
+    fn compare(&self, other: &dyn Playground, from: Agreed) -> Option<Comparison>;
+    /// The run as `Any`, so that two runs of one kind can be compared.
+    fn as_any(&self) -> &dyn Any;
 }
 
 /// The scenario-independent half of turning events into words: node,
@@ -772,7 +780,22 @@ impl<S: Scenario> Sim<S> {
     }
 }
 
-impl<S: Scenario> Playground for Sim<S> {
+impl<S: Scenario + 'static> Playground for Sim<S>
+where
+    S::Msg: PartialEq,
+{
+    fn compare(&self, other: &dyn Playground, from: Agreed) -> Option<Comparison> {
+        let other = other.as_any().downcast_ref::<Sim<S>>()?;
+        Some(compare::first_difference(
+            &self.world().trace,
+            &other.world().trace,
+            from,
+        ))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
     fn info(&self) -> Rc<ScenarioInfo> {
         self.world().info.clone()
     }

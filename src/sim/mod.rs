@@ -18,7 +18,7 @@
 //!    policy, as a scenario declares them), [`script`] (the learner's
 //!    commands).
 //! 3. [`trace`]: every event with its cause and Lamport clock.
-//! 4. [`broker`] (partition logs, consumer cursors) and [`flights`] (the
+//! 4. [`compare`] (where two runs' traces first part ways), [`broker`] (partition logs, consumer cursors) and [`flights`] (the
 //!    messages on links, [`flights::InFlight`], in id order).
 //! 5. [`core`]: clock, event queue ordered by (time, sequence), nodes,
 //!    timers, sending on links, and the broker's behaviour (`core::broker`:
@@ -35,6 +35,7 @@
 //! 11. [`demo`]: two tiny scenarios for tests and benchmarks.
 
 pub mod broker;
+pub mod compare;
 pub mod core;
 pub mod ctx;
 pub mod demo;

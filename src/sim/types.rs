@@ -25,7 +25,9 @@ impl NodeId {
 pub struct MsgId(pub u64);
 
 /// An event in the trace. Ids are dense and increase with time.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct EventId(pub u64);
 
