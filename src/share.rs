@@ -46,7 +46,11 @@ use serde_json::{json, Map, Value};
 use std::fmt;
 
 /// The newest scene format this app writes and reads.
-pub const SCENE_VERSION: u64 = 1;
+pub const SCENE_VERSION: u64 = 2;
+/// The version a scene without run B is written in, so that every link
+/// and file of a single run reads exactly as before version 2 (which
+/// added run B of compare mode).
+pub const SINGLE_RUN_VERSION: u64 = 1;
 /// Largest seed a scene may carry (2^53 − 1, so JavaScript and JSON tools
 /// read it exactly).
 pub const MAX_SEED: u64 = (1 << 53) - 1;
@@ -110,6 +114,10 @@ pub struct Scene {
     pub lesson_step: Option<u16>,
     /// The learner's actions, in time order.
     pub script: Vec<ScriptEntry>,
+    /// Compare mode: run B's actions (same pattern, seed, speed and
+    /// moment as run A, whose actions are `script`); `None` for a single
+    /// run. Carried from version 2 on.
+    pub twin: Option<Vec<ScriptEntry>>,
 }
 
 impl Default for Scene {
@@ -121,6 +129,7 @@ impl Default for Scene {
             at: 0,
             lesson_step: None,
             script: Vec::new(),
+            twin: None,
         }
     }
 }
@@ -236,28 +245,11 @@ impl Scene {
         if let Some(step) = self.lesson_step {
             check_lesson(step as u64)?;
         }
-        if self.script.len() > MAX_SCRIPT {
-            return Err(ShareError::new(
-                "script",
-                format!(
-                    "{} entries are more than the {MAX_SCRIPT} a scene may hold",
-                    self.script.len()
-                ),
-            ));
+        check_script_ranges("script", &self.script)?;
+        match &self.twin {
+            Some(b) => check_script_ranges(TWIN_SCRIPT, b),
+            None => Ok(()),
         }
-        for (i, e) in self.script.iter().enumerate() {
-            check_time(&format!("script[{i}].at"), e.at)?;
-            match &e.cmd {
-                Command::Toggle { id, .. } | Command::Set { id, .. } | Command::Action { id } => {
-                    check_id(&format!("script[{i}].cmd.id"), id)?
-                }
-                Command::SetLink { settings, .. } => {
-                    check_settings(&format!("script[{i}].cmd.settings"), settings)?
-                }
-                _ => {}
-            }
-        }
-        Ok(())
     }
 
     /// Checks the scene fully: its ranges, then the scenario's own rules
@@ -265,9 +257,25 @@ impl Scene {
     /// entries in time order), by asking the pattern to replay it.
     pub fn check(&self) -> Result<(), ShareError> {
         self.check_ranges()?;
-        match self.pattern.replay(self.seed, self.script.clone()) {
-            Ok(_) => Ok(()),
-            Err(e) => Err(engine_error(&e)),
+        if let Err(e) = self.pattern.replay(self.seed, self.script.clone()) {
+            return Err(engine_error(&e));
+        }
+        match &self.twin {
+            Some(b) => match self.pattern.replay(self.seed, b.clone()) {
+                Ok(_) => Ok(()),
+                Err(e) => Err(in_twin(engine_error(&e))),
+            },
+            None => Ok(()),
+        }
+    }
+
+    /// The scene's format version: [`SINGLE_RUN_VERSION`] for one run,
+    /// [`SCENE_VERSION`] for a pair.
+    pub fn version(&self) -> u64 {
+        if self.twin.is_some() {
+            SCENE_VERSION
+        } else {
+            SINGLE_RUN_VERSION
         }
     }
 
@@ -279,7 +287,7 @@ impl Scene {
     /// The binary form behind [`Scene::to_code`].
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(32 + self.script.len() * 5);
-        out.push(SCENE_VERSION as u8);
+        out.push(self.version() as u8);
         let speed = (self.speed * 100.0).round() as u64;
         let mut header = self.pattern.index() as u8;
         if speed != 100 {
@@ -301,7 +309,8 @@ impl Scene {
         // catalog; any other id goes once into the string table.
         let catalog = catalog(self.pattern);
         let mut strings: Vec<&str> = Vec::new();
-        for e in &self.script {
+        let twin = self.twin.as_deref().unwrap_or_default();
+        for e in self.script.iter().chain(twin) {
             if let Command::Toggle { id, .. } | Command::Set { id, .. } | Command::Action { id } =
                 &e.cmd
             {
@@ -319,50 +328,9 @@ impl Scene {
             Some(k) => k as u64,
             None => (catalog.len() + strings.iter().position(|s| *s == id).unwrap_or(0)) as u64,
         };
-        put_varint(&mut out, self.script.len() as u64);
-        let (mut prev_at, mut prev_after) = (0u64, 0u64);
-        for e in &self.script {
-            let op = opcode(&e.cmd) | if e.after.is_some() { 0x20 } else { 0 };
-            out.push(op);
-            put_varint(&mut out, e.at.wrapping_sub(prev_at));
-            prev_at = e.at;
-            if let Some(after) = e.after {
-                put_varint(&mut out, after.wrapping_sub(prev_after));
-                prev_after = after;
-            }
-            match &e.cmd {
-                Command::Partition { a, b } | Command::Heal { a, b } => {
-                    put_varint(&mut out, a.0 as u64);
-                    put_varint(&mut out, b.0 as u64);
-                }
-                Command::PartitionOneway { from, to }
-                | Command::Hold { from, to }
-                | Command::Release { from, to } => {
-                    put_varint(&mut out, from.0 as u64);
-                    put_varint(&mut out, to.0 as u64);
-                }
-                Command::SetLink { from, to, settings } => {
-                    put_varint(&mut out, from.0 as u64);
-                    put_varint(&mut out, to.0 as u64);
-                    put_varint(&mut out, settings.latency);
-                    put_varint(&mut out, settings.jitter);
-                    put_varint(&mut out, settings.drop_permille as u64);
-                    put_varint(&mut out, settings.dup_permille as u64);
-                }
-                Command::Crash { node } | Command::Restart { node } => {
-                    put_varint(&mut out, node.0 as u64)
-                }
-                Command::DropMessage { msg } | Command::DuplicateMessage { msg } => {
-                    put_varint(&mut out, msg.0)
-                }
-                Command::Toggle { id, .. } | Command::Action { id } => {
-                    put_varint(&mut out, index(id))
-                }
-                Command::Set { id, value } => {
-                    put_varint(&mut out, index(id));
-                    put_varint(&mut out, zigzag(*value));
-                }
-            }
+        put_script(&mut out, &self.script, &index);
+        if let Some(b) = &self.twin {
+            put_script(&mut out, b, &index);
         }
         let sum = checksum(&out);
         out.extend_from_slice(&sum.to_le_bytes());
@@ -456,134 +424,18 @@ impl Scene {
             strings.push(s.to_string());
         }
         let catalog = catalog(pattern);
-        let n = r.varint("script")?;
-        if n > MAX_SCRIPT as u64 {
-            return Err(ShareError::new(
-                "script",
-                format!("{n} entries are more than the {MAX_SCRIPT} a scene may hold"),
-            ));
-        }
-        let mut script = Vec::with_capacity(n as usize);
-        let (mut prev_at, mut prev_after) = (0u64, 0u64);
-        for i in 0..n as usize {
-            let f = |name: &str| format!("script[{i}].{name}");
-            let op = r.byte(&f("cmd.op"))?;
-            if op & 0xc0 != 0 {
-                return Err(ShareError::new(
-                    f("cmd.op"),
-                    format!("unknown flags {:#04x}", op & 0xc0),
-                ));
-            }
-            let at = prev_at.wrapping_add(r.varint(&f("at"))?);
-            prev_at = at;
-            check_time(&f("at"), at)?;
-            let after = if op & 0x20 != 0 {
-                let a = prev_after.wrapping_add(r.varint(&f("after"))?);
-                prev_after = a;
-                Some(a)
-            } else {
-                None
-            };
-            let node = |r: &mut Reader, name: &str| -> Result<NodeId, ShareError> {
-                let field = f(&format!("cmd.{name}"));
-                let v = r.varint(&field)?;
-                u16::try_from(v)
-                    .map(NodeId)
-                    .map_err(|_| ShareError::new(field, format!("there is no service number {v}")))
-            };
-            let string = |r: &mut Reader| -> Result<String, ShareError> {
-                let field = f("cmd.id");
-                let k = r.varint(&field)?;
-                let k = usize::try_from(k).unwrap_or(usize::MAX);
-                if let Some(id) = catalog.get(k) {
-                    return Ok(id.to_string());
-                }
-                strings
-                    .get(k - catalog.len())
-                    .cloned()
-                    .ok_or_else(|| {
-                        ShareError::new(
-                            field,
-                            format!(
-                                "id number {k} is neither one of the {} ids of {} nor one of the link's {} other ids",
-                                catalog.len(),
-                                pattern.slug(),
-                                strings.len()
-                            ),
-                        )
-                    })
-            };
-            let cmd = match op & 0x1f {
-                0 => Command::Partition {
-                    a: node(&mut r, "a")?,
-                    b: node(&mut r, "b")?,
-                },
-                1 => Command::PartitionOneway {
-                    from: node(&mut r, "from")?,
-                    to: node(&mut r, "to")?,
-                },
-                2 => Command::Heal {
-                    a: node(&mut r, "a")?,
-                    b: node(&mut r, "b")?,
-                },
-                3 => Command::Hold {
-                    from: node(&mut r, "from")?,
-                    to: node(&mut r, "to")?,
-                },
-                4 => Command::Release {
-                    from: node(&mut r, "from")?,
-                    to: node(&mut r, "to")?,
-                },
-                5 => {
-                    let from = node(&mut r, "from")?;
-                    let to = node(&mut r, "to")?;
-                    let s = f("cmd.settings");
-                    let latency = r.varint(&format!("{s}.latency"))?;
-                    let jitter = r.varint(&format!("{s}.jitter"))?;
-                    let drop = r.varint(&format!("{s}.drop_permille"))?;
-                    let dup = r.varint(&format!("{s}.dup_permille"))?;
-                    let settings = LinkSettings {
-                        latency,
-                        jitter,
-                        drop_permille: drop.min(u16::MAX as u64) as u16,
-                        dup_permille: dup.min(u16::MAX as u64) as u16,
-                    };
-                    check_settings(&s, &settings)?;
-                    Command::SetLink { from, to, settings }
-                }
-                6 => Command::Crash {
-                    node: node(&mut r, "node")?,
-                },
-                7 => Command::Restart {
-                    node: node(&mut r, "node")?,
-                },
-                8 => Command::DropMessage {
-                    msg: MsgId(r.varint(&f("cmd.msg"))?),
-                },
-                9 => Command::DuplicateMessage {
-                    msg: MsgId(r.varint(&f("cmd.msg"))?),
-                },
-                10 | 11 => Command::Toggle {
-                    id: string(&mut r)?,
-                    on: op & 0x1f == 11,
-                },
-                12 => {
-                    let id = string(&mut r)?;
-                    let value = unzigzag(r.varint(&f("cmd.value"))?);
-                    Command::Set { id, value }
-                }
-                13 => Command::Action {
-                    id: string(&mut r)?,
-                },
-                other => {
-                    return Err(ShareError::new(
-                        f("cmd.op"),
-                        format!("{other} is not a command"),
-                    ))
-                }
-            };
-            script.push(ScriptEntry { at, after, cmd });
-        }
+        let script = read_script(&mut r, "script", pattern, &catalog, &strings)?;
+        let twin = if version >= 2 {
+            Some(read_script(
+                &mut r,
+                TWIN_SCRIPT,
+                pattern,
+                &catalog,
+                &strings,
+            )?)
+        } else {
+            None
+        };
         let body = r.pos;
         let sum = r
             .take("checksum", 2)
@@ -616,6 +468,7 @@ impl Scene {
             at,
             lesson_step,
             script,
+            twin,
         };
         scene.check_ranges()?;
         Ok(scene)
@@ -630,7 +483,7 @@ impl Scene {
             .collect();
         let mut doc = json!({
             "format": FORMAT,
-            "version": SCENE_VERSION,
+            "version": self.version(),
             "pattern": self.pattern.slug(),
             "seed": self.seed,
             "speed": round_speed(self.speed),
@@ -641,6 +494,13 @@ impl Scene {
         }
         if let Value::Object(map) = &mut doc {
             map.insert("script".into(), Value::Array(script));
+            if let Some(b) = &self.twin {
+                let b: Vec<Value> = b
+                    .iter()
+                    .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+                    .collect();
+                map.insert("b".into(), json!({ "script": b }));
+            }
         }
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     }
@@ -656,7 +516,7 @@ impl Scene {
                 "is not a scene (expected a JSON object with \"format\": \"converge-scene\")",
             ));
         };
-        const FIELDS: [&str; 8] = [
+        const FIELDS: [&str; 9] = [
             "format",
             "version",
             "pattern",
@@ -665,6 +525,7 @@ impl Scene {
             "at",
             "lesson_step",
             "script",
+            "b",
         ];
         match map.get("format") {
             Some(Value::String(s)) if s == FORMAT => {}
@@ -732,29 +593,25 @@ impl Scene {
             None | Some(Value::Null) => None,
             Some(_) => Some(check_lesson(json_u64(&map, "lesson_step")?)?),
         };
-        let entries = match map.get("script") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
+        let script = json_script(map.get("script"))?;
+        let twin = match map.get("b") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(b)) => {
+                if let Some(k) = b.keys().find(|k| k.as_str() != "script") {
+                    return Err(ShareError::new(
+                        format!("b.{k}"),
+                        "is not a field of run B (script)",
+                    ));
+                }
+                Some(json_script(b.get("script")).map_err(in_twin)?)
+            }
             Some(other) => {
                 return Err(ShareError::new(
-                    "script",
-                    format!("{} is not a list of entries", kind(other)),
+                    "b",
+                    format!("{} is not run B (an object with its script)", kind(other)),
                 ))
             }
         };
-        if entries.len() > MAX_SCRIPT {
-            return Err(ShareError::new(
-                "script",
-                format!(
-                    "{} entries are more than the {MAX_SCRIPT} a scene may hold",
-                    entries.len()
-                ),
-            ));
-        }
-        let mut script = Vec::with_capacity(entries.len());
-        for (i, entry) in entries.into_iter().enumerate() {
-            script.push(json_entry(i, entry)?);
-        }
         let scene = Scene {
             pattern,
             seed,
@@ -762,6 +619,7 @@ impl Scene {
             at,
             lesson_step,
             script,
+            twin,
         };
         scene.check_ranges()?;
         Ok(scene)
@@ -777,14 +635,267 @@ impl Scene {
     /// A one-line description ("Saga, seed 7, 3 actions, at 4.2 s").
     pub fn summary(&self) -> String {
         let n = self.script.len();
+        let actions = |n: usize| format!("{n} action{}", if n == 1 { "" } else { "s" });
+        let pair = match &self.twin {
+            Some(b) => format!(" compared with run B ({})", actions(b.len())),
+            None => String::new(),
+        };
         format!(
-            "{}, seed {}, {n} action{}, at {}",
+            "{}, seed {}, {}{pair}, at {}",
             self.pattern.label(),
             self.seed,
-            if n == 1 { "" } else { "s" },
+            actions(n),
             crate::sim::types::fmt_secs(self.at)
         )
     }
+}
+
+/// The field under which run B's script is named in errors.
+const TWIN_SCRIPT: &str = "b.script";
+
+/// An error about a script, moved under run B.
+fn in_twin(e: ShareError) -> ShareError {
+    ShareError {
+        field: format!("b.{}", e.field),
+        reason: e.reason,
+    }
+}
+
+/// Range checks of one script (`field` names it in errors).
+fn check_script_ranges(field: &str, script: &[ScriptEntry]) -> Result<(), ShareError> {
+    if script.len() > MAX_SCRIPT {
+        return Err(ShareError::new(
+            field,
+            format!(
+                "{} entries are more than the {MAX_SCRIPT} a scene may hold",
+                script.len()
+            ),
+        ));
+    }
+    for (i, e) in script.iter().enumerate() {
+        check_time(&format!("{field}[{i}].at"), e.at)?;
+        match &e.cmd {
+            Command::Toggle { id, .. } | Command::Set { id, .. } | Command::Action { id } => {
+                check_id(&format!("{field}[{i}].cmd.id"), id)?
+            }
+            Command::SetLink { settings, .. } => {
+                check_settings(&format!("{field}[{i}].cmd.settings"), settings)?
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A scene file's script: a list of entries, or nothing.
+fn json_script(value: Option<&Value>) -> Result<Vec<ScriptEntry>, ShareError> {
+    let entries = match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(other) => {
+            return Err(ShareError::new(
+                "script",
+                format!("{} is not a list of entries", kind(other)),
+            ))
+        }
+    };
+    if entries.len() > MAX_SCRIPT {
+        return Err(ShareError::new(
+            "script",
+            format!(
+                "{} entries are more than the {MAX_SCRIPT} a scene may hold",
+                entries.len()
+            ),
+        ));
+    }
+    let mut script = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.into_iter().enumerate() {
+        script.push(json_entry(i, entry)?);
+    }
+    Ok(script)
+}
+
+/// Writes a script: its length, then each entry (times as deltas, ids as
+/// numbers given by `index`).
+fn put_script(out: &mut Vec<u8>, script: &[ScriptEntry], index: &dyn Fn(&str) -> u64) {
+    put_varint(out, script.len() as u64);
+    let (mut prev_at, mut prev_after) = (0u64, 0u64);
+    for e in script {
+        let op = opcode(&e.cmd) | if e.after.is_some() { 0x20 } else { 0 };
+        out.push(op);
+        put_varint(out, e.at.wrapping_sub(prev_at));
+        prev_at = e.at;
+        if let Some(after) = e.after {
+            put_varint(out, after.wrapping_sub(prev_after));
+            prev_after = after;
+        }
+        match &e.cmd {
+            Command::Partition { a, b } | Command::Heal { a, b } => {
+                put_varint(out, a.0 as u64);
+                put_varint(out, b.0 as u64);
+            }
+            Command::PartitionOneway { from, to }
+            | Command::Hold { from, to }
+            | Command::Release { from, to } => {
+                put_varint(out, from.0 as u64);
+                put_varint(out, to.0 as u64);
+            }
+            Command::SetLink { from, to, settings } => {
+                put_varint(out, from.0 as u64);
+                put_varint(out, to.0 as u64);
+                put_varint(out, settings.latency);
+                put_varint(out, settings.jitter);
+                put_varint(out, settings.drop_permille as u64);
+                put_varint(out, settings.dup_permille as u64);
+            }
+            Command::Crash { node } | Command::Restart { node } => put_varint(out, node.0 as u64),
+            Command::DropMessage { msg } | Command::DuplicateMessage { msg } => {
+                put_varint(out, msg.0)
+            }
+            Command::Toggle { id, .. } | Command::Action { id } => put_varint(out, index(id)),
+            Command::Set { id, value } => {
+                put_varint(out, index(id));
+                put_varint(out, zigzag(*value));
+            }
+        }
+    }
+}
+
+/// Reads a script written by [`put_script`]; `field` names it in errors.
+fn read_script(
+    r: &mut Reader,
+    field: &str,
+    pattern: Pattern,
+    catalog: &[&str],
+    strings: &[String],
+) -> Result<Vec<ScriptEntry>, ShareError> {
+    let n = r.varint(field)?;
+    if n > MAX_SCRIPT as u64 {
+        return Err(ShareError::new(
+            field,
+            format!("{n} entries are more than the {MAX_SCRIPT} a scene may hold"),
+        ));
+    }
+    let mut script = Vec::with_capacity(n as usize);
+    let (mut prev_at, mut prev_after) = (0u64, 0u64);
+    for i in 0..n as usize {
+        let f = |name: &str| format!("{field}[{i}].{name}");
+        let op = r.byte(&f("cmd.op"))?;
+        if op & 0xc0 != 0 {
+            return Err(ShareError::new(
+                f("cmd.op"),
+                format!("unknown flags {:#04x}", op & 0xc0),
+            ));
+        }
+        let at = prev_at.wrapping_add(r.varint(&f("at"))?);
+        prev_at = at;
+        check_time(&f("at"), at)?;
+        let after = if op & 0x20 != 0 {
+            let a = prev_after.wrapping_add(r.varint(&f("after"))?);
+            prev_after = a;
+            Some(a)
+        } else {
+            None
+        };
+        let node = |r: &mut Reader, name: &str| -> Result<NodeId, ShareError> {
+            let field = f(&format!("cmd.{name}"));
+            let v = r.varint(&field)?;
+            u16::try_from(v)
+                .map(NodeId)
+                .map_err(|_| ShareError::new(field, format!("there is no service number {v}")))
+        };
+        let string = |r: &mut Reader| -> Result<String, ShareError> {
+            let field = f("cmd.id");
+            let k = r.varint(&field)?;
+            let k = usize::try_from(k).unwrap_or(usize::MAX);
+            if let Some(id) = catalog.get(k) {
+                return Ok(id.to_string());
+            }
+            strings
+                    .get(k - catalog.len())
+                    .cloned()
+                    .ok_or_else(|| {
+                        ShareError::new(
+                            field,
+                            format!(
+                                "id number {k} is neither one of the {} ids of {} nor one of the link's {} other ids",
+                                catalog.len(),
+                                pattern.slug(),
+                                strings.len()
+                            ),
+                        )
+                    })
+        };
+        let cmd = match op & 0x1f {
+            0 => Command::Partition {
+                a: node(r, "a")?,
+                b: node(r, "b")?,
+            },
+            1 => Command::PartitionOneway {
+                from: node(r, "from")?,
+                to: node(r, "to")?,
+            },
+            2 => Command::Heal {
+                a: node(r, "a")?,
+                b: node(r, "b")?,
+            },
+            3 => Command::Hold {
+                from: node(r, "from")?,
+                to: node(r, "to")?,
+            },
+            4 => Command::Release {
+                from: node(r, "from")?,
+                to: node(r, "to")?,
+            },
+            5 => {
+                let from = node(r, "from")?;
+                let to = node(r, "to")?;
+                let s = f("cmd.settings");
+                let latency = r.varint(&format!("{s}.latency"))?;
+                let jitter = r.varint(&format!("{s}.jitter"))?;
+                let drop = r.varint(&format!("{s}.drop_permille"))?;
+                let dup = r.varint(&format!("{s}.dup_permille"))?;
+                let settings = LinkSettings {
+                    latency,
+                    jitter,
+                    drop_permille: drop.min(u16::MAX as u64) as u16,
+                    dup_permille: dup.min(u16::MAX as u64) as u16,
+                };
+                check_settings(&s, &settings)?;
+                Command::SetLink { from, to, settings }
+            }
+            6 => Command::Crash {
+                node: node(r, "node")?,
+            },
+            7 => Command::Restart {
+                node: node(r, "node")?,
+            },
+            8 => Command::DropMessage {
+                msg: MsgId(r.varint(&f("cmd.msg"))?),
+            },
+            9 => Command::DuplicateMessage {
+                msg: MsgId(r.varint(&f("cmd.msg"))?),
+            },
+            10 | 11 => Command::Toggle {
+                id: string(r)?,
+                on: op & 0x1f == 11,
+            },
+            12 => {
+                let id = string(r)?;
+                let value = unzigzag(r.varint(&f("cmd.value"))?);
+                Command::Set { id, value }
+            }
+            13 => Command::Action { id: string(r)? },
+            other => {
+                return Err(ShareError::new(
+                    f("cmd.op"),
+                    format!("{other} is not a command"),
+                ))
+            }
+        };
+        script.push(ScriptEntry { at, after, cmd });
+    }
+    Ok(script)
 }
 
 /// Rewrites an engine message (`script[3].node: …`) into a field path

@@ -3,12 +3,13 @@
 
 use converge::patterns::event_driven::METER;
 use converge::patterns::Pattern;
+use converge::share::{Scene, SCENE_VERSION, SINGLE_RUN_VERSION};
 use converge::sim::compare::{Agreed, Comparison, Divergence};
 use converge::sim::standing::StandingKind;
 use converge::sim::*;
 
-fn grid(outbox: bool, until: Time) -> Box<dyn Playground> {
-    let script = vec![
+fn grid_script(outbox: bool) -> Vec<ScriptEntry> {
+    vec![
         ScriptEntry::at(
             0,
             Command::Toggle {
@@ -31,8 +32,11 @@ fn grid(outbox: bool, until: Time) -> Box<dyn Playground> {
         ),
         ScriptEntry::at(2_050, Command::Crash { node: METER }),
         ScriptEntry::at(3_000, Command::Restart { node: METER }),
-    ];
-    let mut sim = Pattern::EventDriven.replay(3, script).unwrap();
+    ]
+}
+
+fn grid(outbox: bool, until: Time) -> Box<dyn Playground> {
+    let mut sim = Pattern::EventDriven.replay(3, grid_script(outbox)).unwrap();
     sim.run_until(until);
     sim
 }
@@ -90,4 +94,53 @@ fn the_difference_is_found_the_same_in_steps_as_at_once() {
         }
     }
     assert_eq!(found, Some(whole));
+}
+
+/// The pair of the test above as one scene: A without the outbox, B with.
+fn pair() -> Scene {
+    Scene {
+        pattern: Pattern::EventDriven,
+        seed: 3,
+        at: 2_050,
+        script: grid_script(false),
+        twin: Some(grid_script(true)),
+        ..Scene::default()
+    }
+}
+
+#[test]
+fn one_link_and_one_file_hold_both_runs_of_a_comparison() {
+    let scene = pair();
+    let code = scene.to_code();
+    assert_eq!(Scene::open_code(&code), Ok(scene.clone()));
+    assert_eq!(Scene::open_json(&scene.to_json()), Ok(scene.clone()));
+    assert!(scene.summary().contains("compared with run B (5 actions)"));
+    // A pair is version 2; a single run stays version 1, so every link
+    // made before compare mode reads (and is written) as it was.
+    assert_eq!(scene.to_bytes()[0] as u64, SCENE_VERSION);
+    let single = Scene {
+        twin: None,
+        ..scene
+    };
+    assert_eq!(single.to_bytes()[0] as u64, SINGLE_RUN_VERSION);
+    assert!(!single.to_json().contains("\"b\""));
+    assert_eq!(Scene::open_code(&single.to_code()), Ok(single));
+}
+
+#[test]
+fn a_pair_whose_run_b_is_wrong_names_run_b() {
+    let mut scene = pair();
+    if let Some(b) = scene.twin.as_mut() {
+        b.push(ScriptEntry::at(3_500, Command::Crash { node: NodeId(99) }));
+    }
+    let e = Scene::open_code(&scene.to_code()).unwrap_err();
+    assert_eq!(e.field, "b.script[5].cmd.node", "{e}");
+    let e = Scene::open_json(&scene.to_json()).unwrap_err();
+    assert_eq!(e.field, "b.script[5].cmd.node", "{e}");
+    // A file whose run B is not an object says so.
+    let text = pair()
+        .to_json()
+        .replacen("\"b\": {", "\"b\": [], \"c\": {", 1);
+    let e = Scene::open_json(&text).unwrap_err();
+    assert!(e.field == "b" || e.field == "c", "{e}");
 }

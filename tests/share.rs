@@ -79,6 +79,7 @@ fn typical() -> (Scene, Box<dyn Playground>) {
         speed: 2.0,
         at: run.now(),
         lesson_step: None,
+        twin: None,
         script: run.script(),
     };
     (scene, run)
@@ -196,6 +197,7 @@ fn every_command_round_trips_in_both_formats() {
         speed: 16.0,
         at: MAX_TIME,
         lesson_step: Some(99),
+        twin: None,
         script,
     };
     assert_eq!(Scene::open_code(&scene.to_code()).unwrap(), scene);
@@ -249,7 +251,7 @@ fn link_errors_name_the_field() {
     newer[0] = 7;
     assert_eq!(
         err_code(&code(&newer)),
-        "version: 7 is newer than this app understands (1)"
+        "version: 7 is newer than this app understands (2)"
     );
     let mut zero = good.clone();
     zero[0] = 0;
@@ -391,7 +393,7 @@ fn json_errors_name_the_field() {
     assert!(err_json(&trace).starts_with("file: is not a scene"));
     assert_eq!(
         err_json(&json_with("version", "7")),
-        "version: 7 is newer than this app understands (1)"
+        "version: 7 is newer than this app understands (2)"
     );
     assert_eq!(
         err_json(&json_with("version", "\"one\"")),
@@ -622,6 +624,23 @@ fn arb_command() -> impl Strategy<Value = Command> {
     ]
 }
 
+fn arb_script(max: usize) -> impl Strategy<Value = Vec<ScriptEntry>> {
+    prop::collection::vec(
+        (
+            0u64..=MAX_TIME,
+            prop::option::of(any::<u64>()),
+            arb_command(),
+        ),
+        0..max,
+    )
+    .prop_map(|entries| {
+        entries
+            .into_iter()
+            .map(|(at, after, cmd)| ScriptEntry { at, after, cmd })
+            .collect()
+    })
+}
+
 fn arb_scene() -> impl Strategy<Value = Scene> {
     (
         0usize..4,
@@ -629,25 +648,18 @@ fn arb_scene() -> impl Strategy<Value = Scene> {
         25u32..=1600,
         0u64..=MAX_TIME,
         prop::option::of(1u16..=99),
-        prop::collection::vec(
-            (
-                0u64..=MAX_TIME,
-                prop::option::of(any::<u64>()),
-                arb_command(),
-            ),
-            0..24,
-        ),
+        arb_script(24),
+        // Compare mode's run B, in a quarter of the scenes.
+        prop::option::weighted(0.25, arb_script(8)),
     )
-        .prop_map(|(p, seed, speed, at, lesson_step, entries)| Scene {
+        .prop_map(|(p, seed, speed, at, lesson_step, script, twin)| Scene {
             pattern: Pattern::all()[p],
             seed,
             speed: speed as f64 / 100.0,
             at,
             lesson_step,
-            script: entries
-                .into_iter()
-                .map(|(at, after, cmd)| ScriptEntry { at, after, cmd })
-                .collect(),
+            script,
+            twin,
         })
 }
 
@@ -737,6 +749,7 @@ fn example_scenes() -> [Scene; 2] {
         speed: 1.0,
         at: 3_000,
         lesson_step: None,
+        twin: None,
         script: vec![
             ScriptEntry::at(
                 1_000,
@@ -767,6 +780,7 @@ fn example_scenes() -> [Scene; 2] {
         speed: 2.0,
         at: 0,
         lesson_step: None,
+        twin: None,
         script: vec![
             ScriptEntry::at(
                 0,

@@ -50,3 +50,11 @@ pub struct GroupId(pub u16);
 pub fn fmt_secs(t: Time) -> String {
     format!("{}.{} s", t / 1000, (t % 1000) / 100)
 }
+
+/// A moment to the millisecond, without trailing zeros ("2.05 s",
+/// "2.0 s"): two runs may part ways between two tenths.
+pub fn fmt_secs_exact(t: Time) -> String {
+    let ms = format!("{:03}", t % 1000);
+    let ms = ms.trim_end_matches('0');
+    format!("{}.{} s", t / 1000, if ms.is_empty() { "0" } else { ms })
+}

@@ -6,6 +6,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::canvas::Canvas;
+use super::compare::{CompareButton, CompareSettings, CompareStage};
 use super::controls::Controls;
 use super::keys::{Shortcuts, ShortcutsOpen};
 use super::lesson::LessonPane;
@@ -35,6 +36,16 @@ pub const STAGE_ID: &str = "stage";
 pub fn App() -> impl IntoView {
     let start = super::startup::read();
     let run = Run::new(start.pattern, start.seed);
+    // A pair opens compare mode, run B on the same moment, once run A
+    // is there.
+    let twin = start.twin.clone();
+    let compare = move || {
+        if let Some(b) = twin {
+            if let Err(e) = run.open_compare_with(Some(b)) {
+                run.notice.set(Some(Notice::error(e)));
+            }
+        }
+    };
     // A long link replays in slices after the first paint, with progress.
     if !start.script.is_empty() || start.at > 0 {
         if let Err(e) = run.open(
@@ -43,10 +54,12 @@ pub fn App() -> impl IntoView {
             start.script.clone(),
             start.at,
             ReplayKind::Link,
-            || {},
+            compare,
         ) {
             run.notice.set(Some(Notice::error(e)));
         }
+    } else {
+        compare();
     }
     if let Some(text) = start.notice.clone() {
         run.notice.set(Some(Notice::error(text)));
@@ -128,6 +141,7 @@ fn Header() -> impl IntoView {
             <p class="sr-only">{TAGLINE}</p>
             <PatternTabs/>
             <div class="header-tools">
+                <CompareButton/>
                 <button type="button" class="ctl-btn header-btn"
                     aria-pressed=move || ws.present.get().to_string()
                     title="Present mode: larger type for a projector (P)"
@@ -238,6 +252,9 @@ fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
     // frame.
     let lesson_open = Memo::new(move |_| run.lesson.get().is_some());
     let lesson_open = move || lesson_open.get();
+    // Compare mode: run B beside this one (see super::compare).
+    let twin = Memo::new(move |_| run.twin.get());
+    let comparing = move || twin.with(|t| t.is_some());
     view! {
         <section
             id=STAGE_ID
@@ -253,19 +270,32 @@ fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
                 // With a lesson open the side panel is the lesson's, and the
                 // meter becomes a strip over the canvas, so the step, the
                 // canvas and the meter are all in view together.
-                {move || lesson_open().then(|| view! { <div class="meter-strip"><Meter/></div> })}
-                <div class="stage-canvas">
-                    <Canvas/>
-                    <ReplayBar/>
-                </div>
+                {move || (lesson_open() && !comparing()).then(|| view! { <div class="meter-strip"><Meter/></div> })}
+                {move || match twin.get() {
+                    Some(b) => view! { <CompareStage b=b/> }.into_any(),
+                    None => view! {
+                        <div class="stage-canvas">
+                            <Canvas/>
+                            <ReplayBar/>
+                        </div>
+                    }.into_any(),
+                }}
                 {(!embed).then(|| view! { <Timeline/> })}
             </div>
             <aside class="stage-side" aria-label="Consistency and settings">
-                {move || (!lesson_open()).then(|| view! { <Meter/> })}
+                {move || (!lesson_open() && !comparing()).then(|| view! { <Meter/> })}
                 // (An embed hides the pane while no lesson is open.)
                 <LessonPane/>
-                <MeterChecks/>
-                {(!embed).then(|| view! { <ScenarioPanel/> })}
+                {move || match twin.get() {
+                    // Each run's meter is over its canvas; the panel
+                    // shows one run's checks and settings at a time.
+                    Some(b) if !embed => view! { <CompareSettings b=b/> }.into_any(),
+                    Some(_) => ().into_any(),
+                    None => view! {
+                        <MeterChecks/>
+                        {(!embed).then(|| view! { <ScenarioPanel/> })}
+                    }.into_any(),
+                }}
             </aside>
             {(!embed).then(|| view! {
                 <Show when=move || !ws.present.get()>

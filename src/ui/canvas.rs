@@ -325,7 +325,7 @@ pub fn Canvas() -> impl IntoView {
                     aria-label=move || format!("Topology of the {} pattern", run.pattern.get().label())
                 >
                     <defs>
-                        <marker id="cv-arrow" viewBox="0 0 10 10" refX="9" refY="5"
+                        <marker id=run.dom_id("cv-arrow") viewBox="0 0 10 10" refX="9" refY="5"
                             markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                             <path d="M 0 1 L 9 5 L 0 9 z" class="cv-arrowhead"/>
                         </marker>
@@ -735,6 +735,7 @@ fn LinkView(a: NodeId, b: NodeId) -> impl IntoView {
         })
     });
     let default_settings = Memo::new(move |_| run.with(|s| s.topology().link));
+    let arrow = format!("url(#{})", run.dom_id("cv-arrow"));
     move || {
         let (ab, ba, an, bn) = data.get()?;
         let (ba_box, bb_box) = ctx
@@ -789,7 +790,7 @@ fn LinkView(a: NodeId, b: NodeId) -> impl IntoView {
                 view! { <text class="cv-lane-note" x=tx y=ty + 4.0 * km text-anchor="middle">{words}</text> }
             });
             view! {
-                <line class=class x1=l.x0 y1=l.y0 x2=l.x1 y2=l.y1 marker-end="url(#cv-arrow)"/>
+                <line class=class x1=l.x0 y1=l.y0 x2=l.x1 y2=l.y1 marker-end=arrow.clone()/>
                 {mark}
                 {note}
             }

@@ -42,9 +42,12 @@ pub fn Meter() -> impl IntoView {
     });
     let standing = Memo::new(move |_| run.frame.with(|f| f.standing()));
 
+    // Compare mode shows two meters: each names its own title.
+    let title = run.dom_id("meter-title");
+    let (t1, t2) = (title.clone(), title.clone());
     view! {
-        <section class="meter" aria-labelledby="meter-title">
-            <h3 id="meter-title" class="side-title">"Consistency"</h3>
+        <section class="meter" aria-labelledby=t1>
+            <h3 id=t2 class="side-title">"Consistency"</h3>
             // What sighted learners read: always the current headline.
             <p class=move || format!("meter-headline is-{}", standing.get().class()) aria-hidden="true">
                 <span class="meter-icon">{move || standing.get().icon()}</span>
@@ -55,7 +58,7 @@ pub fn Meter() -> impl IntoView {
             </p>
             // What is announced: the headline once it holds for a moment.
             <p class="sr-only meter-status" role="status" aria-live="polite" aria-atomic="true"
-                aria-labelledby="meter-title">{move || announced.get()}</p>
+                aria-labelledby=title>{move || announced.get()}</p>
             <ul class="meter-views">
                 {move || views.get().into_iter().map(view_row).collect_view()}
             </ul>
@@ -80,9 +83,11 @@ fn lead(headline: &str, kind: StandingKind) -> (String, String) {
 pub fn MeterChecks() -> impl IntoView {
     let run = use_run();
     let checks = Memo::new(move |_| run.frame.with(|f| f.checks.clone()));
+    let title = run.dom_id("meter-checks-title");
+    let t1 = title.clone();
     view! {
-        <section class="meter-checks-box" aria-labelledby="meter-checks-title">
-            <h3 id="meter-checks-title" class="meter-sub">"Checks"</h3>
+        <section class="meter-checks-box" aria-labelledby=t1>
+            <h3 id=title class="meter-sub">"Checks"</h3>
             <ul class="meter-checks">
                 {move || checks.get().into_iter().map(check_row).collect_view()}
             </ul>

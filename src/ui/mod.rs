@@ -6,6 +6,7 @@
 mod app;
 pub mod canvas;
 pub mod chart;
+pub mod compare;
 pub mod controls;
 pub mod host;
 pub mod keys;

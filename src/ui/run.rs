@@ -9,6 +9,7 @@
 use crate::lessons::{self, Lesson, Opened};
 use crate::patterns::Pattern;
 use crate::share::MAX_TIME;
+use crate::sim::compare::Divergence;
 use crate::sim::frame::TokenFrame;
 use crate::sim::types::fmt_secs;
 use crate::sim::{Command, EventId, Frame, Playground, ScriptEntry, Time};
@@ -269,6 +270,17 @@ pub struct Run {
     /// stands in for the built-in lesson (see [`Run::lesson_for`]), also
     /// after a visit to another pattern.
     pub opened: RwSignal<Option<Opened>>,
+    /// In compare mode, the other run on the same clock (B for A, A for
+    /// B); `None` otherwise. See [`Run::open_compare`].
+    pub twin: RwSignal<Option<Run>>,
+    /// True for run B of a comparison (fixed when the run is made).
+    pub is_b: bool,
+    /// Compare mode's "both" switch: an action applied to either run is
+    /// applied to the other too (shared by the two runs).
+    pub both: RwSignal<bool>,
+    /// Where the two runs of a comparison first part ways, once found
+    /// (shared by the two runs; set by the compare view).
+    pub parted: RwSignal<Option<Divergence>>,
 }
 
 impl Run {
@@ -297,7 +309,99 @@ impl Run {
             notice: RwSignal::new(None),
             lesson: RwSignal::new(None),
             opened: RwSignal::new(None),
+            twin: RwSignal::new(None),
+            is_b: false,
+            both: RwSignal::new(false),
+            parted: RwSignal::new(None),
         }
+    }
+
+    /// A DOM id for an element every run's view has once: `base` for run
+    /// A, `base-b` for run B of a comparison (ids stay unique).
+    pub fn dom_id(&self, base: &str) -> String {
+        if self.is_b {
+            format!("{base}-b")
+        } else {
+            base.to_string()
+        }
+    }
+
+    /// The other run of a comparison, if any (untracked).
+    pub fn partner(&self) -> Option<Run> {
+        self.twin.try_get_untracked().flatten()
+    }
+
+    /// This run and, in compare mode, the other one.
+    fn each(&self) -> impl Iterator<Item = Run> {
+        std::iter::once(*self).chain(self.partner())
+    }
+
+    /// Opens compare mode: a second run (B) of the same pattern and seed,
+    /// with a copy of this run's script, at the same moment, on the same
+    /// clock (play, pause, speed and the notice are shared). Does nothing
+    /// when already comparing; call it on run A.
+    pub fn open_compare(&self) -> Result<Run, String> {
+        self.open_compare_with(None)
+    }
+
+    /// Opens compare mode like [`Run::open_compare`], with `script` as
+    /// run B's (a link or file holding a pair), or a copy of this run's.
+    /// An invalid script is refused and nothing changes.
+    pub fn open_compare_with(&self, script: Option<Vec<ScriptEntry>>) -> Result<Run, String> {
+        if let Some(b) = self.partner() {
+            return Ok(b);
+        }
+        let pattern = self.pattern.get_untracked();
+        let seed = self.seed.get_untracked();
+        let script = script.unwrap_or_else(|| self.with(|s| s.script()));
+        let mut sim = pattern.replay(seed, script)?;
+        self.end_replay();
+        let now = self.with(|s| s.now());
+        sim.run_until(now);
+        let (frame, tokens) = (sim.frame(), sim.tokens());
+        let clock = self.clock.with_value(|c| Clock {
+            last_real: None,
+            virt: c.virt,
+            ..Clock::default()
+        });
+        let b = Run {
+            sim: StoredValue::new_local(sim),
+            clock: StoredValue::new_local(clock),
+            pending: StoredValue::new_local(None),
+            real_clock: StoredValue::new_local(self.real_clock.with_value(Rc::clone)),
+            replay: RwSignal::new(None),
+            replay_said: RwSignal::new(String::new()),
+            frame: RwSignal::new(frame),
+            tokens: RwSignal::new(tokens),
+            pulses: Rate::ALL.map(|_| RwSignal::new(0)),
+            script_changed: RwSignal::new(0),
+            selected: RwSignal::new(None),
+            twin: RwSignal::new(Some(*self)),
+            is_b: true,
+            ..*self
+        };
+        self.parted.set(None);
+        self.twin.set(Some(b));
+        Ok(b)
+    }
+
+    /// Leaves compare mode: run B is dropped, this run stays as it is.
+    pub fn close_compare(&self) {
+        let Some(o) = self.partner() else {
+            return;
+        };
+        // Whichever side asks, A stays.
+        let a = if self.is_b { o } else { *self };
+        let b = if self.is_b { *self } else { o };
+        b.end_replay();
+        a.twin.set(None);
+        a.parted.set(None);
+        a.both.set(false);
+        b.twin.set(None);
+        // B's views are unmounted after this returns and may read it once
+        // more: leave them a small fresh run rather than a freed store.
+        b.sim
+            .set_value(b.pattern.get_untracked().start(b.seed.get_untracked()));
     }
 
     /// The lesson of `pattern`: the opened one when it is for `pattern`,
@@ -371,6 +475,17 @@ impl Run {
     /// replay under way stops first (see [`Run::cancel_replay`]): the
     /// action acts on the run as the page shows it then.
     pub fn apply(&self, cmd: Command) -> Result<(), String> {
+        match self.partner().filter(|_| self.both.get_untracked()) {
+            Some(o) => {
+                let mine = self.apply_one(cmd.clone());
+                let theirs = o.apply_one(cmd);
+                mine.and(theirs)
+            }
+            None => self.apply_one(cmd),
+        }
+    }
+
+    fn apply_one(&self, cmd: Command) -> Result<(), String> {
         let stopped = self.end_replay();
         let res = self.with_mut(|s| s.apply(cmd));
         match res {
@@ -395,6 +510,14 @@ impl Run {
     /// ([`MAX_TIME`]) it does nothing but say so; an event due after the
     /// limit is not shown either. A replay under way stops first.
     pub fn step(&self) {
+        self.step_one();
+        if let Some(o) = self.partner() {
+            let now = self.with(|s| s.now());
+            o.seek_one(now);
+        }
+    }
+
+    fn step_one(&self) {
         let stopped = self.end_replay();
         self.playing.set(false);
         let at_limit = self.with_mut(|s| {
@@ -440,6 +563,12 @@ impl Run {
     /// returning, however long the replay takes: for code that reads the
     /// world right after. Learners' seeks go through [`Run::go_to`].
     pub fn seek(&self, t: Time) {
+        for r in self.each() {
+            r.seek_one(t);
+        }
+    }
+
+    fn seek_one(&self, t: Time) {
         let stopped = self.end_replay();
         self.with_mut(|s| s.seek(t.min(MAX_TIME)));
         if let Some(n) = stopped {
@@ -455,6 +584,12 @@ impl Run {
     /// retargeted; a link or file being opened is stopped (the run shown
     /// stays as it was) and the notice says so.
     pub fn go_to(&self, t: Time) {
+        for r in self.each() {
+            r.go_to_one(t);
+        }
+    }
+
+    fn go_to_one(&self, t: Time) {
         let t = t.min(MAX_TIME);
         let (retarget, stopped) = match self
             .pending
@@ -521,6 +656,12 @@ impl Run {
     /// Starts the same scenario and seed over with an empty script (a
     /// replay under way stops).
     pub fn reset(&self) {
+        for r in self.each() {
+            r.reset_one();
+        }
+    }
+
+    fn reset_one(&self) {
         let stopped = self.end_replay();
         self.with_mut(|s| s.reset());
         self.selected.set(None);
@@ -533,6 +674,12 @@ impl Run {
     /// Starts the current pattern over with another seed (a replay under
     /// way stops).
     pub fn set_seed(&self, seed: u64) {
+        for r in self.each() {
+            r.set_seed_one(seed);
+        }
+    }
+
+    fn set_seed_one(&self, seed: u64) {
         let stopped = self.end_replay();
         self.seed.set(seed);
         self.sim.set_value(self.pattern.get_untracked().start(seed));
@@ -549,6 +696,7 @@ impl Run {
         if pattern == self.pattern.get_untracked() {
             return;
         }
+        self.close_compare();
         let stopped = self.end_replay();
         self.lesson.set(None);
         self.pattern.set(pattern);
@@ -570,6 +718,7 @@ impl Run {
         at: Time,
     ) -> Result<(), String> {
         let mut sim = pattern.replay(seed, script)?;
+        self.close_compare();
         self.end_replay();
         sim.run_until(at);
         self.install(pattern, seed, sim);
@@ -595,7 +744,9 @@ impl Run {
         then: impl FnOnce() + 'static,
     ) -> Result<(), String> {
         let mut sim = pattern.replay(seed, script)?;
-        // This replay replaces any under way.
+        // This run replaces what is shown, a comparison too, and any
+        // replay under way.
+        self.close_compare();
         self.end_replay();
         let mut chunk = FIRST_CHUNK;
         if self.work(sim.as_mut(), at, REPLAY_AT_ONCE_MS, &mut chunk) {
@@ -828,13 +979,23 @@ impl Run {
     /// while a long replay is under way ([`Run::advance_replay`] drives
     /// that) and flows from the replay's moment once it lands.
     pub fn tick(&self, real_now: f64) {
-        if self.replaying() {
+        // Both runs of a comparison read time flowing before either
+        // advances, so one stopping at the limit does not hold the other.
+        let flows = self.playing.get_untracked() && !self.unseen.get_untracked();
+        let resting = self.each().any(|r| r.replaying());
+        for r in self.each() {
+            r.tick_one(real_now, flows, resting);
+        }
+    }
+
+    fn tick_one(&self, real_now: f64, flows: bool, resting: bool) {
+        if resting {
             self.clock.update_value(|c| c.last_real = None);
             return;
         }
         let last = self.clock.with_value(|c| c.last_real);
         self.clock.update_value(|c| c.last_real = Some(real_now));
-        if !self.playing.get_untracked() || self.unseen.get_untracked() {
+        if !flows {
             return;
         }
         // Cap a frame's worth of time so a background tab does not jump.
@@ -888,7 +1049,12 @@ impl Run {
     /// Whether the clock needs the next animation frame: time flows, or
     /// a long replay is under way.
     fn needs_frames(&self) -> bool {
-        (self.playing.get_untracked() && !self.unseen.get_untracked()) || self.replaying()
+        (self.playing.get_untracked() && !self.unseen.get_untracked()) || self.any_replaying()
+    }
+
+    /// True while this run or its twin replays.
+    fn any_replaying(&self) -> bool {
+        self.each().any(|r| r.replaying())
     }
 
     /// Whether time flows now: playing and seen.
@@ -903,10 +1069,12 @@ impl Run {
         if self.unseen.get_untracked() == unseen {
             return;
         }
-        self.clock.update_value(|c| c.last_real = None);
         self.unseen.set(unseen);
-        if unseen && !self.replaying() {
-            self.refresh();
+        for r in self.each() {
+            r.clock.update_value(|c| c.last_real = None);
+            if unseen && !r.replaying() {
+                r.refresh();
+            }
         }
     }
 
@@ -914,9 +1082,18 @@ impl Run {
     /// whether time flows once it lands; the replay goes on either way.
     pub fn set_playing(&self, on: bool) {
         self.playing.set(on);
-        if !on && !self.replaying() {
-            self.refresh();
+        for r in self.each() {
+            if !on && !r.replaying() {
+                r.refresh();
+            }
         }
+    }
+}
+
+/// Two handles are equal when they name the same run.
+impl PartialEq for Run {
+    fn eq(&self, other: &Run) -> bool {
+        self.frame == other.frame
     }
 }
 
@@ -944,10 +1121,12 @@ pub fn start_clock(run: Run) {
             looping.set(false);
             return;
         }
-        run.advance_replay();
+        for r in run.each() {
+            r.advance_replay();
+        }
         let now = window().performance().map_or(0.0, |p| p.now());
         run.tick(now);
-        if run.replaying() {
+        if run.any_replaying() {
             request_animation_frame(move || frame(run, looping));
         } else if run.needs_frames() {
             // Playing: the token worker animates messages on its own
@@ -963,11 +1142,17 @@ pub fn start_clock(run: Run) {
         }
     }
     Effect::new(move |_| {
-        let wanted = (run.playing.get() && !run.unseen.get()) || run.replay.with(|r| r.is_some());
+        let replaying = |r: Run| r.replay.with(|p| p.is_some());
+        let wanted = (run.playing.get() && !run.unseen.get())
+            || replaying(run)
+            || run.twin.get().is_some_and(replaying);
         if wanted && !looping.get() {
             looping.set(true);
             // Time rested while the loop did: do not count it on waking.
             run.clock.update_value(|c| c.last_real = None);
+            for r in run.each() {
+                r.clock.update_value(|c| c.last_real = None);
+            }
             let looping = looping.clone();
             request_animation_frame(move || frame(run, looping));
         }

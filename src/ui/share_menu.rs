@@ -48,6 +48,7 @@ pub fn current_scene(run: Run) -> Scene {
             .filter(|_| !run.lesson_from_disk())
             .and_then(|l| u16::try_from(l + 1).ok()),
         script,
+        twin: run.partner().map(|b| b.with(|p| p.script())),
     }
 }
 
@@ -176,11 +177,18 @@ pub fn import_scene(run: Run, name: &str, text: &str) -> Result<(), String> {
     run.playing.set(false);
     // A long scene replays in slices with progress; these apply once it
     // has landed.
-    let (speed, step) = (scene.speed, scene.lesson_step);
     let opened = format!("Opened {name}: {}.", scene.summary());
+    let (speed, step, twin) = (scene.speed, scene.lesson_step, scene.twin);
     let pattern = scene.pattern;
     let done = move || {
         run.speed.set(speed);
+        // A pair opens compare mode with run B at the same moment.
+        if let Some(b) = twin {
+            if let Err(e) = run.open_compare_with(Some(b)) {
+                run.notice.set(Some(Notice::error(e)));
+                return;
+            }
+        }
         let mut said = opened;
         let step = step.map(|n| {
             let lesson = untrack(|| run.lesson_for(pattern));
@@ -274,6 +282,10 @@ pub fn sync_address_bar(run: Run) {
     let now = || window().performance().map_or(0.0, |p| p.now());
     Effect::new(move |_| {
         run.pulse(Rate::Address).track();
+        // Compare mode: the link holds run B too.
+        if let Some(b) = run.twin.get() {
+            b.pulse(Rate::Address).track();
+        }
         run.lesson.track();
         run.opened.track();
         run.speed.track();
@@ -680,6 +692,9 @@ pub fn EmbedBar() -> impl IntoView {
     let run = use_run();
     let href = move || {
         run.pulse(Rate::Address).track();
+        if let Some(b) = run.twin.get() {
+            b.pulse(Rate::Address).track();
+        }
         run.opened.track();
         link_now(run)
     };

@@ -33,6 +33,8 @@ pub struct Startup {
     pub seed: u64,
     /// Script to replay.
     pub script: Vec<ScriptEntry>,
+    /// Compare mode: run B's script, when the link holds a pair.
+    pub twin: Option<Vec<ScriptEntry>>,
     /// Playhead to land on.
     pub at: Time,
     /// Speed.
@@ -56,6 +58,7 @@ impl Default for Startup {
             pattern: Pattern::default(),
             seed: DEFAULT_SEED,
             script: Vec::new(),
+            twin: None,
             at: 0,
             speed: 1.0,
             lesson_step: None,
@@ -74,6 +77,7 @@ impl Startup {
             pattern: scene.pattern,
             seed: scene.seed,
             script: scene.script,
+            twin: scene.twin,
             at: scene.at,
             speed: scene.speed,
             lesson_step: scene.lesson_step.map(usize::from),

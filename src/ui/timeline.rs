@@ -181,6 +181,16 @@ pub fn Timeline() -> impl IntoView {
             }
         })
     };
+    // Compare mode: where A and B first part ways.
+    let parted = move || {
+        run.parted.get().map(|d| {
+            let span = horizon.get().max(d.time).max(1);
+            view! {
+                <span class="tl-parted" style:left=format!("{:.3}%", pct(d.time, span))
+                    title=format!("A and B first differ at {}", crate::sim::types::fmt_secs_exact(d.time))></span>
+            }
+        })
+    };
     let discarded_note = move || {
         discarded.get().map(|d| {
             view! {
@@ -203,6 +213,7 @@ pub fn Timeline() -> impl IntoView {
             </div>
             <div class="tl-track">
                 {hatch}
+                {parted}
                 <input
                     type="range"
                     id=SLIDER_ID

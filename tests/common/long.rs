@@ -70,5 +70,6 @@ pub fn largest_scene(p: Pattern) -> Scene {
         at: MAX_TIME,
         lesson_step: None,
         script: long_script(p, MAX_SCRIPT as u32, MAX_TIME),
+        twin: None,
     }
 }

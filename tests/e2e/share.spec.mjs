@@ -105,7 +105,7 @@ export async function aBadFileNamesTheFieldAndLeavesTheRunUntouched({ newPage, b
   const trace = await exportTrace(page);
 
   const cases = [
-    [{ ...SCENE, version: 7 }, 'version: 7 is newer than this app understands (1)'],
+    [{ ...SCENE, version: 7 }, 'version: 7 is newer than this app understands (2)'],
     [{ ...SCENE, pattern: '2pc' }, 'pattern: "2pc" is not a pattern (event-driven, background-sync, saga, cqrs)'],
     [
       { ...SCENE, script: [SCENE.script[0], { at: 500, cmd: { op: 'crash', node: 9 } }] },
@@ -146,7 +146,7 @@ export async function aBadLinkShowsItsNoticeAndTheDefaultApp({ newPage, baseURL,
   for (const [query, says] of [
     ['?s=AQoFAMgBAAIMAAV4DfQD', 'cut short'],
     ['?s=AQoFAMgBAAIMAAV4DfQDCtyg', 'checksum'],
-    ['?s=BwoFAMgBAAIMAAV4DfQDCtyf', 'version: 7 is newer than this app understands (1)'],
+    ['?s=BwoFAMgBAAIMAAV4DfQDCtyf', 'version: 7 is newer than this app understands (2)'],
     ['?s=not*a*code', 'cannot appear in a link code'],
   ]) {
     const page = await open(newPage, baseURL + query);
