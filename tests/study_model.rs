@@ -4,7 +4,7 @@
 
 use converge::sim::StandingKind;
 use converge::sim::{Command, EventId, LogLine, MsgId, NodeId, ScriptEntry};
-use converge::ui::chart::{chart_model, chart_svg, standing_bands, t_of, x_of};
+use converge::ui::chart::{chart_model, chart_model_pair, chart_svg, standing_bands, t_of, x_of};
 use converge::ui::log::{filtered_lines, LogFilter, LOST};
 use converge::ui::spacetime::diagram_svg;
 use converge::ui::study::*;
@@ -322,6 +322,32 @@ fn the_chart_maps_time_both_ways_and_exports_standalone() {
     assert_eq!(m.faults.len(), 1);
     let svg = chart_svg(&m);
     assert!(svg.contains("Billing") && svg.contains("Staleness") && !svg.contains("var(--"));
+}
+
+#[test]
+fn compare_mode_overlays_run_b_on_the_same_axes() {
+    // A: quiet; B: the same run with a link cut, so only B falls behind.
+    let mut a = Pattern::EventDriven.start(42);
+    a.run_until(30_000);
+    let mut b = Pattern::EventDriven.start(42);
+    b.run_until(3_000);
+    b.apply(Command::Partition {
+        a: NodeId(1),
+        b: NodeId(2),
+    })
+    .unwrap();
+    b.run_until(30_000);
+    let names: Vec<String> = a.frame().views.iter().map(|v| v.name.clone()).collect();
+    let alone = chart_model(&a.series(), &names, 30_000, 30_000, &[]);
+    assert!(alone.twin.is_empty());
+    let bs = b.series();
+    let pair = chart_model_pair(&a.series(), Some(&bs), &names, 30_000, 30_000, &[]);
+    assert_eq!(pair.twin.len(), names.len());
+    // B's backlog sets the scale for both, and A's lines are drawn on it.
+    let b_only = chart_model(&bs, &names, 30_000, 30_000, &[]);
+    assert_eq!(pair.max_diff, b_only.max_diff.max(alone.max_diff));
+    assert!(pair.max_diff > alone.max_diff);
+    assert_ne!(pair.views[0].differing, pair.twin[0].differing);
 }
 
 #[test]

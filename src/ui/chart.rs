@@ -56,6 +56,9 @@ pub struct ChartModel {
     pub max_stale: Time,
     /// Lines per view.
     pub views: Vec<ViewLines>,
+    /// Compare mode: run B's lines per view, on the same axes (empty
+    /// otherwise).
+    pub twin: Vec<ViewLines>,
     /// Fault bands: kind, x0, x1, words.
     pub faults: Vec<(FaultKind, f64, f64, String)>,
     /// Periods in which the worst replica was not converged: state, x0, x1.
@@ -179,57 +182,52 @@ pub fn chart_model(
     now: Time,
     faults: &[FaultPeriod],
 ) -> ChartModel {
+    chart_model_pair(series, None, names, horizon, now, faults)
+}
+
+/// [`chart_model`] with, in compare mode, run B's series overlaid on the
+/// same axes (both runs' largest values set the scale).
+pub fn chart_model_pair(
+    series: &[SeriesPoint],
+    twin: Option<&[SeriesPoint]>,
+    names: &[String],
+    horizon: Time,
+    now: Time,
+    faults: &[FaultPeriod],
+) -> ChartModel {
     let horizon = horizon.max(1_000);
-    let lines = per_view(series, names.len());
     let mut max_diff = 1u32;
     let mut max_stale: Time = 1_000;
-    // Vertices in time units first.
-    // Per view: (time, differing) and (time, staleness) vertices.
-    type Vertices = (Vec<(Time, u32)>, Vec<(Time, Time)>);
-    let mut raw: Vec<Vertices> = Vec::new();
-    for pts in &lines {
-        let mut diff = vec![(0, 0u32)];
-        let mut stale = vec![(0, 0)];
-        let mut cur_d = 0u32;
-        let mut cur_lag: Option<Time> = None;
-        for p in pts.iter().filter(|p| p.time <= horizon) {
-            diff.push((p.time, cur_d));
-            diff.push((p.time, p.differing));
-            cur_d = p.differing;
-            let before = cur_lag.map_or(0, |l| p.time.saturating_sub(l));
-            stale.push((p.time, before));
-            cur_lag = p.lag_since;
-            stale.push((p.time, cur_lag.map_or(0, |l| p.time.saturating_sub(l))));
-        }
-        diff.push((horizon, cur_d));
-        stale.push((horizon, cur_lag.map_or(0, |l| horizon.saturating_sub(l))));
-        max_diff = max_diff.max(diff.iter().map(|d| d.1).max().unwrap_or(0));
-        max_stale = max_stale.max(stale.iter().map(|s| s.1).max().unwrap_or(0));
-        raw.push((diff, stale));
-    }
+    let raw = vertices(series, names.len(), horizon, &mut max_diff, &mut max_stale);
+    let raw_twin = twin
+        .map(|b| vertices(b, names.len(), horizon, &mut max_diff, &mut max_stale))
+        .unwrap_or_default();
     let y_diff = |d: u32| TOP + DIFF_H - DIFF_H * d as f64 / max_diff as f64;
     let stale_top = TOP + DIFF_H + GAP;
     let y_stale = |s: Time| stale_top + STALE_H - STALE_H * s as f64 / max_stale as f64;
-    let views = raw
-        .iter()
-        .enumerate()
-        .map(|(i, (diff, stale))| {
-            let dv: Vec<(f64, f64)> = diff
-                .iter()
-                .map(|&(t, d)| (x_of(t, horizon), y_diff(d)))
-                .collect();
-            let sv: Vec<(f64, f64)> = stale
-                .iter()
-                .map(|&(t, s)| (x_of(t, horizon), y_stale(s)))
-                .collect();
-            ViewLines {
-                name: names[i].clone(),
-                index: i,
-                differing: decimate(&dv),
-                staleness: decimate(&sv),
-            }
-        })
-        .collect();
+    let to_lines = |raw: &[Vertices]| -> Vec<ViewLines> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, (diff, stale))| {
+                let dv: Vec<(f64, f64)> = diff
+                    .iter()
+                    .map(|&(t, d)| (x_of(t, horizon), y_diff(d)))
+                    .collect();
+                let sv: Vec<(f64, f64)> = stale
+                    .iter()
+                    .map(|&(t, s)| (x_of(t, horizon), y_stale(s)))
+                    .collect();
+                ViewLines {
+                    name: names[i].clone(),
+                    index: i,
+                    differing: decimate(&dv),
+                    staleness: decimate(&sv),
+                }
+            })
+            .collect()
+    };
+    let views = to_lines(&raw);
+    let twin = to_lines(&raw_twin);
     let step = nice_step(horizon);
     let ticks = (0..=horizon / step)
         .map(|k| (x_of(k * step, horizon), fmt_tick(k * step)))
@@ -255,10 +253,47 @@ pub fn chart_model(
         max_diff,
         max_stale,
         views,
+        twin,
         faults,
         standing,
         ticks,
     }
+}
+
+/// Per view: (time, differing) and (time, staleness) vertices.
+type Vertices = (Vec<(Time, u32)>, Vec<(Time, Time)>);
+
+/// The vertices of each view's two lines, in time units, raising the
+/// largest values seen.
+fn vertices(
+    series: &[SeriesPoint],
+    views: usize,
+    horizon: Time,
+    max_diff: &mut u32,
+    max_stale: &mut Time,
+) -> Vec<Vertices> {
+    let mut raw: Vec<Vertices> = Vec::new();
+    for pts in &per_view(series, views) {
+        let mut diff = vec![(0, 0u32)];
+        let mut stale = vec![(0, 0)];
+        let mut cur_d = 0u32;
+        let mut cur_lag: Option<Time> = None;
+        for p in pts.iter().filter(|p| p.time <= horizon) {
+            diff.push((p.time, cur_d));
+            diff.push((p.time, p.differing));
+            cur_d = p.differing;
+            let before = cur_lag.map_or(0, |l| p.time.saturating_sub(l));
+            stale.push((p.time, before));
+            cur_lag = p.lag_since;
+            stale.push((p.time, cur_lag.map_or(0, |l| p.time.saturating_sub(l))));
+        }
+        diff.push((horizon, cur_d));
+        stale.push((horizon, cur_lag.map_or(0, |l| horizon.saturating_sub(l))));
+        *max_diff = (*max_diff).max(diff.iter().map(|d| d.1).max().unwrap_or(0));
+        *max_stale = (*max_stale).max(stale.iter().map(|s| s.1).max().unwrap_or(0));
+        raw.push((diff, stale));
+    }
+    raw
 }
 
 fn fmt_tick(t: Time) -> String {
@@ -435,9 +470,26 @@ pub fn DivergenceChart() -> impl IntoView {
         cache.set_value(c);
         (points, names)
     });
+    // Compare mode: run B's series, drawn over A's on the same axes.
+    let cache_b = StoredValue::new(SeriesCache::default());
+    let data_b = Memo::new(move |_| {
+        let b = run.twin.get()?;
+        b.pulse(Rate::State).track();
+        let pattern = run.pattern.get_untracked().slug();
+        let seed = run.seed.get_untracked();
+        let (script, series) = b.with(|s| (s.script(), s.series()));
+        let mut c = cache_b.get_value();
+        let points = c.update(pattern, seed, &script, &series).to_vec();
+        cache_b.set_value(c);
+        Some(points)
+    });
     let model = Memo::new(move |_| {
         let (horizon, now) = run.frame.with(|f| (f.horizon, f.time));
-        data.with(|(pts, names)| chart_model(pts, names, horizon, now, &faults.get()))
+        data_b.with(|b| {
+            data.with(|(pts, names)| {
+                chart_model_pair(pts, b.as_deref(), names, horizon, now, &faults.get())
+            })
+        })
     });
     // A moment picked by pointer or keys, not yet sought.
     let cursor = RwSignal::new(None::<Time>);
@@ -498,7 +550,14 @@ pub fn DivergenceChart() -> impl IntoView {
     let readout = move || {
         let t = cursor.get().unwrap_or_else(|| run.frame.with(|f| f.time));
         let picked = cursor.get().is_some();
-        let text = data.with(|(pts, names)| values_at(pts, names, t));
+        let mut text = data.with(|(pts, names)| values_at(pts, names, t));
+        if let Some(b) = data_b.with(|b| {
+            b.as_ref()
+                .map(|b| data.with(|(_, names)| values_at(b, names, t)))
+        }) {
+            let b = b.split_once(": ").map_or(b.as_str(), |(_, rest)| rest);
+            text = format!("{}. B: {b}", text.replacen(": ", ": A: ", 1));
+        }
         if picked {
             format!("{text}. Press Enter or click to go there.")
         } else {
@@ -567,8 +626,10 @@ pub fn DivergenceChart() -> impl IntoView {
         let lines = m
             .views
             .iter()
-            .map(|v| {
-                let class = format!("ch-line ch-line-{}", v.index % 4);
+            .map(|v| (v, ""))
+            .chain(m.twin.iter().map(|v| (v, " ch-line-twin")))
+            .map(|(v, twin)| {
+                let class = format!("ch-line ch-line-{}{twin}", v.index % 4);
                 let dash = DASHES[v.index % DASHES.len()];
                 view! {
                     <path class=class.clone() d=v.differing.clone() stroke-dasharray=dash></path>
@@ -659,6 +720,14 @@ pub fn DivergenceChart() -> impl IntoView {
                 <li class="ch-legend-item"><span class="ch-key ch-state-stuck" aria-hidden="true"></span>"stuck"</li>
                 <li class="ch-legend-item"><span class="ch-key ch-state-diverged" aria-hidden="true"></span>"diverged"</li>
                 <li class="ch-legend-item"><span class="ch-legend-future" aria-hidden="true"></span>"after the playhead"</li>
+                {move || model.with(|m| !m.twin.is_empty()).then(|| view! {
+                    <li class="ch-legend-item">
+                        <svg class="ch-legend-swatch" viewBox="0 0 26 8" width="26" height="8" aria-hidden="true">
+                            <line class="ch-line ch-line-0 ch-line-twin" x1="0" x2="26" y1="4" y2="4"></line>
+                        </svg>
+                        "faint: run B (compare)"
+                    </li>
+                })}
             </ul>
             <div
                 class="ch-plot"

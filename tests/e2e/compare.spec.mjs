@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { open, until, play, pause } from './helpers.mjs';
+import { open, until, play, pause, openDock } from './helpers.mjs';
 
 const side = (page, name) => page.locator(`.compare-side[data-side="${name}"]`);
 const headline = (page, name) => side(page, name).locator('.meter-headline');
@@ -82,6 +82,22 @@ export async function compareTheOutboxOnAndOffWithOneCrash({ newPage, baseURL, s
   assert.match(await headline(page, 'a').getAttribute('class'), /\bis-diverged\b/);
   assert.match(await headline(page, 'b').getAttribute('class'), /\bis-converged\b/);
   await page.screenshot({ path: join(shotDir, 'compare-1366.png') });
+
+  // The study views compare too: the chart overlays B on A's axes, the
+  // state tables show where A and B hold different values.
+  await openDock(page, 'Divergence');
+  assert.ok((await page.locator('.ch-line-twin').count()) > 0, 'run B is drawn on the chart');
+  assert.match(await page.locator('.ch-legend').textContent(), /faint: run B/);
+  assert.match(await page.locator('.ch-readout').textContent(), /^At [\d.]+ s: A: .*\. B: /);
+  await openDock(page, 'State');
+  const pickState = page.getByRole('group', { name: 'Show the state of' });
+  assert.equal(await pickState.getByRole('button', { name: 'A vs B' }).getAttribute('aria-pressed'), 'true');
+  await until(page, 'a table of A vs B with a differing value', async () =>
+    /A vs B/.test(await page.locator('.tb-table caption').first().textContent()) &&
+    (await page.locator('.tb-table td.diverged', { hasText: /^≠ A: .* · B: / }).count()) > 0);
+  await page.screenshot({ path: join(shotDir, 'compare-state-1366.png') });
+  await pickState.getByRole('button', { name: 'Run B' }).click();
+  await until(page, 'run B\'s own tables', async () => !/A vs B/.test(await page.locator('.tb-table caption').first().textContent()));
 
   // Show goes to the first difference on both.
   const end = await clock(page);
