@@ -144,3 +144,45 @@ async fn another_pattern_ends_the_comparison() {
     assert!(a.open_compare_with(Some(bad)).is_err());
     assert!(a.partner().is_none());
 }
+
+#[wasm_bindgen_test]
+async fn a_scene_file_with_a_pair_opens_both_runs_on_its_moment() {
+    use converge::share::Scene;
+    use converge::sim::{NodeId, ScriptEntry};
+    use converge::ui::share_menu::import_scene;
+    let host = host();
+    let (a, _h) = mount(&host);
+    let off = ScriptEntry::at(
+        0,
+        Command::Toggle {
+            id: "outbox".into(),
+            on: false,
+        },
+    );
+    let scene = Scene {
+        pattern: Pattern::EventDriven,
+        seed: 42,
+        at: 3_000,
+        script: vec![off.clone()],
+        twin: Some(vec![
+            off.clone(),
+            ScriptEntry::at(1_000, Command::Crash { node: METER }),
+        ]),
+        ..Scene::default()
+    };
+    import_scene(a, "pair.json", &scene.to_json()).expect("a pair opens");
+    tick().await;
+    let b = a.partner().expect("compare mode");
+    assert_eq!((now(a), now(b)), (3_000, 3_000));
+    assert_eq!((script_len(a), script_len(b)), (1, 2));
+    // A pair whose run B is wrong is refused, naming run B; the runs stay.
+    let mut bad = scene.clone();
+    bad.twin = Some(vec![ScriptEntry::at(
+        0,
+        Command::Crash { node: NodeId(99) },
+    )]);
+    let e = import_scene(a, "bad.json", &bad.to_json()).unwrap_err();
+    assert!(e.contains("b.script[0].cmd.node"), "{e}");
+    assert!(a.partner() == Some(b), "run B stays");
+    assert_eq!(script_len(b), 2);
+}

@@ -10,6 +10,9 @@
 //     max) in the page.
 //
 //   node tests/e2e/bench-animate.mjs [dist-dir]   (TARGET=500 LATENCY=9000)
+//
+// COMPARE=1 measures compare mode: two runs on one clock, the bursts sent
+// to both ("Act on both"), TARGET messages in flight in total.
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,8 +41,13 @@ const browser = await chromium.launch({
   ],
 });
 
+const COMPARE = Boolean(process.env.COMPARE);
+
+// Messages in flight on every canvas shown (two in compare mode).
 const inFlight = async (page) =>
-  Number((await page.locator('.cv-count').textContent()).match(/\d+/)?.[0] ?? 0);
+  (await page.locator('.cv-count').allTextContents())
+    .map((t) => Number(t.match(/\d+/)?.[0] ?? 0))
+    .reduce((a, b) => a + b, 0);
 
 async function measure(page, cdp, label) {
   const metric = async () => {
@@ -105,6 +113,11 @@ try {
     await menu.getByRole('spinbutton', { name: 'Jitter' }).fill('1000');
     await menu.getByRole('button', { name: 'Apply settings' }).click();
     await menu.waitFor({ state: 'detached' });
+  }
+  if (COMPARE) {
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    await page.locator('.compare-side[data-side="b"]').waitFor();
+    await page.getByRole('checkbox', { name: 'Act on both' }).check();
   }
   await page.getByRole('button', { name: 'Play', exact: true }).click();
   await page.waitForTimeout(1000);
