@@ -61,10 +61,11 @@ export async function arrowKeysMoveBetweenTabs({ newPage, baseURL }) {
   assert.deepEqual(await selectedTabs(page), ['CQRS'], 'ArrowLeft wraps to the last tab');
 
   // Tab leaves the tablist (roving tabindex: one tab stop) for the next
-  // control of the header; the panel the tabs control shows CQRS.
+  // control of the header (Compare, then Present); the panel the tabs
+  // control shows CQRS.
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.closest('[role=tablist]')), null);
-  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Present');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Compare');
   assert.equal(await page.getByRole('tabpanel').getByRole('heading', { level: 2 }).first().textContent(), 'CQRS');
 }
 
