@@ -186,3 +186,42 @@ async fn a_scene_file_with_a_pair_opens_both_runs_on_its_moment() {
     assert!(a.partner() == Some(b), "run B stays");
     assert_eq!(script_len(b), 2);
 }
+
+fn press(key: &str, ctrl: bool) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_ctrl_key(ctrl);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    let body = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .body()
+        .unwrap();
+    body.dispatch_event(&ev).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_c_key_opens_and_closes_compare_but_ctrl_c_copies() {
+    let host = host();
+    let slot: Rc<Cell<Option<Run>>> = Rc::new(Cell::new(None));
+    let s = slot.clone();
+    let _h = mount_to(host.clone(), move || {
+        let run = Run::new(Pattern::EventDriven, 42);
+        provide_context(run);
+        converge::ui::keys::install(run, true);
+        s.set(Some(run));
+        view! { <CompareButton/> }
+    });
+    let a = slot.get().expect("mounted");
+    press("c", true);
+    assert!(a.partner().is_none(), "Ctrl+C is the browser's copy");
+    press("c", false);
+    tick().await;
+    assert!(a.partner().is_some());
+    press("C", false);
+    tick().await;
+    assert!(a.partner().is_none());
+}

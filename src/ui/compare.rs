@@ -27,7 +27,7 @@ pub fn CompareButton() -> impl IntoView {
     view! {
         <button type="button" class="ctl-btn header-btn header-compare"
             aria-pressed=move || run.twin.with(|t| t.is_some()).to_string()
-            title="Compare: a second run (B) of this pattern and seed beside this one, on the same clock"
+            title="Compare: a second run (B) of this pattern and seed beside this one, on the same clock (C)"
             on:click=move |_| {
                 if run.twin.get_untracked().is_some() {
                     run.close_compare();

@@ -19,12 +19,13 @@ use super::Pattern;
 pub struct ShortcutsOpen(pub RwSignal<bool>);
 
 /// The shortcuts, as listed in the dialog: keys and what they do.
-pub const SHORTCUTS: [(&str, &str); 7] = [
+pub const SHORTCUTS: [(&str, &str); 8] = [
     ("Space", "Play or pause"),
     ("\u{2192}", "Step one event (pauses)"),
     ("\u{2190}", "Back one event (pauses)"),
     ("1 \u{2013} 4", "Switch pattern"),
     ("P", "Present mode on or off"),
+    ("C", "Compare two runs on or off"),
     ("?", "Show these shortcuts"),
     ("Esc", "Close a menu or this dialog"),
 ];
@@ -44,6 +45,8 @@ pub enum Shortcut {
     Help,
     /// P: present mode on or off.
     Present,
+    /// C: compare mode on or off.
+    Compare,
 }
 
 /// Maps a key (as `KeyboardEvent.key`) to a shortcut.
@@ -54,6 +57,7 @@ pub fn shortcut_for(key: &str) -> Option<Shortcut> {
         "ArrowLeft" => Shortcut::StepBack,
         "?" => Shortcut::Help,
         "p" | "P" => Shortcut::Present,
+        "c" | "C" => Shortcut::Compare,
         "1" | "2" | "3" | "4" => {
             let i: usize = key.parse().ok()?;
             Shortcut::Switch(*Pattern::all().get(i - 1)?)
@@ -137,6 +141,13 @@ pub fn install(run: Run, keys: bool) {
             Shortcut::Present => {
                 if let Some(ws) = workspace {
                     ws.present.update(|p| *p = !*p);
+                }
+            }
+            Shortcut::Compare => {
+                if run.partner().is_some() {
+                    run.close_compare();
+                } else if let Err(e) = run.open_compare() {
+                    run.notice.set(Some(super::run::Notice::error(e)));
                 }
             }
         }
@@ -223,5 +234,6 @@ mod tests {
         assert_eq!(shortcut_for("5"), None);
         assert_eq!(shortcut_for("?"), Some(Shortcut::Help));
         assert_eq!(shortcut_for("a"), None);
+        assert_eq!(shortcut_for("c"), Some(Shortcut::Compare));
     }
 }
