@@ -661,17 +661,20 @@ fn in_twin(e: ShareError) -> ShareError {
     }
 }
 
-/// Range checks of one script (`field` names it in errors).
-fn check_script_ranges(field: &str, script: &[ScriptEntry]) -> Result<(), ShareError> {
-    if script.len() > MAX_SCRIPT {
+/// A script may hold at most [`MAX_SCRIPT`] entries.
+fn check_len(field: &str, n: u64) -> Result<(), ShareError> {
+    if n > MAX_SCRIPT as u64 {
         return Err(ShareError::new(
             field,
-            format!(
-                "{} entries are more than the {MAX_SCRIPT} a scene may hold",
-                script.len()
-            ),
+            format!("{n} entries are more than the {MAX_SCRIPT} a scene may hold"),
         ));
     }
+    Ok(())
+}
+
+/// Range checks of one script (`field` names it in errors).
+fn check_script_ranges(field: &str, script: &[ScriptEntry]) -> Result<(), ShareError> {
+    check_len(field, script.len() as u64)?;
     for (i, e) in script.iter().enumerate() {
         check_time(&format!("{field}[{i}].at"), e.at)?;
         match &e.cmd {
@@ -699,15 +702,7 @@ fn json_script(value: Option<&Value>) -> Result<Vec<ScriptEntry>, ShareError> {
             ))
         }
     };
-    if entries.len() > MAX_SCRIPT {
-        return Err(ShareError::new(
-            "script",
-            format!(
-                "{} entries are more than the {MAX_SCRIPT} a scene may hold",
-                entries.len()
-            ),
-        ));
-    }
+    check_len("script", entries.len() as u64)?;
     let mut script = Vec::with_capacity(entries.len());
     for (i, entry) in entries.into_iter().enumerate() {
         script.push(json_entry(i, entry)?);
@@ -770,12 +765,7 @@ fn read_script(
     strings: &[String],
 ) -> Result<Vec<ScriptEntry>, ShareError> {
     let n = r.varint(field)?;
-    if n > MAX_SCRIPT as u64 {
-        return Err(ShareError::new(
-            field,
-            format!("{n} entries are more than the {MAX_SCRIPT} a scene may hold"),
-        ));
-    }
+    check_len(field, n)?;
     let mut script = Vec::with_capacity(n as usize);
     let (mut prev_at, mut prev_after) = (0u64, 0u64);
     for i in 0..n as usize {

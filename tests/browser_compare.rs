@@ -3,6 +3,10 @@
 //! `cargo test` skips this file.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "common/dom.rs"]
+mod dom;
+use dom::host;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -19,13 +23,6 @@ use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn host() -> HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    host
-}
 
 fn mount(host: &HtmlElement) -> (Run, leptos::mount::UnmountHandle<impl Mountable>) {
     let slot: Rc<Cell<Option<Run>>> = Rc::new(Cell::new(None));
@@ -187,22 +184,6 @@ async fn a_scene_file_with_a_pair_opens_both_runs_on_its_moment() {
     assert_eq!(script_len(b), 2);
 }
 
-fn press(key: &str, ctrl: bool) {
-    let init = web_sys::KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_ctrl_key(ctrl);
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    let body = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .body()
-        .unwrap();
-    body.dispatch_event(&ev).unwrap();
-}
-
 #[wasm_bindgen_test]
 async fn the_c_key_opens_and_closes_compare_but_ctrl_c_copies() {
     let host = host();
@@ -216,12 +197,12 @@ async fn the_c_key_opens_and_closes_compare_but_ctrl_c_copies() {
         view! { <CompareButton/> }
     });
     let a = slot.get().expect("mounted");
-    press("c", true);
+    dom::key_on_body("c", true);
     assert!(a.partner().is_none(), "Ctrl+C is the browser's copy");
-    press("c", false);
+    dom::key_on_body("c", false);
     tick().await;
     assert!(a.partner().is_some());
-    press("C", false);
+    dom::key_on_body("C", false);
     tick().await;
     assert!(a.partner().is_none());
 }

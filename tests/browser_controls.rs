@@ -3,6 +3,10 @@
 //! (see `.ci/test`). Native `cargo test` skips this file.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "common/dom.rs"]
+mod dom;
+use dom::host;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -20,13 +24,6 @@ use wasm_bindgen_test::*;
 use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn host() -> HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    host
-}
 
 /// Mounts the controls, the meter and the shortcuts (as the app does) on
 /// a fresh event-based run; returns the run for the test to inspect.
@@ -68,21 +65,6 @@ fn button(host: &HtmlElement, text: &str) -> HtmlElement {
 
 fn text(host: &HtmlElement, sel: &str) -> String {
     find(host, sel).text_content().unwrap_or_default()
-}
-
-fn press_on_body(key: &str) {
-    let init = KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let ev = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    let body = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .body()
-        .unwrap();
-    body.dispatch_event(&ev).unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -249,17 +231,17 @@ async fn shortcuts_act_once_even_after_remounting() {
     let host = host();
     let (run, handle) = mount(&host);
     tick().await;
-    press_on_body(" ");
+    dom::key_on_body(" ", false);
     tick().await;
     assert!(
         run.playing.get_untracked(),
         "space plays (handled once, not twice)"
     );
-    press_on_body(" ");
+    dom::key_on_body(" ", false);
     tick().await;
     assert!(!run.playing.get_untracked());
 
-    press_on_body("?");
+    dom::key_on_body("?", false);
     tick().await;
     let dialog = find(&host, "[role=dialog]");
     assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
@@ -299,7 +281,7 @@ async fn arrows_step_forward_and_back_one_event_at_a_time() {
     tick().await;
     let mut times = Vec::new();
     for _ in 0..40 {
-        press_on_body("ArrowRight");
+        dom::key_on_body("ArrowRight", false);
         tick().await;
         times.push(run.moment());
     }
@@ -307,12 +289,12 @@ async fn arrows_step_forward_and_back_one_event_at_a_time() {
     assert!(last > 0, "forward steps move the clock: {times:?}");
     assert!(!run.playing.get_untracked());
     // Back: to the moment of the event before the latest one shown.
-    press_on_body("ArrowLeft");
+    dom::key_on_body("ArrowLeft", false);
     tick().await;
     let back = run.moment();
     let expected = times.iter().rev().copied().find(|&t| t < last).unwrap_or(0);
     assert_eq!(back, expected, "one event back from {last} ms: {times:?}");
-    press_on_body("ArrowLeft");
+    dom::key_on_body("ArrowLeft", false);
     tick().await;
     assert!(run.moment() < back || back == 0, "and again, further back");
     drop(handle);
@@ -324,8 +306,8 @@ async fn with_keys_off_no_shortcut_acts() {
     let host = host();
     let (run, handle) = mount_keys(&host, false);
     tick().await;
-    press_on_body(" ");
-    press_on_body("ArrowRight");
+    dom::key_on_body(" ", false);
+    dom::key_on_body("ArrowRight", false);
     tick().await;
     assert!(!run.playing.get_untracked(), "space does not play");
     assert_eq!(run.moment(), 0, "the arrow does not step");

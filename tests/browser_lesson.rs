@@ -3,6 +3,10 @@
 //! this file.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "common/dom.rs"]
+mod dom;
+use dom::host;
+
 use converge::lessons;
 use converge::share::Scene;
 use converge::ui::lesson::LessonPane;
@@ -17,13 +21,6 @@ use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn host() -> HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    host
-}
 
 /// Mounts the pane alone on an event-based run (and optionally a startup).
 fn mount(host: &HtmlElement, start: Option<Startup>) -> (Run, impl Drop) {

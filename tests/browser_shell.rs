@@ -3,6 +3,10 @@
 //! this file.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "common/dom.rs"]
+mod dom;
+use dom::host;
+
 use converge::ui::{App, Pattern, STAGE_ID};
 use leptos::mount::mount_to;
 use leptos::task::tick;
@@ -11,14 +15,6 @@ use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// A fresh, attached element to mount into.
-fn host() -> HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    host
-}
 
 fn tabs(host: &HtmlElement) -> Vec<HtmlElement> {
     let list = host

@@ -8,7 +8,7 @@ use leptos::ev::{KeyboardEvent, MouseEvent};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::run::{use_run, Rate};
+use super::run::{use_run, Rate, Run};
 use super::study::{
     download_svg, xml_escape, FaultKind, FaultPeriod, SeriesCache, COLOURS, DASHES,
 };
@@ -450,6 +450,18 @@ fn axes_svg(m: &ChartModel, text: &str, grid: &str) -> String {
 }
 
 /// Divergence and staleness of each replica over time.
+/// `run`'s series as far as it is known (kept across seeks back in
+/// `cache`), untracked.
+fn known_series(run: Run, cache: StoredValue<SeriesCache>) -> Vec<SeriesPoint> {
+    let pattern = run.pattern.get_untracked().slug();
+    let seed = run.seed.get_untracked();
+    let (script, series) = run.with(|s| (s.script(), s.series()));
+    let mut c = cache.get_value();
+    let points = c.update(pattern, seed, &script, &series).to_vec();
+    cache.set_value(c);
+    points
+}
+
 #[component]
 pub fn DivergenceChart() -> impl IntoView {
     let run = use_run();
@@ -462,26 +474,14 @@ pub fn DivergenceChart() -> impl IntoView {
         let names: Vec<String> = run
             .frame
             .with_untracked(|f| f.views.iter().map(|v| v.name.clone()).collect());
-        let pattern = run.pattern.get_untracked().slug();
-        let seed = run.seed.get_untracked();
-        let (script, series) = run.with(|s| (s.script(), s.series()));
-        let mut c = cache.get_value();
-        let points = c.update(pattern, seed, &script, &series).to_vec();
-        cache.set_value(c);
-        (points, names)
+        (known_series(run, cache), names)
     });
     // Compare mode: run B's series, drawn over A's on the same axes.
     let cache_b = StoredValue::new(SeriesCache::default());
     let data_b = Memo::new(move |_| {
         let b = run.twin.get()?;
         b.pulse(Rate::State).track();
-        let pattern = run.pattern.get_untracked().slug();
-        let seed = run.seed.get_untracked();
-        let (script, series) = b.with(|s| (s.script(), s.series()));
-        let mut c = cache_b.get_value();
-        let points = c.update(pattern, seed, &script, &series).to_vec();
-        cache_b.set_value(c);
-        Some(points)
+        Some(known_series(b, cache_b))
     });
     let model = Memo::new(move |_| {
         let (horizon, now) = run.frame.with(|f| (f.horizon, f.time));
