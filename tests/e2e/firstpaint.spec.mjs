@@ -28,8 +28,17 @@ async function openHeld(newPage, baseURL, query = '', options = {}) {
   const page = await newPage(options);
   await page.addInitScript(() => {
     window.__cls = 0;
+    window.__shifts = [];
+    const name = (n) => (n ? `${n.nodeName.toLowerCase()}.${String(n.className?.baseVal ?? n.className ?? '').split(' ')[0]}` : '?');
+    const rect = (r) => [r.x, r.y, r.width, r.height].map(Math.round).join(',');
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+      for (const e of list.getEntries()) {
+        if (e.hadRecentInput) continue;
+        window.__cls += e.value;
+        // Which boxes moved, so a failure says what to fix.
+        const what = e.sources.map((s) => `${name(s.node)} ${rect(s.previousRect)} -> ${rect(s.currentRect)}`);
+        window.__shifts.push(`${Math.round(e.startTime)} ms ${e.value.toFixed(4)}: ${what.join('; ')}`);
+      }
     }).observe({ type: 'layout-shift', buffered: true });
   });
   let release;
@@ -113,8 +122,8 @@ async function replaceInPlace({ newPage, baseURL, shotDir }, viewport, name) {
   await page.screenshot({ path: join(shotDir, `firstpaint-app-${name}.png`) });
   const after = await snapshot(page);
   assertSameView(before, after, name);
-  const cls = await page.evaluate(() => window.__cls);
-  assert.ok(cls < 0.01, `${name}: cumulative layout shift ${cls} (want < 0.01)`);
+  const [cls, shifts] = await page.evaluate(() => [window.__cls, window.__shifts]);
+  assert.ok(cls < 0.01, `${name}: cumulative layout shift ${cls} (want < 0.01): ${shifts.join(' | ')}`);
   return page;
 }
 
