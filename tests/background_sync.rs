@@ -600,7 +600,7 @@ fn a_source_clock_behind_the_watermark_diverges_the_warehouse_at_the_write_it_sk
     assert_eq!(l.how, SKIPPED_BEHIND);
     let e = lost_by(&sim, &l);
     assert_eq!(
-        (e.kind.clone(), e.node, e.time),
+        (e.kind, e.node, e.time),
         (TraceKind::Write, SOURCE, t),
         "the write itself"
     );
@@ -671,10 +671,7 @@ fn a_batch_ending_on_a_shared_updated_at_diverges_the_warehouse_at_that_page() {
     let l = loss(&v);
     assert_eq!(l.how, SKIPPED_TIE);
     let e = lost_by(&sim, &l);
-    assert_eq!(
-        (e.kind.clone(), e.node, e.time),
-        (TraceKind::Deliver, JOB, t)
-    );
+    assert_eq!((e.kind, e.node, e.time), (TraceKind::Deliver, JOB, t));
     let Detail::Wire {
         wire: Wire::App(AnyMsg::Sync(SyncMsg::Page { rows, next, .. })),
         ..
@@ -722,7 +719,7 @@ fn last_writer_wins_diverges_the_warehouse_at_the_conflict_even_though_both_side
     assert_eq!(l.how, LWW_WAREHOUSE);
     assert_eq!(l.id, 1, "the warehouse's first change");
     let e = lost_by(&sim, &l);
-    assert_eq!((e.kind.clone(), e.time), (TraceKind::Note, t));
+    assert_eq!((e.kind, e.time), (TraceKind::Note, t));
     assert!(
         text(e).contains("the warehouse's update to $70"),
         "{}",
@@ -819,10 +816,7 @@ fn a_late_copy_overwriting_newer_rows_diverges_the_warehouse_at_the_overwrite() 
     let l = loss(&v);
     assert_eq!(l.how, OVERWRITTEN_LATE);
     let e = lost_by(&sim, &l);
-    assert_eq!(
-        (e.kind.clone(), e.node, e.time),
-        (TraceKind::Write, WAREHOUSE, t)
-    );
+    assert_eq!((e.kind, e.node, e.time), (TraceKind::Write, WAREHOUSE, t));
     let delivery = sim.world().trace.get(e.parent.unwrap()).unwrap();
     assert_eq!(delivery.kind, TraceKind::Deliver);
     let epoch = |e: &TraceEvent<AnyMsg>| match &e.detail {

@@ -630,7 +630,7 @@ fn text_of(sim: &Sim<Cqrs>, e: EventId) -> (TraceKind, NodeId, String) {
         Detail::Text(t) => t.clone(),
         _ => String::new(),
     };
-    (ev.kind.clone(), ev.node, text)
+    (ev.kind, ev.node, text)
 }
 
 #[test]

@@ -660,7 +660,7 @@ fn a_double_charge_is_diverged_naming_the_charge() {
     let loss = loss_of(&s[BILLING_VIEW]);
     assert_eq!(loss.how, "was billed twice (no idempotency check)");
     let ev = sim.world().trace.get(loss.when.event).unwrap();
-    assert_eq!((ev.kind.clone(), ev.node), (TraceKind::Write, BILLING));
+    assert_eq!((ev.kind, ev.node), (TraceKind::Write, BILLING));
 }
 
 /// An older reading that overwrites a newer one at the load balancer is
@@ -676,10 +676,7 @@ fn an_out_of_order_overwrite_is_diverged_at_the_load_balancer() {
         loss.how
     );
     let ev = sim.world().trace.get(loss.when.event).unwrap();
-    assert_eq!(
-        (ev.kind.clone(), ev.node),
-        (TraceKind::Write, LOAD_BALANCER)
-    );
+    assert_eq!((ev.kind, ev.node), (TraceKind::Write, LOAD_BALANCER));
     assert_eq!(
         s[BILLING_VIEW],
         Standing::Converged,

@@ -6,6 +6,7 @@
 
 use converge::lessons::{self, judge, Lesson};
 use converge::patterns::Pattern;
+use converge::sim::TraceKind;
 
 fn outcome_of(lesson: &Lesson, i: usize) -> Option<lessons::Outcome> {
     let step = &lesson.steps[i];
@@ -151,7 +152,7 @@ fn every_step_runs_its_script_on_time() {
             let applied: Vec<u64> = sim
                 .log(usize::MAX)
                 .iter()
-                .filter(|l| l.kind == "command")
+                .filter(|l| l.kind == TraceKind::Command)
                 .map(|l| l.time)
                 .collect();
             let planned: Vec<u64> = step.setup.iter().map(|e| e.at).collect();

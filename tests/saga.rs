@@ -642,7 +642,7 @@ fn named_event(sim: &Sim<Saga>, loss: &Loss) -> TraceKind {
         .get(loss.when.event)
         .unwrap_or_else(|| panic!("{loss:?} names an event not in the trace"));
     assert_eq!(ev.time, loss.when.at, "{loss:?}");
-    ev.kind.clone()
+    ev.kind
 }
 
 fn text_of(sim: &Sim<Saga>, id: EventId) -> String {

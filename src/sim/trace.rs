@@ -36,7 +36,7 @@ impl DropReason {
 }
 
 /// What happened.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum TraceKind {
     /// A message left its sender.
     Send,
@@ -86,6 +86,45 @@ pub enum TraceKind {
 }
 
 impl TraceKind {
+    /// One of each kind, in the order the event log's kind filter lists
+    /// them (a kind with data carries a stand-in: filters compare kinds,
+    /// not their data; see [`TraceKind::same_kind`]).
+    pub const EACH: [TraceKind; 21] = [
+        TraceKind::Send,
+        TraceKind::Deliver,
+        TraceKind::Drop(DropReason::Lost),
+        TraceKind::Duplicate,
+        TraceKind::Hold,
+        TraceKind::Release,
+        TraceKind::Append,
+        TraceKind::Consume { ok: true },
+        TraceKind::Commit,
+        TraceKind::Redeliver,
+        TraceKind::Retry,
+        TraceKind::DeadLetter,
+        TraceKind::AckTimeout,
+        TraceKind::Timer,
+        TraceKind::Crash,
+        TraceKind::Restart,
+        TraceKind::Recovered,
+        TraceKind::Write,
+        TraceKind::Command,
+        TraceKind::Note,
+        TraceKind::Violation,
+    ];
+
+    /// True when both are the same kind of event, whatever their data
+    /// (every drop is a drop, whatever its cause).
+    pub fn same_kind(self, other: TraceKind) -> bool {
+        std::mem::discriminant(&self) == std::mem::discriminant(&other)
+    }
+
+    /// The kind whose [`TraceKind::name`] is `name` (a stand-in of
+    /// [`TraceKind::EACH`] for kinds with data).
+    pub fn named(name: &str) -> Option<TraceKind> {
+        Self::EACH.into_iter().find(|k| k.name() == name)
+    }
+
     /// A short stable name, used for filtering and counts.
     pub fn name(&self) -> &'static str {
         match self {

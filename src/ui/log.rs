@@ -12,48 +12,51 @@ use leptos::prelude::*;
 use super::run::{use_run, Rate, Run};
 use super::study::group_digits;
 use crate::sim::types::fmt_secs;
-use crate::sim::{EventId, LogLine, Playground, Time};
+use crate::sim::{EventId, LogLine, Playground, Time, TraceKind};
 
 /// Lines shown at most.
 pub const SHOW: usize = 100;
 
-/// Every trace kind, in the order the kind filter lists them.
-pub const KINDS: [&str; 21] = [
-    "send",
-    "deliver",
-    "drop",
-    "duplicate",
-    "hold",
-    "release",
-    "append",
-    "consume",
-    "commit",
-    "redeliver",
-    "retry",
-    "dead-letter",
-    "ack-timeout",
-    "timer",
-    "crash",
-    "restart",
-    "recovered",
-    "write",
-    "command",
-    "note",
-    "violation",
-];
-
 /// The kind filter's value that shows the events that lost updates.
 pub const LOST: &str = "lost";
+
+/// Which kinds of event the log shows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum KindFilter {
+    /// Events of this kind (whatever their data: every drop).
+    Is(TraceKind),
+    /// The events that lost an update ([`LogFilter::lost`]).
+    Lost,
+}
+
+impl KindFilter {
+    /// The filter a `<select>` value names ([`LOST`] or a kind's name).
+    pub fn named(value: &str) -> Option<KindFilter> {
+        if value == LOST {
+            Some(KindFilter::Lost)
+        } else {
+            TraceKind::named(value).map(KindFilter::Is)
+        }
+    }
+
+    /// Its `<select>` value.
+    pub fn value(self) -> &'static str {
+        match self {
+            KindFilter::Is(k) => k.name(),
+            KindFilter::Lost => LOST,
+        }
+    }
+}
 
 /// Which events the log shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogFilter {
     /// Only events at (or addressed to) this service.
     pub node: Option<u16>,
-    /// Only events of this kind ([`LOST`]: only those in `lost`).
-    pub kind: Option<String>,
+    /// Only events of this kind, or only those in `lost`.
+    pub kind: Option<KindFilter>,
     /// The events that lost an update, as the meter's diverged replicas
-    /// name them (used when `kind` is [`LOST`]).
+    /// name them (used when `kind` is [`KindFilter::Lost`]).
     pub lost: Vec<EventId>,
 }
 
@@ -62,9 +65,9 @@ impl LogFilter {
     pub fn accepts(&self, l: &LogLine) -> bool {
         self.node
             .is_none_or(|n| l.node.0 == n || l.peer.is_some_and(|p| p.0 == n))
-            && self.kind.as_deref().is_none_or(|k| match k {
-                LOST => self.lost.contains(&l.id),
-                k => l.kind == k,
+            && self.kind.is_none_or(|k| match k {
+                KindFilter::Lost => self.lost.contains(&l.id),
+                KindFilter::Is(k) => l.kind.same_kind(k),
             })
     }
 }
@@ -138,7 +141,7 @@ pub fn EventLog() -> impl IntoView {
     let data = Memo::new(move |_| {
         version.track();
         let mut f = filter.get();
-        if f.kind.as_deref() == Some(LOST) {
+        if f.kind == Some(KindFilter::Lost) {
             f.lost = run.frame.with_untracked(|fr| {
                 let mut ids: Vec<EventId> = fr
                     .views
@@ -221,13 +224,7 @@ pub fn EventLog() -> impl IntoView {
     };
     let on_kind = move |ev: Event| {
         let v = event_target_value(&ev);
-        filter.update(|f| {
-            f.kind = KINDS
-                .iter()
-                .chain([&LOST])
-                .find(|k| **k == v)
-                .map(|k| k.to_string())
-        });
+        filter.update(|f| f.kind = KindFilter::named(&v));
     };
     let name_of = move |n: u16| {
         services.with_untracked(|s| {
@@ -241,7 +238,7 @@ pub fn EventLog() -> impl IntoView {
         let id = l.id;
         let time = l.time;
         let selected = move || run.selected.get() == Some(id);
-        let cause = (l.kind == "violation")
+        let cause = (l.kind == TraceKind::Violation)
             .then_some(l.parent)
             .flatten()
             .map(|p| {
@@ -255,7 +252,7 @@ pub fn EventLog() -> impl IntoView {
             });
         let node = name_of(l.node.0);
         view! {
-            <li class=format!("log-item log-kind-{}", l.kind)>
+            <li class=format!("log-item log-kind-{}", l.kind.name())>
                 <button
                     type="button"
                     class="log-line"
@@ -265,7 +262,7 @@ pub fn EventLog() -> impl IntoView {
                     on:click=move |_| select_event(run, id, time)
                 >
                     <span class="log-time">{fmt_secs(l.time)}</span>
-                    <span class="log-kind">{l.kind}</span>
+                    <span class="log-kind">{l.kind.name()}</span>
                     <span class="visually-hidden">{format!(" at {node}: ")}</span>
                     <span class="log-text">{l.text.clone()}</span>
                 </button>
@@ -320,10 +317,10 @@ pub fn EventLog() -> impl IntoView {
                     </label>
                     <label class="log-filter">
                         <span>"Kind"</span>
-                        <select on:change=on_kind prop:value=move || filter.with(|f| f.kind.clone().unwrap_or_default())>
+                        <select on:change=on_kind prop:value=move || filter.with(|f| f.kind.map_or("", KindFilter::value))>
                             <option value="">"All kinds"</option>
                             <option value=LOST>"lost updates"</option>
-                            {KINDS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
+                            {TraceKind::EACH.iter().map(|k| view! { <option value=k.name()>{k.name()}</option> }).collect_view()}
                         </select>
                     </label>
                 </div>

@@ -456,7 +456,7 @@ pub fn SpaceTime() -> impl IntoView {
                 let tipw2 = words.clone();
                 view! {
                     <g
-                        class=format!("st-mark st-mark-{}", m.kind)
+                        class=format!("st-mark st-mark-{}", m.kind.name())
                         class:is-selected=selected
                         data-item=""
                         data-event=id.0.to_string()

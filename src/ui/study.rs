@@ -8,7 +8,7 @@
 
 use crate::sim::runner::SeriesPoint;
 use crate::sim::types::fmt_secs;
-use crate::sim::{Command, EventId, LogLine, Playground, ScriptEntry, Time};
+use crate::sim::{Command, EventId, LogLine, Playground, ScriptEntry, Time, TraceKind};
 
 /// What kind of fault a period on the timeline is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -387,8 +387,8 @@ pub struct Mark {
     pub lane: usize,
     /// When.
     pub time: Time,
-    /// Trace kind name ("crash", "write", …).
-    pub kind: &'static str,
+    /// What happened.
+    pub kind: TraceKind,
     /// The event in words.
     pub text: String,
     /// Lamport clock.
@@ -399,13 +399,13 @@ impl Mark {
     /// The glyph drawn for this kind (shapes differ, not just colours).
     pub fn glyph(&self) -> &'static str {
         match self.kind {
-            "crash" => "\u{2716}",
-            "restart" => "\u{21bb}",
-            "recovered" => "\u{2714}",
-            "hold" => "\u{2016}",
-            "release" => "\u{25b6}",
-            "violation" => "!",
-            "command" => "\u{25c6}",
+            TraceKind::Crash => "\u{2716}",
+            TraceKind::Restart => "\u{21bb}",
+            TraceKind::Recovered => "\u{2714}",
+            TraceKind::Hold => "\u{2016}",
+            TraceKind::Release => "\u{25b6}",
+            TraceKind::Violation => "!",
+            TraceKind::Command => "\u{25c6}",
             _ => "",
         }
     }
@@ -466,7 +466,7 @@ pub fn build_diagram(
     for l in lines {
         let lane = l.node.index();
         match (l.kind, l.msg) {
-            ("send" | "duplicate", Some(m)) => {
+            (TraceKind::Send | TraceKind::Duplicate, Some(m)) => {
                 let Some(peer) = l.peer else { continue };
                 open.insert(m.0, arrows.len());
                 arrows.push(Arrow {
@@ -481,15 +481,15 @@ pub fn build_diagram(
                         fraction: 0.0,
                         held: false,
                     },
-                    copy: l.kind == "duplicate",
-                    text: message_words(&l.text),
+                    copy: l.kind == TraceKind::Duplicate,
+                    text: l.label.clone(),
                     lamport0: Some(l.lamport),
                     lamport1: None,
                 });
             }
-            ("deliver" | "drop", Some(m)) => {
+            (TraceKind::Deliver | TraceKind::Drop(_), Some(m)) => {
                 let Some(peer) = l.peer else { continue };
-                let dropped = l.kind == "drop";
+                let dropped = matches!(l.kind, TraceKind::Drop(_));
                 // A drop is recorded at the receiver when it was down, else
                 // at the sender; a delivery always at the receiver.
                 let (from, to, at_receiver) = if dropped {
@@ -513,7 +513,7 @@ pub fn build_diagram(
                             clipped: true,
                             end: ArrowEnd::Delivered,
                             copy: false,
-                            text: message_words(&l.text),
+                            text: l.label.clone(),
                             lamport0: None,
                             lamport1: None,
                         });
@@ -593,20 +593,6 @@ pub fn build_diagram(
         earlier,
         omitted,
     }
-}
-
-/// The message part of a send/deliver sentence ("Meter sent X to Broker"
-/// → "X"), or the whole sentence when it has another shape.
-pub fn message_words(sentence: &str) -> String {
-    for (verb, tail) in [(" sent ", " to "), (" received ", " from ")] {
-        if let Some(i) = sentence.find(verb) {
-            let rest = &sentence[i + verb.len()..];
-            if let Some(j) = rest.rfind(tail) {
-                return rest[..j].to_string();
-            }
-        }
-    }
-    sentence.to_string()
 }
 
 /// The trace events from `from` up to now (at most `cap`, newest kept),

@@ -26,7 +26,7 @@ use super::geom::{lane_for, progress, NodeBox};
 use super::{token_menu, CanvasCtx};
 use crate::sim::frame::TokenFrame;
 use crate::sim::wire::WireKind;
-use crate::sim::{MsgId, NodeId, Time};
+use crate::sim::{MsgId, NodeId, Time, TraceKind};
 use crate::ui::run::{use_run, Run};
 
 /// The worker's source.
@@ -271,7 +271,10 @@ pub fn Tokens() -> impl IntoView {
                 let lines = run.with(|s| s.log(200));
                 let mut json = String::from("[");
                 seen.with_value(|(prev, _, _)| {
-                    for line in lines.iter().filter(|l| l.kind == "drop") {
+                    for line in lines
+                        .iter()
+                        .filter(|l| matches!(l.kind, TraceKind::Drop(_)))
+                    {
                         let Some(id) = line.msg else { continue };
                         if current.contains(&id) {
                             continue;
