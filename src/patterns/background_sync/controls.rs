@@ -5,22 +5,55 @@
 
 use super::*;
 
-/// Strategy: copy every row each run.
-pub const FULL_COPY: i64 = 0;
+/// How the job finds what to copy: the `strategy` setting.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Copy every row each run.
+    FullCopy,
+    /// Copy rows whose `updated_at` is past the watermark.
+    Watermark,
+    /// Read the change log from a cursor.
+    ChangeLog,
+}
 
-/// Strategy: copy rows whose `updated_at` is past the watermark.
-pub const WATERMARK: i64 = 1;
+impl Strategy {
+    /// Every strategy, by its setting value (its index: 0, 1, 2, as links
+    /// and scene files have always written it).
+    pub const ALL: [Strategy; 3] = [Strategy::FullCopy, Strategy::Watermark, Strategy::ChangeLog];
 
-/// Strategy: read the change log from a cursor.
-pub const CHANGE_LOG: i64 = 2;
+    /// The strategy a setting value names. Values are checked against the
+    /// setting's range (0..=2) before they reach the pattern.
+    pub fn from_value(value: i64) -> Strategy {
+        usize::try_from(value)
+            .ok()
+            .and_then(|i| Self::ALL.get(i))
+            .copied()
+            .unwrap_or(Strategy::ChangeLog)
+    }
 
-pub(super) fn strategy_name(s: i64) -> &'static str {
-    match s {
-        FULL_COPY => "full copy",
-        WATERMARK => "updated_at watermark",
-        _ => "change log",
+    /// Its setting value.
+    pub fn value(self) -> i64 {
+        self as i64
+    }
+
+    /// Its name in the state tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::FullCopy => "full copy",
+            Strategy::Watermark => "updated_at watermark",
+            Strategy::ChangeLog => "change log",
+        }
     }
 }
+
+/// The `strategy` setting's value for a full copy (what links carry).
+pub const FULL_COPY: i64 = Strategy::FullCopy as i64;
+
+/// The `strategy` setting's value for the `updated_at` watermark.
+pub const WATERMARK: i64 = Strategy::Watermark as i64;
+
+/// The `strategy` setting's value for the change log.
+pub const CHANGE_LOG: i64 = Strategy::ChangeLog as i64;
 
 /// A mitigation or option the learner turns on or off.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -64,7 +97,7 @@ impl Toggle {
 /// A numeric setting.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Setting {
-    /// [`FULL_COPY`], [`WATERMARK`] or [`CHANGE_LOG`].
+    /// The [`Strategy`] (its value: 0, 1 or 2).
     Strategy,
     /// Time between runs (ms).
     Interval,
@@ -171,7 +204,7 @@ impl BackgroundSync {
     /// Sets what setting `s` controls (no side effects).
     pub(super) fn set_setting(&mut self, s: Setting, value: i64) {
         match s {
-            Setting::Strategy => self.strategy = value,
+            Setting::Strategy => self.strategy = Strategy::from_value(value),
             Setting::Interval => self.interval = value as Time,
             Setting::Batch => self.batch = value as u16,
             Setting::Skew => self.skew = value,
@@ -221,7 +254,7 @@ impl BackgroundSync {
         self.set_setting(s, value);
         match s {
             Setting::Strategy => {
-                if value == WATERMARK {
+                if self.strategy == Strategy::Watermark {
                     // Start the watermark at the last finished run.
                     self.committed_stamp = self.last_sync_at.map_or(0, |t| t as i64);
                 }
@@ -300,11 +333,23 @@ mod tests {
             &Action::ALL,
             Action::spec,
         );
+        for s in Strategy::ALL {
+            assert_eq!(
+                Strategy::from_value(s.value()),
+                s,
+                "a strategy's value names it"
+            );
+        }
+        let strategy = Setting::Strategy.spec();
+        assert_eq!(
+            (strategy.min, strategy.max),
+            (0, Strategy::ALL.len() as i64 - 1)
+        );
         let sync = BackgroundSync::default();
         assert!(sync.checkpoint_on && !sync.two_way && !sync.siblings && sync.workload);
         assert_eq!(
             (sync.strategy, sync.interval, sync.batch),
-            (CHANGE_LOG, 3_000, 4)
+            (Strategy::ChangeLog, 3_000, 4)
         );
         assert_eq!((sync.skew, sync.write_every), (0, 800));
     }

@@ -22,9 +22,10 @@ impl BackgroundSync {
                     cp.number,
                     match (cp.two_way, cp.strategy) {
                         (true, _) => format!("source log #{}, warehouse log #{}", cp.lsn, cp.wlsn),
-                        (_, FULL_COPY) => format!("after account {}", cp.id),
-                        (_, WATERMARK) => format!("after updated_at {}", stamp_text(cp.stamp)),
-                        _ => format!("after log #{}", cp.lsn),
+                        (_, Strategy::FullCopy) => format!("after account {}", cp.id),
+                        (_, Strategy::Watermark) =>
+                            format!("after updated_at {}", stamp_text(cp.stamp)),
+                        (false, Strategy::ChangeLog) => format!("after log #{}", cp.lsn),
                     }
                 ));
                 cp
@@ -46,13 +47,13 @@ impl BackgroundSync {
                         "two-way, source log #{} and warehouse log #{}",
                         p.lsn, p.wlsn
                     ),
-                    (_, FULL_COPY) => "full copy from the first account".to_string(),
-                    (_, WATERMARK) => format!(
+                    (_, Strategy::FullCopy) => "full copy from the first account".to_string(),
+                    (_, Strategy::Watermark) => format!(
                         "rows with updated_at after the watermark {} up to {}",
                         stamp_text(p.stamp),
                         stamp_text(p.upto)
                     ),
-                    _ => format!("change log after #{}", p.lsn),
+                    (false, Strategy::ChangeLog) => format!("change log after #{}", p.lsn),
                 };
                 ctx.note(format!("run #{} started: {from}", p.number));
                 p
@@ -101,12 +102,12 @@ impl BackgroundSync {
         let p = &run.p;
         let query = match (p.two_way, p.strategy) {
             (true, _) => Query::Changed { after: p.lsn },
-            (_, FULL_COPY) => Query::Full { after_id: p.id },
-            (_, WATERMARK) => Query::Watermark {
+            (_, Strategy::FullCopy) => Query::Full { after_id: p.id },
+            (_, Strategy::Watermark) => Query::Watermark {
                 after: p.stamp,
                 upto: p.upto,
             },
-            _ => Query::Log { after: p.lsn },
+            (false, Strategy::ChangeLog) => Query::Log { after: p.lsn },
         };
         let msg = SyncMsg::Fetch {
             epoch: run.epoch,
@@ -126,18 +127,18 @@ impl BackgroundSync {
                 p.lsn = run.next as u64;
                 p.wlsn = run.wnext;
             }
-            (_, FULL_COPY) => p.id = run.next as u16,
-            (_, WATERMARK) => p.stamp = run.next,
-            _ => p.lsn = run.next as u64,
+            (_, Strategy::FullCopy) => p.id = run.next as u16,
+            (_, Strategy::Watermark) => p.stamp = run.next,
+            (false, Strategy::ChangeLog) => p.lsn = run.next as u64,
         }
         let more = run.more;
         if self.checkpoint_on {
             let cp = run.p.clone();
             let where_ = match (cp.two_way, cp.strategy) {
                 (true, _) => format!("source log #{}, warehouse log #{}", cp.lsn, cp.wlsn),
-                (_, FULL_COPY) => format!("account {}", cp.id),
-                (_, WATERMARK) => format!("updated_at {}", stamp_text(cp.stamp)),
-                _ => format!("log #{}", cp.lsn),
+                (_, Strategy::FullCopy) => format!("account {}", cp.id),
+                (_, Strategy::Watermark) => format!("updated_at {}", stamp_text(cp.stamp)),
+                (false, Strategy::ChangeLog) => format!("log #{}", cp.lsn),
             };
             self.checkpoint = Some(cp.clone());
             if more {
@@ -167,9 +168,9 @@ impl BackgroundSync {
                 self.committed_lsn = p.lsn;
                 self.committed_wlsn = p.wlsn;
             }
-            (_, WATERMARK) => self.committed_stamp = p.upto,
-            (_, CHANGE_LOG) => self.committed_lsn = p.lsn,
-            _ => {}
+            (_, Strategy::Watermark) => self.committed_stamp = p.upto,
+            (_, Strategy::ChangeLog) => self.committed_lsn = p.lsn,
+            (false, Strategy::FullCopy) => {}
         }
         self.checkpoint = None;
         self.failing = None;
@@ -190,9 +191,9 @@ impl BackgroundSync {
                 "; cursors now source log #{}, warehouse log #{}",
                 p.lsn, p.wlsn
             ),
-            (_, WATERMARK) => format!("; watermark now {}", stamp_text(p.upto)),
-            (_, CHANGE_LOG) => format!("; cursor now log #{}", p.lsn),
-            _ => String::new(),
+            (_, Strategy::Watermark) => format!("; watermark now {}", stamp_text(p.upto)),
+            (_, Strategy::ChangeLog) => format!("; cursor now log #{}", p.lsn),
+            (false, Strategy::FullCopy) => String::new(),
         };
         self.job_write(
             ctx,

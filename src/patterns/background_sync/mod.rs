@@ -59,7 +59,7 @@ const TAG_TIMEOUT: u64 = 3;
 #[derive(Clone, Debug)]
 pub struct BackgroundSync {
     // Options.
-    strategy: i64,
+    strategy: Strategy,
     interval: Time,
     batch: u16,
     skew: i64,
@@ -134,7 +134,7 @@ impl Default for BackgroundSync {
         let n = ACCOUNTS as usize;
         // Toggles and settings start at their specs' defaults.
         let mut sync = BackgroundSync {
-            strategy: 0,
+            strategy: Strategy::FullCopy,
             interval: 0,
             batch: 0,
             skew: 0,

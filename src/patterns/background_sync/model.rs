@@ -58,7 +58,7 @@ pub(super) struct Progress {
     pub(super) number: u64,
     pub(super) started_at: Time,
     pub(super) upto: i64,
-    pub(super) strategy: i64,
+    pub(super) strategy: Strategy,
     pub(super) two_way: bool,
     pub(super) id: u16,
     pub(super) stamp: i64,

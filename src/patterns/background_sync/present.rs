@@ -110,7 +110,7 @@ impl BackgroundSync {
                 if self.two_way {
                     "two-way (change logs)".into()
                 } else {
-                    strategy_name(self.strategy).into()
+                    self.strategy.name().into()
                 },
             ),
             kv("watermark", stamp_text(self.committed_stamp)),

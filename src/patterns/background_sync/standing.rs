@@ -168,7 +168,7 @@ impl BackgroundSync {
                     None => {
                         debug_assert!(
                             false,
-                            "account {} lost without a record (doomed {doomed}, alive fate {:?}, run {:?}, cp {:?}, strategy {}, two-way {})",
+                            "account {} lost without a record (doomed {doomed}, alive fate {:?}, run {:?}, cp {:?}, strategy {:?}, two-way {})",
                             i + 1,
                             self.fates(false)[i],
                             self.run.as_ref().map(|r| (&r.p, r.phase, r.next, r.more)),
@@ -277,9 +277,9 @@ impl BackgroundSync {
             } else {
                 let lo: i64 = match (r.p.strategy, apply_phase) {
                     (_, true) => r.next,
-                    (FULL_COPY, false) => r.p.id as i64,
-                    (WATERMARK, false) => r.p.stamp,
-                    (_, false) => r.p.lsn as i64,
+                    (Strategy::FullCopy, false) => r.p.id as i64,
+                    (Strategy::Watermark, false) => r.p.stamp,
+                    (Strategy::ChangeLog, false) => r.p.lsn as i64,
                 };
                 for i in 0..ACCOUNTS as usize {
                     let s = &self.src[i];
@@ -287,16 +287,16 @@ impl BackgroundSync {
                         applying[i] = true;
                     } else if goes_on && self.copyable(i) {
                         running[i] = match r.p.strategy {
-                            FULL_COPY => i as i64 + 1 > lo,
-                            WATERMARK => s.stamp > lo && s.stamp <= r.p.upto,
-                            _ => s.last_entry as i64 > lo,
+                            Strategy::FullCopy => i as i64 + 1 > lo,
+                            Strategy::Watermark => s.stamp > lo && s.stamp <= r.p.upto,
+                            Strategy::ChangeLog => s.last_entry as i64 > lo,
                         };
                     }
                 }
                 match r.p.strategy {
-                    WATERMARK => f_stamp = r.p.upto,
-                    FULL_COPY => {}
-                    _ => f_lsn = lo.max(0) as u64,
+                    Strategy::Watermark => f_stamp = r.p.upto,
+                    Strategy::FullCopy => {}
+                    Strategy::ChangeLog => f_lsn = lo.max(0) as u64,
                 }
             }
         }
@@ -311,9 +311,9 @@ impl BackgroundSync {
                 false
             } else {
                 match self.strategy {
-                    FULL_COPY => true,
-                    WATERMARK => s.stamp > f_stamp,
-                    _ => s.last_entry > f_lsn,
+                    Strategy::FullCopy => true,
+                    Strategy::Watermark => s.stamp > f_stamp,
+                    Strategy::ChangeLog => s.last_entry > f_lsn,
                 }
             };
             out[i] = if applying[i] {
@@ -362,10 +362,10 @@ impl BackgroundSync {
     /// skipped by the watermark).
     pub(super) fn by_watermark(&self) -> bool {
         !self.two_way
-            && (self.strategy == WATERMARK
+            && (self.strategy == Strategy::Watermark
                 || self
                     .ahead(false)
-                    .is_some_and(|r| !r.p.two_way && r.p.strategy == WATERMARK))
+                    .is_some_and(|r| !r.p.two_way && r.p.strategy == Strategy::Watermark))
     }
 
     /// Bookkeeping after every handler: an account that no run will bring
