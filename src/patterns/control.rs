@@ -86,3 +86,22 @@ pub(crate) fn assert_controls_are_sound<T, S, A>(
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "{ids:?}");
 }
+
+/// For a pattern's tests: each of its timers (one of each kind, ids
+/// included) reads back from its tag as itself, and no two share a tag.
+#[cfg(test)]
+pub(crate) fn assert_timers_round_trip<T>(timers: &[T])
+where
+    T: crate::sim::TimerTag + PartialEq + std::fmt::Debug,
+{
+    let mut tags = Vec::new();
+    for &t in timers {
+        assert_eq!(
+            T::from_tag(t.tag()),
+            Some(t),
+            "{t:?} reads back from its tag"
+        );
+        assert!(!tags.contains(&t.tag()), "{t:?} shares its tag");
+        tags.push(t.tag());
+    }
+}

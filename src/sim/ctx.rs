@@ -98,14 +98,15 @@ impl<'a, M: Clone> Ctx<'a, M> {
             .transmit(self.trace, self.node, broker, wire, self.cause);
     }
 
-    /// Fires `on_timer(tag)` on this node after `delay`.
-    pub fn set_timer(&mut self, delay: Time, tag: u64) -> TimerId {
-        self.timer(delay, tag, None)
+    /// Fires `on_timer` with `what`'s tag on this node after `delay`.
+    pub fn set_timer(&mut self, delay: Time, what: impl TimerTag) -> TimerId {
+        self.timer(delay, what.tag(), None)
     }
 
-    /// Fires `on_timer(tag)` on this node every `period`, first after one period.
-    pub fn set_periodic(&mut self, period: Time, tag: u64) -> TimerId {
-        self.timer(period, tag, Some(period.max(1)))
+    /// Fires `on_timer` with `what`'s tag on this node every `period`,
+    /// first after one period.
+    pub fn set_periodic(&mut self, period: Time, what: impl TimerTag) -> TimerId {
+        self.timer(period, what.tag(), Some(period.max(1)))
     }
 
     fn timer(&mut self, delay: Time, tag: u64, period: Option<Time>) -> TimerId {
@@ -237,4 +238,38 @@ impl<'a, M: Clone> Ctx<'a, M> {
     pub fn logs(&self) -> &Logs<M> {
         self.logs
     }
+}
+
+/// What a timer is for, as a type. The engine keeps one `u64` tag per
+/// timer (one engine serves every pattern); a pattern names its timers
+/// with an enum that implements this, reads the tag back in `on_timer`
+/// with [`TimerTag::from_tag`] and matches every timer it has, so adding
+/// one is a compile error wherever it must be handled.
+pub trait TimerTag: Copy {
+    /// The tag the engine stores.
+    fn tag(self) -> u64;
+    /// The timer a tag names; `None` when it is none of this type's.
+    fn from_tag(tag: u64) -> Option<Self>;
+}
+
+/// A bare tag: for small scenarios (tests, demos) with one kind of timer.
+impl TimerTag for u64 {
+    fn tag(self) -> u64 {
+        self
+    }
+    fn from_tag(tag: u64) -> Option<u64> {
+        Some(tag)
+    }
+}
+
+/// Packs a timer's kind (its enum's discriminant) and the id it carries
+/// (a reading, a saga, a query; below 2^56) into one tag.
+pub fn pack_tag(kind: u8, id: u64) -> u64 {
+    debug_assert!(id < 1 << 56, "timer id {id} too large to pack");
+    (u64::from(kind) << 56) | id
+}
+
+/// The kind and the id of a tag made by [`pack_tag`].
+pub fn unpack_tag(tag: u64) -> (u8, u64) {
+    ((tag >> 56) as u8, tag & ((1 << 56) - 1))
 }

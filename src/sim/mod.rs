@@ -56,7 +56,7 @@ pub mod wire;
 pub mod world;
 
 pub use broker::{BrokerConfig, Delivery, GroupSpec, Logs, TopicSpec};
-pub use ctx::Ctx;
+pub use ctx::{Ctx, TimerTag};
 pub use frame::{Frame, LogLine, Playground};
 pub use net::{LinkSettings, LinkState};
 pub use runner::{CheckStatus, Sim, SimOptions};

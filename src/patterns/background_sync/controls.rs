@@ -324,6 +324,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_timer_reads_back_from_its_tag() {
+        crate::patterns::control::assert_timers_round_trip(&[
+            Timer::Tick,
+            Timer::SourceEdit,
+            Timer::WarehouseEdit,
+            Timer::Timeout,
+        ]);
+    }
+
+    #[test]
     fn every_control_is_found_by_its_own_id_and_starts_at_its_default() {
         crate::patterns::control::assert_controls_are_sound(
             &Toggle::ALL,

@@ -93,7 +93,7 @@ impl BackgroundSync {
         run.phase = phase;
         // Bookkeeping: the run moved on, so no lost message dooms it.
         run.lost_at = None;
-        run.timeout = Some(ctx.set_timer(REQUEST_TIMEOUT, TAG_TIMEOUT));
+        run.timeout = Some(ctx.set_timer(REQUEST_TIMEOUT, Timer::Timeout));
         ctx.send(to, msg);
     }
 

@@ -46,14 +46,37 @@ use crate::sim::vecmap::VecMap;
 use crate::sim::wire::Wire;
 use crate::sim::{
     Blocker, Ctx, Env, EventId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Scenario,
-    Standing, Time, TimerId, Topology, Whereabouts,
+    Standing, Time, TimerId, TimerTag, Topology, Whereabouts,
 };
 
-const TAG_TICK: u64 = 1;
+/// What a timer of the sync is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Timer {
+    /// The job's schedule: start a run unless one is going (periodic).
+    Tick,
+    /// The source's workload: the next edit or transfer (periodic).
+    SourceEdit,
+    /// The warehouse's own edits, with two-way sync (periodic).
+    WarehouseEdit,
+    /// The job gave up waiting for a store's answer.
+    Timeout,
+}
 
-const TAG_WRITE: u64 = 2;
-
-const TAG_TIMEOUT: u64 = 3;
+impl TimerTag for Timer {
+    fn tag(self) -> u64 {
+        self as u64
+    }
+    fn from_tag(tag: u64) -> Option<Timer> {
+        [
+            Timer::Tick,
+            Timer::SourceEdit,
+            Timer::WarehouseEdit,
+            Timer::Timeout,
+        ]
+        .into_iter()
+        .find(|t| t.tag() == tag)
+    }
+}
 
 /// The background sync scenario.
 #[derive(Clone, Debug)]
@@ -221,21 +244,24 @@ impl BackgroundSync {
     }
 
     fn timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, timer: TimerId, tag: u64) {
-        match (ctx.node(), tag) {
-            (SOURCE, TAG_WRITE) => {
+        let Some(what) = Timer::from_tag(tag) else {
+            return;
+        };
+        match what {
+            Timer::SourceEdit => {
                 if ctx.rng().below(10) < 7 {
                     self.random_edit(ctx);
                 } else {
                     self.transfer(ctx);
                 }
             }
-            (WAREHOUSE, TAG_WRITE) => {
+            Timer::WarehouseEdit => {
                 let i = ctx.rng().below(ACCOUNTS as u64) as usize;
                 let delta = ctx.rng().between(1, 30) as i64;
                 let b = self.wh[i].balance - delta;
                 self.warehouse_write(ctx, i, b);
             }
-            (JOB, TAG_TICK) => match &self.run {
+            Timer::Tick => match &self.run {
                 Some(r) => {
                     ctx.note(format!(
                         "run #{} is still going; this tick is skipped",
@@ -244,10 +270,13 @@ impl BackgroundSync {
                 }
                 None => self.start_run(ctx),
             },
-            (JOB, TAG_TIMEOUT) if self.run.as_ref().is_some_and(|r| r.timeout == Some(timer)) => {
-                self.abort_run(ctx);
+            Timer::Timeout => {
+                // Only the run's current timeout (an older one may fire
+                // after the answer came and a new request was sent).
+                if self.run.as_ref().is_some_and(|r| r.timeout == Some(timer)) {
+                    self.abort_run(ctx);
+                }
             }
-            _ => {}
         }
     }
 

@@ -9,16 +9,16 @@ impl BackgroundSync {
             SOURCE => (
                 &mut self.src_timer,
                 self.write_every,
-                TAG_WRITE,
+                Timer::SourceEdit,
                 self.workload,
             ),
             WAREHOUSE => (
                 &mut self.wh_timer,
                 self.write_every * 3,
-                TAG_WRITE,
+                Timer::WarehouseEdit,
                 self.workload && self.two_way,
             ),
-            _ => (&mut self.tick, self.interval, TAG_TICK, true),
+            _ => (&mut self.tick, self.interval, Timer::Tick, true),
         };
         if let Some(t) = slot.take() {
             ctx.cancel_timer(t);

@@ -10,7 +10,7 @@ impl Cqrs {
         }
         if self.workload {
             ctx.act_as(CLIENT);
-            self.workload_timer = Some(ctx.set_periodic(self.command_every, 0));
+            self.workload_timer = Some(ctx.set_periodic(self.command_every, Timer::Command));
         }
     }
 

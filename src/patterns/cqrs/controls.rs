@@ -265,6 +265,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_timer_reads_back_from_its_tag() {
+        crate::patterns::control::assert_timers_round_trip(&[
+            Timer::Command,
+            Timer::Republish,
+            Timer::ReadYourWrites(0),
+            Timer::ReadYourWrites(9),
+            Timer::Apply,
+        ]);
+    }
+
+    #[test]
     fn every_control_is_found_by_its_own_id_and_starts_at_its_default() {
         crate::patterns::control::assert_controls_are_sound(
             &Toggle::ALL,

@@ -32,6 +32,7 @@ pub use self::{controls::*, model::*, msg::*, standing::*, topology::*};
 use super::any::{AnyMsg, Carried};
 use super::control::{by_id, Check};
 use crate::sim::broker::{Delivery, TopicSpec};
+use crate::sim::ctx::{pack_tag, unpack_tag};
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, SettingSpec, Table, ToggleSpec,
     ViewStatus,
@@ -40,9 +41,44 @@ use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::wire::Wire;
 use crate::sim::{
     Blocker, Ctx, Env, EventId, GroupId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Record,
-    Scenario, ScenarioInfo, Standing, Time, TimerId, TopicId, Topology, Whereabouts,
+    Scenario, ScenarioInfo, Standing, Time, TimerId, TimerTag, TopicId, Topology, Whereabouts,
 };
 use std::cell::RefCell;
+
+/// What a timer of the bank is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Timer {
+    /// The client sends its next command (periodic).
+    Command,
+    /// The write side republishes outbox events the log has not confirmed
+    /// (periodic).
+    Republish,
+    /// A read-your-writes query waited long enough for the view: read the
+    /// write model instead.
+    ReadYourWrites(u64),
+    /// A projector's apply delay is over: apply its inbox.
+    Apply,
+}
+
+impl TimerTag for Timer {
+    fn tag(self) -> u64 {
+        match self {
+            Timer::Command => pack_tag(0, 0),
+            Timer::Republish => pack_tag(1, 0),
+            Timer::ReadYourWrites(qid) => pack_tag(2, qid),
+            Timer::Apply => pack_tag(3, 0),
+        }
+    }
+    fn from_tag(tag: u64) -> Option<Timer> {
+        match unpack_tag(tag) {
+            (0, 0) => Some(Timer::Command),
+            (1, 0) => Some(Timer::Republish),
+            (2, qid) => Some(Timer::ReadYourWrites(qid)),
+            (3, 0) => Some(Timer::Apply),
+            _ => None,
+        }
+    }
+}
 
 /// The CQRS playground: bank accounts with projections.
 #[derive(Clone, Debug)]
@@ -202,7 +238,8 @@ impl Scenario for Cqrs {
                 account,
                 min_version,
             } if me == QUERIES => {
-                let timer = min_version.map(|_| ctx.set_timer(self.ryw_timeout, qid));
+                let timer = min_version
+                    .map(|_| ctx.set_timer(self.ryw_timeout, Timer::ReadYourWrites(qid)));
                 self.waiting.insert(qid, (account, min_version, timer));
                 ctx.send(
                     BALANCES,
@@ -352,7 +389,7 @@ impl Scenario for Cqrs {
                 if delay == 0 {
                     self.apply_inbox(ctx);
                 } else if p.timer.is_none() {
-                    p.timer = Some(ctx.set_timer(delay, 0));
+                    p.timer = Some(ctx.set_timer(delay, Timer::Apply));
                 }
                 Ok(())
             }
@@ -367,12 +404,15 @@ impl Scenario for Cqrs {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, _timer: TimerId, tag: u64) {
-        match ctx.node() {
-            CLIENT => {
+        let Some(what) = Timer::from_tag(tag) else {
+            return;
+        };
+        match what {
+            Timer::Command => {
                 let deposit = ctx.rng().below(10) < 6;
                 self.command(ctx, deposit);
             }
-            COMMANDS => {
+            Timer::Republish => {
                 let now = ctx.now();
                 let due: Vec<AccountEvent> = self
                     .write
@@ -395,24 +435,23 @@ impl Scenario for Cqrs {
                     self.write.outbox.insert(e.version, (e, now));
                 }
             }
-            QUERIES => {
-                if let Some(&(account, Some(v), _)) = self.waiting.get(&tag) {
-                    self.waiting.insert(tag, (account, Some(v), None));
+            Timer::ReadYourWrites(qid) => {
+                if let Some(&(account, Some(v), _)) = self.waiting.get(&qid) {
+                    self.waiting.insert(qid, (account, Some(v), None));
                     ctx.note(format!(
                         "the balances view is still behind v{v}; reading the write model instead"
                     ));
                     ctx.send(
                         COMMANDS,
                         Msg::Read {
-                            qid: tag,
+                            qid,
                             account,
                             min_version: Some(v),
                         },
                     );
                 }
             }
-            BALANCES | LEADERBOARD => self.apply_inbox(ctx),
-            _ => {}
+            Timer::Apply => self.apply_inbox(ctx),
         }
     }
 
@@ -458,7 +497,7 @@ impl Scenario for Cqrs {
                 let p = self.projection_mut(me);
                 let (wm, queued) = (p.watermark, p.inbox.len());
                 if queued > 0 {
-                    p.timer = Some(ctx.set_timer(delay, 0));
+                    p.timer = Some(ctx.set_timer(delay, Timer::Apply));
                 }
                 ctx.note(format!(
                     "{} resumes at v{wm} from its checkpoint ({queued} events queued)",

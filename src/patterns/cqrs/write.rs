@@ -9,7 +9,7 @@ pub const REPUBLISH_AFTER: Time = 1_500;
 impl Cqrs {
     pub(super) fn arm_outbox(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         ctx.act_as(COMMANDS);
-        self.write.timer = Some(ctx.set_periodic(REPUBLISH_AFTER, 0));
+        self.write.timer = Some(ctx.set_periodic(REPUBLISH_AFTER, Timer::Republish));
     }
 
     pub(super) fn handle_command(

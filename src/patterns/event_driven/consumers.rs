@@ -15,7 +15,7 @@ impl PowerGrid {
         }
         if ctx.is_up(ANALYTICS) {
             ctx.act_as(ANALYTICS);
-            self.analytics_timer = Some(ctx.set_periodic(self.analytics_every, TAG_ANALYTICS));
+            self.analytics_timer = Some(ctx.set_periodic(self.analytics_every, Timer::Analytics));
         }
     }
 

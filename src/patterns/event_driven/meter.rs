@@ -16,7 +16,7 @@ impl PowerGrid {
         }
         if self.workload && ctx.is_up(METER) {
             ctx.act_as(METER);
-            self.workload_timer = Some(ctx.set_periodic(self.interval, TAG_WORKLOAD));
+            self.workload_timer = Some(ctx.set_periodic(self.interval, Timer::Workload));
         }
     }
 
@@ -55,7 +55,7 @@ impl PowerGrid {
         } else {
             let ev = ctx.write(format!("reading #{id} for meter {meter}: {} (the event is published after processing, a separate step)", kwh(tenths as u64)));
             self.pending.insert(id, reading);
-            ctx.set_timer(self.publish_delay, TAG_PUBLISH + id);
+            ctx.set_timer(self.publish_delay, Timer::Publish(id));
             ev
         };
         if self.outbox {
@@ -68,7 +68,7 @@ impl PowerGrid {
     pub(super) fn ensure_relay(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         if self.relay_timer.is_none() {
             ctx.act_as(METER);
-            self.relay_timer = Some(ctx.set_periodic(RELAY_EVERY, TAG_RELAY));
+            self.relay_timer = Some(ctx.set_periodic(RELAY_EVERY, Timer::Relay));
         }
     }
 

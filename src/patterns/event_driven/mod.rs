@@ -36,6 +36,7 @@ pub use self::{controls::*, msg::*, topology::*};
 use super::any::{AnyMsg, Carried};
 use super::control::{by_id, Check};
 use crate::sim::broker::TopicSpec;
+use crate::sim::ctx::{pack_tag, unpack_tag};
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, ScenarioInfo, SettingSpec, Table,
     ToggleSpec, ViewStatus,
@@ -46,17 +47,41 @@ use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::wire::Wire;
 use crate::sim::{
     Ctx, Delivery, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, Time, TimerId,
-    TopicId, Topology,
+    TimerTag, TopicId, Topology,
 };
 
-const TAG_WORKLOAD: u64 = 1;
+/// What a timer of the grid is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Timer {
+    /// The meters' workload: take the next readings (Meter, periodic).
+    Workload,
+    /// The outbox relay's poll (Meter, periodic).
+    Relay,
+    /// Analytics' batch (periodic).
+    Analytics,
+    /// A dual write's second step: publish this reading (Meter).
+    Publish(u64),
+}
 
-const TAG_RELAY: u64 = 2;
-
-const TAG_ANALYTICS: u64 = 3;
-
-/// Dual-write publish timers use `TAG_PUBLISH + reading id`.
-const TAG_PUBLISH: u64 = 1 << 32;
+impl TimerTag for Timer {
+    fn tag(self) -> u64 {
+        match self {
+            Timer::Workload => pack_tag(0, 0),
+            Timer::Relay => pack_tag(1, 0),
+            Timer::Analytics => pack_tag(2, 0),
+            Timer::Publish(reading) => pack_tag(3, reading),
+        }
+    }
+    fn from_tag(tag: u64) -> Option<Timer> {
+        match unpack_tag(tag) {
+            (0, 0) => Some(Timer::Workload),
+            (1, 0) => Some(Timer::Relay),
+            (2, 0) => Some(Timer::Analytics),
+            (3, reading) => Some(Timer::Publish(reading)),
+            _ => None,
+        }
+    }
+}
 
 /// The smart power grid scenario.
 #[derive(Clone, Debug)]
@@ -186,10 +211,11 @@ impl Scenario for PowerGrid {
     fn start(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {
         match ctx.node() {
             METER if self.workload => {
-                self.workload_timer = Some(ctx.set_periodic(self.interval, TAG_WORKLOAD));
+                self.workload_timer = Some(ctx.set_periodic(self.interval, Timer::Workload));
             }
             ANALYTICS => {
-                self.analytics_timer = Some(ctx.set_periodic(self.analytics_every, TAG_ANALYTICS))
+                self.analytics_timer =
+                    Some(ctx.set_periodic(self.analytics_every, Timer::Analytics))
             }
             _ => {}
         }
@@ -224,8 +250,11 @@ impl Scenario for PowerGrid {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, _timer: TimerId, tag: u64) {
-        match (ctx.node(), tag) {
-            (METER, TAG_WORKLOAD) => {
+        let Some(timer) = Timer::from_tag(tag) else {
+            return;
+        };
+        match timer {
+            Timer::Workload => {
                 let mut picked = VecSet::new();
                 let want = self.per_tick.min(METERS);
                 while picked.len() < want as usize {
@@ -235,16 +264,15 @@ impl Scenario for PowerGrid {
                     self.take_reading(ctx, m);
                 }
             }
-            (METER, TAG_RELAY) => self.relay(ctx),
-            (METER, t) if t >= TAG_PUBLISH => {
-                if let Some(r) = self.pending.remove(&(t - TAG_PUBLISH)) {
+            Timer::Relay => self.relay(ctx),
+            Timer::Publish(reading) => {
+                if let Some(r) = self.pending.remove(&reading) {
                     self.published += 1;
                     let key = self.key(&r);
                     ctx.publish(READINGS, key, r);
                 }
             }
-            (ANALYTICS, TAG_ANALYTICS) => self.run_analytics(ctx),
-            _ => {}
+            Timer::Analytics => self.run_analytics(ctx),
         }
     }
 
@@ -322,7 +350,7 @@ impl Scenario for PowerGrid {
                     ));
                 }
                 if self.workload {
-                    self.workload_timer = Some(ctx.set_periodic(self.interval, TAG_WORKLOAD));
+                    self.workload_timer = Some(ctx.set_periodic(self.interval, Timer::Workload));
                 }
                 if !self.outbox_rows.is_empty() {
                     ctx.note(format!(
@@ -334,7 +362,8 @@ impl Scenario for PowerGrid {
                 }
             }
             ANALYTICS => {
-                self.analytics_timer = Some(ctx.set_periodic(self.analytics_every, TAG_ANALYTICS))
+                self.analytics_timer =
+                    Some(ctx.set_periodic(self.analytics_every, Timer::Analytics))
             }
             _ => {}
         }

@@ -247,6 +247,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_timer_reads_back_from_its_tag() {
+        crate::patterns::control::assert_timers_round_trip(&[
+            Timer::Order,
+            Timer::Report,
+            Timer::Step(0),
+            Timer::Step(7),
+            Timer::Retry,
+        ]);
+    }
+
+    #[test]
     fn every_control_is_found_by_its_own_id_and_no_id_is_used_twice() {
         crate::patterns::control::assert_controls_are_sound(
             &Toggle::ALL,

@@ -10,7 +10,7 @@ impl Saga {
         }
         if self.workload && ctx.is_up(CUSTOMERS) {
             ctx.act_as(CUSTOMERS);
-            self.workload_timer = Some(ctx.set_periodic(self.order_every, 0));
+            self.workload_timer = Some(ctx.set_periodic(self.order_every, Timer::Order));
         }
     }
 
@@ -19,7 +19,7 @@ impl Saga {
             ctx.cancel_timer(t);
         }
         ctx.act_as(REPORTS);
-        self.reports.timer = Some(ctx.set_periodic(self.report_every, 0));
+        self.reports.timer = Some(ctx.set_periodic(self.report_every, Timer::Report));
     }
 
     pub(super) fn place_order(&mut self, ctx: &mut Ctx<'_, AnyMsg>) {

@@ -40,6 +40,7 @@ use self::{present::*, standing::*};
 use super::any::{AnyMsg, Carried};
 use super::control::{by_id, Check};
 use crate::sim::broker::{Delivery, TopicSpec};
+use crate::sim::ctx::{pack_tag, unpack_tag};
 use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, SettingSpec, Table, ToggleSpec,
     ViewStatus,
@@ -48,9 +49,42 @@ use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::wire::Wire;
 use crate::sim::{
     Blocker, Ctx, Env, EventId, LinkSettings, Loss, Moment, NodeId, Noun, Place, Record, Scenario,
-    ScenarioInfo, Standing, Time, TimerId, Topology, Whereabouts,
+    ScenarioInfo, Standing, Time, TimerId, TimerTag, Topology, Whereabouts,
 };
 use serde::Serialize;
+
+/// What a timer of the saga is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Timer {
+    /// Customers place the next order (periodic).
+    Order,
+    /// Reports reads the sales (periodic).
+    Report,
+    /// The orchestrator's step of this saga timed out: ask again.
+    Step(u64),
+    /// A service retries the compensations it could not finish.
+    Retry,
+}
+
+impl TimerTag for Timer {
+    fn tag(self) -> u64 {
+        match self {
+            Timer::Order => pack_tag(0, 0),
+            Timer::Report => pack_tag(1, 0),
+            Timer::Step(saga) => pack_tag(2, saga),
+            Timer::Retry => pack_tag(3, 0),
+        }
+    }
+    fn from_tag(tag: u64) -> Option<Timer> {
+        match unpack_tag(tag) {
+            (0, 0) => Some(Timer::Order),
+            (1, 0) => Some(Timer::Report),
+            (2, saga) => Some(Timer::Step(saga)),
+            (3, 0) => Some(Timer::Retry),
+            _ => None,
+        }
+    }
+}
 
 /// The saga playground: placing an order.
 #[derive(Clone, Debug)]
@@ -277,11 +311,14 @@ impl Scenario for Saga {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, AnyMsg>, timer: TimerId, tag: u64) {
-        match ctx.node() {
-            CUSTOMERS => self.place_order(ctx),
-            REPORTS => ctx.send(ORDER, Msg::ReadSales),
-            ORCHESTRATOR => self.orchestrator_timer(ctx, tag, timer),
-            _ => self.service_retry(ctx),
+        let Some(what) = Timer::from_tag(tag) else {
+            return;
+        };
+        match what {
+            Timer::Order => self.place_order(ctx),
+            Timer::Report => ctx.send(ORDER, Msg::ReadSales),
+            Timer::Step(saga) => self.orchestrator_timer(ctx, saga, timer),
+            Timer::Retry => self.service_retry(ctx),
         }
     }
 
@@ -343,7 +380,8 @@ impl Scenario for Saga {
             n => {
                 if let Some(b) = book_index(n) {
                     if !self.books[b].retry.is_empty() {
-                        self.books[b].retry_timer = Some(ctx.set_timer(COMPENSATION_RETRY, 0));
+                        self.books[b].retry_timer =
+                            Some(ctx.set_timer(COMPENSATION_RETRY, Timer::Retry));
                     }
                 }
             }

@@ -9,7 +9,7 @@ impl Saga {
         if let Some(t) = self.orchestrator.timers.remove(&saga) {
             ctx.cancel_timer(t);
         }
-        let t = ctx.set_timer(delay, saga);
+        let t = ctx.set_timer(delay, Timer::Step(saga));
         self.orchestrator.timers.insert(saga, t);
     }
 

@@ -414,7 +414,8 @@ impl Saga {
             (Op::Undo(_), Outcome::Failed(_)) => {
                 self.books[b].retry.insert((saga, op), order);
                 if self.books[b].retry_timer.is_none() {
-                    self.books[b].retry_timer = Some(ctx.set_timer(COMPENSATION_RETRY, 0));
+                    self.books[b].retry_timer =
+                        Some(ctx.set_timer(COMPENSATION_RETRY, Timer::Retry));
                 }
             }
             _ => {
