@@ -182,38 +182,90 @@ impl Frame {
             .unwrap_or(StandingKind::Converged)
     }
 
-    /// The meter's headline: "All replicas converged in 2.8 s", or the
-    /// worst state and the replicas in it ("Catching up: Billing,
-    /// Analytics", "Stuck: Payment", "Diverged: Billing"). Never says
-    /// converged while any replica is catching up or stuck.
-    pub fn headline(&self) -> String {
-        let worst = self.standing();
-        if worst == StandingKind::Converged {
-            let longest = self.views.iter().filter_map(|v| v.converged_in).max();
-            return match longest {
-                Some(d) => format!("All replicas converged in {}", fmt_secs(d)),
-                None => "All replicas converged".to_string(),
+    /// The meter's headline: all replicas converged (and how long the
+    /// slowest took), or the worst state and the replicas in it. Never
+    /// says converged while any replica is catching up or stuck.
+    pub fn headline(&self) -> Headline {
+        let state = self.standing();
+        if state == StandingKind::Converged {
+            return Headline {
+                state,
+                converged_in: self.views.iter().filter_map(|v| v.converged_in).max(),
+                names: Vec::new(),
+                more: 0,
             };
         }
-        let names: Vec<&str> = self
+        let mut names: Vec<String> = self
             .views
             .iter()
-            .filter(|v| v.standing == worst)
-            .map(|v| v.name.as_str())
+            .filter(|v| v.standing == state)
+            .map(|v| v.name.clone())
             .collect();
-        let all = names.join(", ");
         // One line, also in a strip: long lists name the first and count
         // the rest (each replica's own line names it).
-        if names.len() > 1 && all.chars().count() > HEADLINE_NAMES {
-            format!(
-                "{}: {} and {} more",
-                worst.label(),
-                names[0],
-                names.len() - 1
-            )
-        } else {
-            format!("{}: {all}", worst.label())
+        let chars: usize = names.iter().map(|n| n.chars().count() + 2).sum();
+        let mut more = 0;
+        if names.len() > 1 && chars - 2 > HEADLINE_NAMES {
+            more = names.len() as u32 - 1;
+            names.truncate(1);
         }
+        Headline {
+            state,
+            converged_in: None,
+            names,
+            more,
+        }
+    }
+}
+
+/// The meter's headline as data: the state, and either how long
+/// convergence took or the replicas in that state. Its words are
+/// [`Headline::lead`] and [`Headline::rest`]; `to_string()` is both:
+/// "All replicas converged in 2.8 s", "Catching up: Billing, Analytics",
+/// "Diverged: Billing and 2 more".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Headline {
+    /// The worst standing of any replica.
+    pub state: StandingKind,
+    /// When all converged: how long the slowest replica took, if known.
+    pub converged_in: Option<Time>,
+    /// The replicas in `state` that are named (none when converged).
+    pub names: Vec<String>,
+    /// How many more replicas are in `state` without being named.
+    pub more: u32,
+}
+
+impl Headline {
+    /// The state in words ("Catching up"; the whole sentence when all
+    /// converged).
+    pub fn lead(&self) -> String {
+        match (self.state, self.converged_in) {
+            (StandingKind::Converged, Some(d)) => {
+                format!("All replicas converged in {}", fmt_secs(d))
+            }
+            (StandingKind::Converged, None) => "All replicas converged".to_string(),
+            (state, _) => state.label().to_string(),
+        }
+    }
+
+    /// What follows the state (": Billing, Analytics"), empty when all
+    /// converged.
+    pub fn rest(&self) -> String {
+        if self.state == StandingKind::Converged {
+            return String::new();
+        }
+        let all = self.names.join(", ");
+        if self.more > 0 {
+            format!(": {all} and {} more", self.more)
+        } else {
+            format!(": {all}")
+        }
+    }
+}
+
+impl std::fmt::Display for Headline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.lead(), self.rest())
     }
 }
 
@@ -913,5 +965,34 @@ mod tests {
         for p in 0..=1000u16 {
             assert_eq!(super::percent(p), format!("{}", p as f32 / 10.0));
         }
+    }
+
+    /// The meter's words come from the headline's data: the state as the
+    /// lead, the replicas after it, long lists named by their first.
+    #[test]
+    fn a_headline_reads_from_its_data() {
+        use super::{Headline, StandingKind};
+        let h = |state, converged_in, names: &[&str], more| Headline {
+            state,
+            converged_in,
+            names: names.iter().map(|n| n.to_string()).collect(),
+            more,
+        };
+        let done = h(StandingKind::Converged, Some(2_800), &[], 0);
+        assert_eq!(
+            (done.lead(), done.rest()),
+            ("All replicas converged in 2.8 s".into(), String::new())
+        );
+        assert_eq!(
+            h(StandingKind::Converged, None, &[], 0).to_string(),
+            "All replicas converged"
+        );
+        let two = h(StandingKind::CatchingUp, None, &["Billing", "Analytics"], 0);
+        assert_eq!(
+            (two.lead(), two.rest()),
+            ("Catching up".into(), ": Billing, Analytics".into())
+        );
+        let many = h(StandingKind::Diverged, None, &["Billing"], 2);
+        assert_eq!(many.to_string(), "Diverged: Billing and 2 more");
     }
 }

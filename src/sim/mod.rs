@@ -57,7 +57,7 @@ pub mod world;
 
 pub use broker::{BrokerConfig, Delivery, GroupSpec, Logs, TopicSpec};
 pub use ctx::{Ctx, TimerTag};
-pub use frame::{Frame, LogLine, Playground};
+pub use frame::{Frame, Headline, LogLine, Playground};
 pub use net::{LinkSettings, LinkState};
 pub use runner::{CheckStatus, Sim, SimOptions};
 pub use scenario::{Env, Record, Scenario, ScenarioInfo};

@@ -53,27 +53,16 @@ pub fn Meter() -> impl IntoView {
                 <span class="meter-icon">{move || standing.get().icon()}</span>
                 // The state, then whom it concerns; a strip shows only the
                 // state (each replica's own line names it).
-                <span class="meter-headline-lead">{move || lead(&headline.get(), standing.get()).0}</span>
-                <span class="meter-headline-more">{move || lead(&headline.get(), standing.get()).1}</span>
+                <span class="meter-headline-lead">{move || headline.with(|h| h.lead())}</span>
+                <span class="meter-headline-more">{move || headline.with(|h| h.rest())}</span>
             </p>
             // What is announced: the headline once it holds for a moment.
             <p class="sr-only meter-status" role="status" aria-live="polite" aria-atomic="true"
-                aria-labelledby=title>{move || announced.get()}</p>
+                aria-labelledby=title>{move || announced.with(|h| h.to_string())}</p>
             <ul class="meter-views">
                 {move || views.get().into_iter().map(view_row).collect_view()}
             </ul>
         </section>
-    }
-}
-
-/// The headline split into its state ("Catching up") and the rest (": Billing,
-/// Analytics"); a converged headline is all lead.
-fn lead(headline: &str, kind: StandingKind) -> (String, String) {
-    match headline.strip_prefix(kind.label()) {
-        Some(rest) if kind != StandingKind::Converged => {
-            (kind.label().to_string(), rest.to_string())
-        }
-        _ => (headline.to_string(), String::new()),
     }
 }
 
