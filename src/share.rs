@@ -41,7 +41,7 @@
 //! ```
 
 use crate::patterns::Pattern;
-use crate::sim::{Command, LinkSettings, MsgId, NodeId, ScriptEntry, Time};
+use crate::sim::{Command, LinkSettings, MsgId, NodeId, Refusal, ScriptEntry, Time};
 use serde_json::{json, Map, Value};
 use std::fmt;
 
@@ -888,33 +888,13 @@ fn read_script(
     Ok(script)
 }
 
-/// Rewrites an engine message (`script[3].node: …`) into a field path
-/// (`script[3].cmd.node: …`).
-fn engine_error(message: &str) -> ShareError {
-    if let Some(rest) = message.strip_prefix("script[") {
-        if let Some(close) = rest.find("].") {
-            let index = &rest[..close];
-            let tail = &rest[close + 2..];
-            if tail.starts_with("at:") || tail.starts_with("after:") {
-                let (field, reason) = tail.split_once(": ").unwrap_or((tail, ""));
-                return ShareError::new(format!("script[{index}].{field}"), reason);
-            }
-            return match tail.split_once(": ") {
-                Some(("toggle" | "setting" | "action", reason)) => {
-                    ShareError::new(format!("script[{index}].cmd.id"), reason)
-                }
-                Some((field, reason)) if field.starts_with("setting ") => ShareError::new(
-                    format!("script[{index}].cmd.value"),
-                    format!("{}: {reason}", &field[8..]),
-                ),
-                Some((field, reason)) if !field.contains(' ') => {
-                    ShareError::new(format!("script[{index}].cmd.{field}"), reason)
-                }
-                _ => ShareError::new(format!("script[{index}].cmd"), tail),
-            };
-        }
+/// The engine's refusal of entry 3's node as the format names it:
+/// `script[3].cmd.node: …`.
+fn engine_error(r: &Refusal) -> ShareError {
+    match r.entry {
+        Some(i) => ShareError::new(format!("script[{i}].{}", r.field.path()), r.reason.clone()),
+        None => ShareError::new("script", r.to_string()),
     }
-    ShareError::new("script", message)
 }
 
 fn kind(v: &Value) -> &'static str {

@@ -520,32 +520,48 @@ fn acting_in_the_past_forks_the_script() {
 fn bad_commands_are_refused_with_a_named_field() {
     let mut sim = Sim::new(Ticker::default(), 1);
     let e = sim.apply(Command::Crash { node: NodeId(40) }).unwrap_err();
-    assert!(e.contains("node"), "{e}");
+    assert_eq!((e.entry, e.field), (None, Field::Node), "{e}");
+    assert!(e.reason.contains("no service number 40"), "{e}");
     let e = sim
         .apply(Command::Set {
             id: "interval".into(),
             value: 1,
         })
         .unwrap_err();
-    assert!(e.contains("interval") && e.contains("50"), "{e}");
+    assert_eq!(e.field, Field::Value, "{e}");
+    assert!(e.reason.starts_with("interval: 1 is outside 50.."), "{e}");
     let e = sim
         .apply(Command::Toggle {
             id: "warp".into(),
             on: true,
         })
         .unwrap_err();
-    assert!(e.contains("warp"), "{e}");
+    assert_eq!((e.field, e.field.path()), (Field::Toggle, "cmd.id"), "{e}");
+    assert!(e.reason.contains("\"warp\""), "{e}");
     let e = sim
         .apply(Command::Partition { a: TALLY, b: TALLY })
         .unwrap_err();
-    assert!(e.contains("two different"), "{e}");
+    assert_eq!(e.field, Field::Command, "{e}");
+    let e = sim
+        .apply(Command::Heal {
+            a: TALLY,
+            b: NodeId(9),
+        })
+        .unwrap_err();
+    assert_eq!(
+        (e.field, e.field.path()),
+        (Field::B, "cmd.b"),
+        "a heal's ends are a and b: {e}"
+    );
     assert!(sim.script().is_empty(), "refused commands are not recorded");
     let bad = vec![
         cmd_at(5, Command::Action { id: "tick".into() }),
         cmd_at(1, Command::Action { id: "tick".into() }),
     ];
     let e = Sim::with_script(Ticker::default(), 1, bad).err().unwrap();
-    assert!(e.contains("script[1].at"), "{e}");
+    assert_eq!((e.entry, e.field), (Some(1), Field::At), "{e}");
+    // What a learner reads: the field, then the reason.
+    assert_eq!(e.to_string(), format!("script[1].at: {}", e.reason));
 }
 
 #[test]

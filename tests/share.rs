@@ -3,7 +3,7 @@
 
 use converge::patterns::Pattern;
 use converge::share::{base64url_decode, base64url_encode, Scene, MAX_SEED, MAX_TIME};
-use converge::sim::{Command, LinkSettings, MsgId, NodeId, Playground, ScriptEntry};
+use converge::sim::{Command, Field, LinkSettings, MsgId, NodeId, Playground, ScriptEntry};
 use converge::ui::startup::from_query;
 use proptest::prelude::*;
 
@@ -332,7 +332,7 @@ fn link_errors_name_the_field() {
             a: NodeId(1),
             b: NodeId(12)
         }),
-        "script[2].cmd.to: there is no service number 12 (this scenario has 5)"
+        "script[2].cmd.b: there is no service number 12 (this scenario has 5)"
     );
     assert_eq!(
         s(&|x| x.script[0].cmd = Command::Toggle {
@@ -884,7 +884,9 @@ fn links_and_files_refuse_what_the_ui_refuses() {
             let mut run = pattern.start(1);
             run.run_until(1_000);
             let before = run.processed();
-            assert_eq!(run.apply(cmd.clone()), Err(format!("node: {reason}")));
+            let refused = run.apply(cmd.clone()).unwrap_err();
+            assert_eq!((refused.field, &refused.reason), (Field::Node, &reason));
+            assert_eq!(refused.to_string(), format!("node: {reason}"));
             assert_eq!((run.script().len(), run.processed()), (0, before));
             // A link and a scene file: refused, field named.
             let scene = Scene {
@@ -915,8 +917,9 @@ fn links_and_files_refuse_what_the_ui_refuses() {
     };
     let mut run = Pattern::EventDriven.start(1);
     let ui = run.apply(too_big.clone()).unwrap_err();
+    assert_eq!(ui.field, Field::Value);
     assert_eq!(
-        ui,
+        ui.to_string(),
         format!(
             "setting {}: {} is outside {}..={}",
             s.id,

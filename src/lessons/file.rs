@@ -11,7 +11,9 @@
 
 use super::{Choice, Judge, Lesson, Metric, Op, Prediction, Step};
 use crate::patterns::Pattern;
-use crate::sim::{Command, LinkSettings, NodeId, ScriptEntry, StandingKind, Time, Topology};
+use crate::sim::{
+    Command, LinkSettings, NodeId, Refusal, ScriptEntry, StandingKind, Time, Topology,
+};
 use serde_json::{json, Map, Value};
 use std::fmt;
 
@@ -338,21 +340,19 @@ pub fn parse(text_of_file: &str) -> Result<Lesson, LessonError> {
     Ok(lesson)
 }
 
-/// The engine says "script[3].id: …" or "script[3]: …"; the file says
-/// "steps[1].setup[3].id: …".
-fn engine_error(step: &str, message: &str) -> LessonError {
-    match message.strip_prefix("script[") {
-        Some(rest) => {
-            let (path, reason) = rest.split_once(": ").unwrap_or((rest, ""));
-            LessonError {
-                field: format!("{step}.setup[{}", path),
-                reason: reason.to_string(),
-            }
-        }
-        None => LessonError {
-            field: format!("{step}.setup"),
-            reason: message.to_string(),
-        },
+/// The engine's refusal of entry 3's node as the file names it:
+/// "steps[1].setup[3].node: …" (a setup entry is flat: no `cmd`).
+fn engine_error(step: &str, r: &Refusal) -> LessonError {
+    let flat = r.field.path().strip_prefix("cmd").unwrap_or(r.field.path());
+    let flat = flat.strip_prefix('.').unwrap_or(flat);
+    let field = match (r.entry, flat) {
+        (Some(i), "") => format!("{step}.setup[{i}]"),
+        (Some(i), f) => format!("{step}.setup[{i}].{f}"),
+        (None, _) => format!("{step}.setup"),
+    };
+    LessonError {
+        field,
+        reason: r.reason.clone(),
     }
 }
 

@@ -151,7 +151,7 @@ impl Lesson {
             }
             self.pattern
                 .replay(self.seed_of(i), s.setup.clone())
-                .map_err(&at)?;
+                .map_err(|r| at(r.to_string()))?;
             if let Some(p) = &s.predict {
                 if !(2..=4).contains(&p.choices.len()) {
                     return Err(at(format!("{} choices, expected 2 to 4", p.choices.len())));
@@ -332,7 +332,10 @@ pub fn check_step(lesson: &Lesson, i: usize) -> Result<StepCheck, String> {
             expect: None,
         });
     };
-    let mut run = lesson.pattern.replay(lesson.seed_of(i), s.setup.clone())?;
+    let mut run = lesson
+        .pattern
+        .replay(lesson.seed_of(i), s.setup.clone())
+        .map_err(|r| r.to_string())?;
     run.run_until(s.run_for);
     Ok(StepCheck {
         step: i,

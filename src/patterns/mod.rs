@@ -188,7 +188,7 @@ impl Pattern {
         self,
         seed: u64,
         script: Vec<crate::sim::ScriptEntry>,
-    ) -> Result<Box<dyn Playground>, String> {
+    ) -> Result<Box<dyn Playground>, crate::sim::Refusal> {
         Ok(Box::new(Sim::with_script(self.scenario(), seed, script)?))
     }
 }

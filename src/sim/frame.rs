@@ -10,7 +10,7 @@ use super::runner::{CheckStatus, SeriesPoint, Sim, ViewTrack};
 use super::scenario::{
     CheckKind, CheckSpec, NodeRole, Scenario, ScenarioInfo, Table, Topology, ViewStatus,
 };
-use super::script::{Command, ScriptEntry};
+use super::script::{Command, Refusal, ScriptEntry};
 use super::standing::{Standing, StandingKind};
 use super::trace::{Detail, TraceEvent, TraceKind};
 use super::types::{fmt_secs, EventId, MsgId, NodeId, Time};
@@ -336,7 +336,7 @@ pub trait Playground {
     fn reset(&mut self);
     /// Applies and records a command; returns how many future script
     /// entries a fork discarded.
-    fn apply(&mut self, cmd: Command) -> Result<usize, String>;
+    fn apply(&mut self, cmd: Command) -> Result<usize, Refusal>;
     /// The script.
     fn script(&self) -> Vec<ScriptEntry>;
     /// The world now.
@@ -912,7 +912,7 @@ where
     fn reset(&mut self) {
         Sim::reset(self)
     }
-    fn apply(&mut self, cmd: Command) -> Result<usize, String> {
+    fn apply(&mut self, cmd: Command) -> Result<usize, Refusal> {
         Sim::apply(self, cmd)
     }
     fn script(&self) -> Vec<ScriptEntry> {

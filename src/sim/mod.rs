@@ -61,7 +61,7 @@ pub use frame::{Frame, Headline, LogLine, Playground};
 pub use net::{LinkSettings, LinkState};
 pub use runner::{CheckStatus, Sim, SimOptions};
 pub use scenario::{Env, Record, Scenario, ScenarioInfo};
-pub use script::{Command, ScriptEntry};
+pub use script::{Command, Field, Refusal, ScriptEntry};
 pub use spec::Topology;
 pub use standing::{Blocker, Loss, Moment, Noun, Place, Standing, StandingKind, Whereabouts};
 pub use trace::{Trace, TraceEvent, TraceKind};

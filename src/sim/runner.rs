@@ -5,7 +5,7 @@
 use super::broker::Logs;
 use super::core::Core;
 use super::scenario::{CheckKind, CheckSpec, Scenario, ViewStatus};
-use super::script::{validate_order, Command, ScriptEntry};
+use super::script::{validate_order, Command, Field, Refusal, ScriptEntry};
 use super::standing::StandingKind;
 use super::trace::{Detail, TraceKind};
 use super::types::{EventId, NodeId, Time};
@@ -183,7 +183,7 @@ impl<S: Scenario> Sim<S> {
 
     /// Starts a run that will replay `script` as time advances. The script
     /// is validated first; on error nothing is created.
-    pub fn with_script(scenario: S, seed: u64, script: Vec<ScriptEntry>) -> Result<Self, String> {
+    pub fn with_script(scenario: S, seed: u64, script: Vec<ScriptEntry>) -> Result<Self, Refusal> {
         let mut sim = Self::new(scenario, seed);
         validate_order(&script)?;
         for (i, e) in script.iter().enumerate() {
@@ -191,9 +191,7 @@ impl<S: Scenario> Sim<S> {
                 e.cmd,
                 Command::DropMessage { .. } | Command::DuplicateMessage { .. }
             ) {
-                sim.world
-                    .validate(&e.cmd)
-                    .map_err(|m| format!("script[{i}].{m}"))?;
+                sim.world.validate(&e.cmd).map_err(|r| r.in_entry(i))?;
             }
         }
         sim.script = script;
@@ -364,10 +362,13 @@ impl<S: Scenario> Sim<S> {
     /// Applies a command now and records it in the script. If the run had
     /// been rewound, the future after this moment is discarded (a fork);
     /// the result says how many script entries were dropped.
-    pub fn apply(&mut self, cmd: Command) -> Result<usize, String> {
+    pub fn apply(&mut self, cmd: Command) -> Result<usize, Refusal> {
         if let Command::DropMessage { msg } | Command::DuplicateMessage { msg } = &cmd {
             if !self.world.core.flight.contains_key(msg) {
-                return Err(format!("message {} is no longer in flight", msg.0));
+                return Err(Refusal::new(
+                    Field::Msg,
+                    format!("message {} is no longer in flight", msg.0),
+                ));
             }
         }
         self.world.validate(&cmd)?;

@@ -370,25 +370,144 @@ impl ScriptEntry {
     }
 }
 
+/// Which part of a command or a script entry the engine refused.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The entry's time.
+    At,
+    /// The entry's event count.
+    After,
+    /// The service a crash or a restart names.
+    Node,
+    /// One end of a partition or a heal.
+    A,
+    /// The other end of a partition or a heal.
+    B,
+    /// A link's sending end.
+    From,
+    /// A link's receiving end.
+    To,
+    /// A link's new settings.
+    Settings,
+    /// The message a drop or a duplicate names.
+    Msg,
+    /// A toggle's id.
+    Toggle,
+    /// A setting's id.
+    Setting,
+    /// A setting's value (the reason names the setting first).
+    Value,
+    /// An action's id.
+    Action,
+    /// The command as a whole (a link from a service to itself).
+    Command,
+}
+
+impl Field {
+    /// Where it is in a script entry, as share links and scene files name
+    /// it: `"at"`, `"cmd.node"`, `"cmd.id"`, `"cmd"`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Field::At => "at",
+            Field::After => "after",
+            Field::Node => "cmd.node",
+            Field::A => "cmd.a",
+            Field::B => "cmd.b",
+            Field::From => "cmd.from",
+            Field::To => "cmd.to",
+            Field::Settings => "cmd.settings",
+            Field::Msg => "cmd.msg",
+            Field::Toggle | Field::Setting | Field::Action => "cmd.id",
+            Field::Value => "cmd.value",
+            Field::Command => "cmd",
+        }
+    }
+
+    /// How the message a learner reads names it (before a colon), if at all.
+    fn words(self) -> Option<&'static str> {
+        match self {
+            Field::At => Some("at"),
+            Field::After => Some("after"),
+            Field::Node => Some("node"),
+            Field::A => Some("a"),
+            Field::B => Some("b"),
+            Field::From => Some("from"),
+            Field::To => Some("to"),
+            Field::Toggle => Some("toggle"),
+            Field::Setting => Some("setting"),
+            Field::Action => Some("action"),
+            Field::Settings | Field::Msg | Field::Command | Field::Value => None,
+        }
+    }
+}
+
+/// Why the engine refused a command (or a script entry): the field at
+/// fault and the reason, as data. Share links, scene files and lesson files
+/// name the field by its path in their own format ([`Field::path`]); the
+/// UI shows `to_string()`: "node: Customers (service number 0) stays up in
+/// this scenario: …", "setting publish_delay: -5 is outside 0..=5000".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The script entry at fault, when a whole script was checked.
+    pub entry: Option<u32>,
+    /// The field at fault.
+    pub field: Field,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl Refusal {
+    /// A refusal of `field` for `reason`.
+    pub fn new(field: Field, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            entry: None,
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// The same refusal, of script entry `i`.
+    pub fn in_entry(self, i: usize) -> Refusal {
+        Refusal {
+            entry: Some(i as u32),
+            ..self
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(i) = self.entry {
+            write!(f, "script[{i}].")?;
+        }
+        match (self.field, self.field.words()) {
+            (Field::Value, _) => write!(f, "setting {}", self.reason),
+            (_, Some(w)) => write!(f, "{w}: {}", self.reason),
+            (_, None) => f.write_str(&self.reason),
+        }
+    }
+}
+
 /// Checks a script is in time order (and event order where given).
-pub fn validate_order(script: &[ScriptEntry]) -> Result<(), String> {
+pub fn validate_order(script: &[ScriptEntry]) -> Result<(), Refusal> {
     for (i, w) in script.windows(2).enumerate() {
         if w[1].at < w[0].at {
-            return Err(format!(
-                "script[{}].at: {} ms comes before the previous entry's {} ms",
-                i + 1,
-                w[1].at,
-                w[0].at
-            ));
+            return Err(Refusal::new(
+                Field::At,
+                format!(
+                    "{} ms comes before the previous entry's {} ms",
+                    w[1].at, w[0].at
+                ),
+            )
+            .in_entry(i + 1));
         }
         if let (Some(a), Some(b)) = (w[0].after, w[1].after) {
             if b < a {
-                return Err(format!(
-                    "script[{}].after: event count {} is below the previous entry's {}",
-                    i + 1,
-                    b,
-                    a
-                ));
+                return Err(Refusal::new(
+                    Field::After,
+                    format!("event count {b} is below the previous entry's {a}"),
+                )
+                .in_entry(i + 1));
             }
         }
     }

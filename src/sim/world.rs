@@ -5,7 +5,7 @@ use super::broker::Logs;
 use super::core::{Core, NodeStatus, Queued};
 use super::ctx::Ctx;
 use super::scenario::{Env, Record, Scenario, ScenarioInfo, Topology};
-use super::script::Command;
+use super::script::{Command, Field, Refusal};
 use super::standing::Moment;
 use super::trace::{Detail, DropReason, Trace, TraceKind};
 use super::types::{EventId, NodeId};
@@ -320,12 +320,12 @@ impl<S: Scenario> World<S> {
 
     /// Checks a command makes sense for this scenario, with a message that
     /// names what is wrong.
-    pub fn validate(&self, cmd: &Command) -> Result<(), String> {
+    pub fn validate(&self, cmd: &Command) -> Result<(), Refusal> {
         validate(&self.topo, &self.info, cmd)
     }
 
     /// Applies a command now. Returns the trace event that records it.
-    pub fn apply(&mut self, cmd: &Command) -> Result<EventId, String> {
+    pub fn apply(&mut self, cmd: &Command) -> Result<EventId, Refusal> {
         self.validate(cmd)?;
         let at = match cmd {
             Command::Crash { node } | Command::Restart { node } => *node,
@@ -437,14 +437,17 @@ impl<S: Scenario> World<S> {
     }
 }
 
-fn node_ok(topo: &Topology, n: NodeId, field: &str) -> Result<(), String> {
+fn node_ok(topo: &Topology, n: NodeId, field: Field) -> Result<(), Refusal> {
     if n.index() < topo.nodes.len() {
         Ok(())
     } else {
-        Err(format!(
-            "{field}: there is no service number {} (this scenario has {})",
-            n.0,
-            topo.nodes.len()
+        Err(Refusal::new(
+            field,
+            format!(
+                "there is no service number {} (this scenario has {})",
+                n.0,
+                topo.nodes.len()
+            ),
         ))
     }
 }
@@ -452,26 +455,34 @@ fn node_ok(topo: &Topology, n: NodeId, field: &str) -> Result<(), String> {
 /// The service exists and the scenario lets it crash: the rule the
 /// canvas's service menu shows ("stays up in this scenario"), applied here
 /// so clicks, share links and scene files all obey it.
-fn crashable_ok(topo: &Topology, n: NodeId) -> Result<(), String> {
-    node_ok(topo, n, "node")?;
+fn crashable_ok(topo: &Topology, n: NodeId) -> Result<(), Refusal> {
+    node_ok(topo, n, Field::Node)?;
     let spec = &topo.nodes[n.index()];
     if spec.crashable {
         Ok(())
     } else {
-        Err(format!(
-            "node: {} (service number {}) stays up in this scenario: it cannot crash or restart",
-            spec.name, n.0
+        Err(Refusal::new(
+            Field::Node,
+            format!(
+                "{} (service number {}) stays up in this scenario: it cannot crash or restart",
+                spec.name, n.0
+            ),
         ))
     }
 }
 
-fn pair_ok(topo: &Topology, a: NodeId, b: NodeId) -> Result<(), String> {
-    node_ok(topo, a, "from")?;
-    node_ok(topo, b, "to")?;
+/// Both ends exist and differ; `ends` names their fields (`a`/`b` or
+/// `from`/`to`).
+fn pair_ok(topo: &Topology, a: NodeId, b: NodeId, ends: (Field, Field)) -> Result<(), Refusal> {
+    node_ok(topo, a, ends.0)?;
+    node_ok(topo, b, ends.1)?;
     if a == b {
-        return Err(format!(
-            "a link needs two different services, got {} twice",
-            topo.nodes[a.index()].name
+        return Err(Refusal::new(
+            Field::Command,
+            format!(
+                "a link needs two different services, got {} twice",
+                topo.nodes[a.index()].name
+            ),
         ));
     }
     Ok(())
@@ -479,15 +490,19 @@ fn pair_ok(topo: &Topology, a: NodeId, b: NodeId) -> Result<(), String> {
 
 /// [`World::validate`], without the scenario's type.
 #[inline(never)]
-fn validate(topo: &Topology, info: &ScenarioInfo, cmd: &Command) -> Result<(), String> {
+fn validate(topo: &Topology, info: &ScenarioInfo, cmd: &Command) -> Result<(), Refusal> {
     match cmd {
-        Command::Partition { a, b } | Command::Heal { a, b } => pair_ok(topo, *a, *b),
+        Command::Partition { a, b } | Command::Heal { a, b } => {
+            pair_ok(topo, *a, *b, (Field::A, Field::B))
+        }
         Command::PartitionOneway { from, to }
         | Command::Hold { from, to }
-        | Command::Release { from, to } => pair_ok(topo, *from, *to),
+        | Command::Release { from, to } => pair_ok(topo, *from, *to, (Field::From, Field::To)),
         Command::SetLink { from, to, settings } => {
-            pair_ok(topo, *from, *to)?;
-            settings.validate()
+            pair_ok(topo, *from, *to, (Field::From, Field::To))?;
+            settings
+                .validate()
+                .map_err(|reason| Refusal::new(Field::Settings, reason))
         }
         Command::Crash { node } | Command::Restart { node } => crashable_ok(topo, *node),
         Command::DropMessage { .. } | Command::DuplicateMessage { .. } => Ok(()),
@@ -495,14 +510,20 @@ fn validate(topo: &Topology, info: &ScenarioInfo, cmd: &Command) -> Result<(), S
             if info.toggles.iter().any(|t| t.id == id) {
                 Ok(())
             } else {
-                Err(format!("toggle: \"{id}\" is not an option of {}", info.id))
+                Err(Refusal::new(
+                    Field::Toggle,
+                    format!("\"{id}\" is not an option of {}", info.id),
+                ))
             }
         }
         Command::Set { id, value } => match info.settings.iter().find(|s| s.id == id) {
-            None => Err(format!("setting: \"{id}\" is not a setting of {}", info.id)),
-            Some(s) if *value < s.min || *value > s.max => Err(format!(
-                "setting {id}: {value} is outside {}..={}",
-                s.min, s.max
+            None => Err(Refusal::new(
+                Field::Setting,
+                format!("\"{id}\" is not a setting of {}", info.id),
+            )),
+            Some(s) if *value < s.min || *value > s.max => Err(Refusal::new(
+                Field::Value,
+                format!("{id}: {value} is outside {}..={}", s.min, s.max),
             )),
             Some(_) => Ok(()),
         },
@@ -510,7 +531,10 @@ fn validate(topo: &Topology, info: &ScenarioInfo, cmd: &Command) -> Result<(), S
             if info.actions.iter().any(|a| a.id == id) {
                 Ok(())
             } else {
-                Err(format!("action: \"{id}\" is not an action of {}", info.id))
+                Err(Refusal::new(
+                    Field::Action,
+                    format!("\"{id}\" is not an action of {}", info.id),
+                ))
             }
         }
     }

@@ -354,7 +354,7 @@ impl Run {
         let pattern = self.pattern.get_untracked();
         let seed = self.seed.get_untracked();
         let script = script.unwrap_or_else(|| self.with(|s| s.script()));
-        let mut sim = pattern.replay(seed, script)?;
+        let mut sim = pattern.replay(seed, script).map_err(|r| r.to_string())?;
         self.end_replay();
         let now = self.with(|s| s.now());
         sim.run_until(now);
@@ -487,7 +487,7 @@ impl Run {
 
     fn apply_one(&self, cmd: Command) -> Result<(), String> {
         let stopped = self.end_replay();
-        let res = self.with_mut(|s| s.apply(cmd));
+        let res = self.with_mut(|s| s.apply(cmd)).map_err(|r| r.to_string());
         match res {
             Ok(0) => {
                 if let Some(n) = stopped {
@@ -717,7 +717,7 @@ impl Run {
         script: Vec<ScriptEntry>,
         at: Time,
     ) -> Result<(), String> {
-        let mut sim = pattern.replay(seed, script)?;
+        let mut sim = pattern.replay(seed, script).map_err(|r| r.to_string())?;
         self.close_compare();
         self.end_replay();
         sim.run_until(at);
@@ -743,7 +743,7 @@ impl Run {
         kind: ReplayKind,
         then: impl FnOnce() + 'static,
     ) -> Result<(), String> {
-        let mut sim = pattern.replay(seed, script)?;
+        let mut sim = pattern.replay(seed, script).map_err(|r| r.to_string())?;
         // This run replaces what is shown, a comparison too, and any
         // replay under way.
         self.close_compare();

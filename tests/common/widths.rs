@@ -35,7 +35,9 @@ pub fn drop_beyond_32_bits() -> Outcome {
         assert!(t < 60_000, "some message goes on a link");
     };
     let ghost = MsgId(msg.0 + (1u64 << 32));
-    let apply = run.apply(Command::DropMessage { msg: ghost });
+    let apply = run
+        .apply(Command::DropMessage { msg: ghost })
+        .map_err(|r| r.to_string());
     let still_in_flight_by_hand = run.frame().flights.iter().any(|f| f.id == msg);
 
     let scene = Scene {
