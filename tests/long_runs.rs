@@ -237,6 +237,50 @@ fn a_long_link_opens_in_slices_on_its_moment() {
     run.with(|s| assert_same_run(&*one, s, "the opened link"));
 }
 
+/// Opening compare mode late in a long run makes run B catch up the way a
+/// seek does: in slices with B's progress bar, both runs resting (Play
+/// moves neither), and B lands on A's moment with A's trace.
+#[test]
+fn compare_opened_late_in_a_long_run_catches_b_up_in_slices() {
+    let p = Pattern::Saga;
+    let script = long::long_script(p, 300, MAX_TIME);
+    let a = Run::new(p, 42);
+    fake_clock(a);
+    a.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
+        .expect("a valid link");
+    while a.replaying() {
+        a.advance_replay();
+    }
+    assert_eq!(a.with(|s| s.now()), MAX_TIME);
+
+    let b = a.open_compare().expect("B opens");
+    assert!(
+        b.replaying(),
+        "ten minutes of saga do not fit in one handler"
+    );
+    let shown = b.replay.get_untracked().expect("B shows its progress");
+    assert_eq!(shown.target, MAX_TIME);
+    assert!(
+        !a.replaying() && a.replay.get_untracked().is_none(),
+        "A has nothing to replay"
+    );
+    a.set_playing(true);
+    a.tick(0.0);
+    a.tick(200.0);
+    assert_eq!(a.with(|s| s.now()), MAX_TIME, "A rests while B catches up");
+    a.set_playing(false);
+
+    let mut frames = 0;
+    while b.replaying() {
+        b.advance_replay();
+        frames += 1;
+        assert!(frames < 100_000);
+    }
+    assert!(frames > 1, "it took several frames ({frames})");
+    assert_eq!(b.with(|s| s.now()), MAX_TIME, "B lands on A's moment");
+    a.with(|sa| b.with(|sb| assert_same_run(sa, sb, "B, a copy of A")));
+}
+
 /// Cancel, a refused link and the learner's own actions: a replay under
 /// way gives way cleanly, and a link that is not opened leaves the run
 /// exactly as it was.

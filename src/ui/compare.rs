@@ -152,14 +152,21 @@ fn CompareBar(b: Run) -> impl IntoView {
             b.selected.set(d.b);
         }
     };
+    // While either run replays (B catching up, a far seek) they are not at
+    // one moment yet: nothing is claimed about them.
+    let catching_up = move || a.replay.with(Option::is_some) || b.replay.with(Option::is_some);
     view! {
         <div class="compare-bar" role="group" aria-label="Compare runs A and B">
             <p class="compare-diff" role="status" aria-live="polite">
-                {move || words.get().unwrap_or_else(|| {
-                    "A and B agree so far: change B (or A) and play to see where they part ways.".to_string()
-                })}
+                {move || if catching_up() {
+                    "Catching up: the runs are compared once both reach the same moment.".to_string()
+                } else {
+                    words.get().unwrap_or_else(|| {
+                        "A and B agree so far: change B (or A) and play to see where they part ways.".to_string()
+                    })
+                }}
             </p>
-            {move || words.with(|w| w.is_some()).then(|| view! {
+            {move || (!catching_up() && words.with(|w| w.is_some())).then(|| view! {
                 <button type="button" class="ctl-btn compare-show" on:click=show
                     title="Go to the first difference and select it in both runs">"Show"</button>
             })}

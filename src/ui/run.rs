@@ -346,7 +346,11 @@ impl Run {
 
     /// Opens compare mode like [`Run::open_compare`], with `script` as
     /// run B's (a link or file holding a pair), or a copy of this run's.
-    /// An invalid script is refused and nothing changes.
+    /// An invalid script is refused and nothing changes. Run B gets to
+    /// this run's moment like a seek: at once when that fits in
+    /// [`REPLAY_AT_ONCE_MS`], otherwise in slices across frames with B's
+    /// progress bar, both runs resting meanwhile (a comparison opened late
+    /// in a long run never blocks the page).
     pub fn open_compare_with(&self, script: Option<Vec<ScriptEntry>>) -> Result<Run, String> {
         if let Some(b) = self.partner() {
             return Ok(b);
@@ -354,10 +358,9 @@ impl Run {
         let pattern = self.pattern.get_untracked();
         let seed = self.seed.get_untracked();
         let script = script.unwrap_or_else(|| self.with(|s| s.script()));
-        let mut sim = pattern.replay(seed, script).map_err(|r| r.to_string())?;
+        let sim = pattern.replay(seed, script).map_err(|r| r.to_string())?;
         self.end_replay();
         let now = self.with(|s| s.now());
-        sim.run_until(now);
         let (frame, tokens) = (sim.frame(), sim.tokens());
         let clock = self.clock.with_value(|c| Clock {
             last_real: None,
@@ -382,6 +385,7 @@ impl Run {
         };
         self.parted.set(None);
         self.twin.set(Some(b));
+        b.go_to_one(now);
         Ok(b)
     }
 
