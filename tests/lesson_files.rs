@@ -160,6 +160,87 @@ fn every_judge_and_measurement_reads() {
     assert_eq!(parse(&to_json(&l)).unwrap(), l);
 }
 
+/// The cell measurement `{ "cell": { "table": table, "row": row, "column": column } }`
+/// in place of the authored lesson's "No" claim.
+fn cell_claim(table: &str, row: &str, column: &str, op: &str, value: &str) -> String {
+    with(
+        r#"{ "not": { "converged": "Billing" } }"#,
+        &format!(
+            r#"{{ "compare": [{{ "cell": {{ "table": "{table}", "row": "{row}", "column": "{column}" }} }}, "{op}", {value}] }}"#
+        ),
+    )
+}
+
+#[test]
+fn a_table_is_named_by_id_or_title_and_its_cells_compare_by_the_number_they_hold() {
+    // By id or by the start of the title as shown: both read as the id,
+    // so the judge never matches a title (which may carry live numbers).
+    for name in ["billing", "Billing", "Billing: charges"] {
+        let l = parse(&cell_claim(name, "customer-1", "billed", ">", "0")).unwrap();
+        let Judge::Compare { left, .. } = &l.steps[0].predict.as_ref().unwrap().choices[1].judge
+        else {
+            panic!("{name}")
+        };
+        assert_eq!(
+            *left,
+            Metric::Cell {
+                table: "billing".into(),
+                row: "customer-1".into(),
+                column: "billed".into()
+            },
+            "{name}"
+        );
+    }
+    // The run bills customer 1 (kWh and dollars are numbers the cells
+    // hold); the meters column shows "1, 2", which is not a number.
+    let judged = |text: &str| {
+        let l = parse(text).unwrap();
+        let s = &l.steps[0];
+        let mut run = l.pattern.replay(l.seed_of(0), s.setup.clone()).unwrap();
+        run.run_until(s.run_for);
+        judge(run.as_ref(), s.predict.as_ref().unwrap())
+            .findings
+            .swap_remove(1)
+    };
+    for column in ["billed", "charge"] {
+        let f = judged(&cell_claim("billing", "customer-1", column, ">", "0"));
+        assert!(f.holds, "{column}: {}", f.text);
+        assert!(
+            f.text.starts_with(&format!(
+                "Billing: charges per customer → customer-1, {column}: "
+            )),
+            "{}",
+            f.text
+        );
+    }
+    let f = judged(&cell_claim("billing", "customer-1", "meters", ">", "0"));
+    assert!(!f.holds);
+    assert!(f.text.contains("1, 2 (not a number)"), "{}", f.text);
+}
+
+#[test]
+fn a_table_that_is_not_there_ambiguous_or_without_the_column_is_refused() {
+    let e = refused(&cell_claim("Meter", "meter-1", "total", ">", "0"));
+    assert_eq!(
+        e,
+        "steps[0].predict.choices[1].judge.compare[0].cell.table: “Meter” starts the titles \
+         of 2 tables (readings, unpublished): write more of the title, or the id"
+    );
+    let e = refused(&cell_claim("Invoices", "customer-1", "billed", ">", "0"));
+    assert!(
+        e.starts_with(
+            "steps[0].predict.choices[1].judge.compare[0].cell.table: no table with the id or a \
+             title starting “Invoices” in Event-based (tables: readings “Meter: readings per meter"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        refused(&cell_claim("billing", "customer-1", "bill", ">", "0")),
+        "steps[0].predict.choices[1].judge.compare[0].cell.column: the table “billing” has no \
+         column “bill” (columns: customer, meters, billed, charge, meters read)"
+    );
+}
+
 #[test]
 fn a_misspelt_name_is_refused_with_the_names_there_are() {
     assert_eq!(
@@ -216,7 +297,7 @@ fn missing_unknown_and_mistyped_fields_are_named() {
             r#"{ "nope": "Billing" }"#
         )),
         "steps[0].predict.choices[1].judge: unknown judge “nope” (judges: check_holds, check_violated, \
-         converged, diverged, replica, logged, logged_in_order, compare, all, not)"
+         converged, diverged, replica, happened, happened_in_order, logged, logged_in_order, compare, all, not)"
     );
     assert_eq!(
         refused(&with(r#""op": "crash""#, r#""op": "explode""#)),
@@ -304,7 +385,14 @@ fn the_json_schema_next_to_the_lessons_names_what_the_reader_reads() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|j| strings(&j["required"])[0].clone())
+        .map(|j| {
+            // A judge may be a reference to a definition ("#/$defs/happening").
+            let j = match j["$ref"].as_str() {
+                Some(r) => &defs[r.trim_start_matches("#/$defs/")],
+                None => j,
+            };
+            strings(&j["required"])[0].clone()
+        })
         .collect();
     assert_eq!(judges, JUDGES);
     let counter = defs["metric"]["oneOf"]
@@ -418,4 +506,136 @@ fn the_instructors_lesson_the_end_to_end_tests_open_checks_out() {
         let found = converge::lessons::check_step(&lesson, i).unwrap();
         assert!(found.ok(), "step {}: {}", i + 1, found.words());
     }
+}
+
+#[test]
+fn every_table_has_an_id_of_its_own_that_the_readme_lists() {
+    let readme = include_str!("../README.md");
+    for pattern in Pattern::all() {
+        let mut run = pattern.start(3);
+        run.run_until(20_000);
+        let ids: Vec<&str> = run.tables().iter().map(|t| t.id).collect();
+        for (i, id) in ids.iter().enumerate() {
+            assert!(!ids[..i].contains(id), "{pattern:?}: two tables are “{id}”");
+            assert!(
+                readme.contains(&format!("`{id}`")),
+                "{pattern:?}: the README's list of table ids lacks `{id}`"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_milestone_is_listed_in_the_readme_and_the_schema() {
+    let readme = include_str!("../README.md");
+    let schema = include_str!("../src/lessons/converge-lesson.schema.json");
+    for pattern in Pattern::all() {
+        for m in pattern.milestones() {
+            assert!(
+                readme.contains(&format!("`{}`", m.name)),
+                "README lacks {}",
+                m.name
+            );
+            assert!(schema.contains(m.name), "the schema lacks {}", m.name);
+        }
+    }
+}
+
+#[test]
+fn a_milestone_is_judged_by_the_trace_not_by_words() {
+    // Billing's consumer link duplicates every message: with idempotency
+    // on (the default) Billing marks the copies as duplicates it ignored.
+    let text = r#"{
+      "format": "converge-lesson", "version": 1, "pattern": "event-driven",
+      "title": "Copies",
+      "steps": [{
+        "title": "Every message twice", "body": "b", "watch": "w",
+        "setup": [{ "at": 0, "op": "set_link", "from": "Broker", "to": "Billing", "dup_permille": 1000 }],
+        "run_for": 6000,
+        "predict": {
+          "question": "q",
+          "choices": [
+            { "text": "ignored", "judge": { "happened": "duplicate_ignored" } },
+            { "text": "reading 1 ignored", "judge": { "happened": "duplicate_ignored", "of": 1 } },
+            { "text": "reading 9999 ignored", "judge": { "happened": "duplicate_ignored", "of": 9999 } },
+            { "text": "in order", "judge": { "happened_in_order": [
+              { "happened": "duplicate_ignored", "of": 1 }, { "happened": "duplicate_ignored", "of": 12 }
+            ] } }
+          ],
+          "explain": "e", "expect": 1
+        }
+      }]
+    }"#;
+    let l = parse(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parse(&to_json(&l)).unwrap(), l, "written back the same");
+    let s = &l.steps[0];
+    let mut run = l.pattern.replay(l.seed_of(0), s.setup.clone()).unwrap();
+    run.run_until(s.run_for);
+    let o = judge(run.as_ref(), s.predict.as_ref().unwrap());
+    let f = &o.findings;
+    assert!(f[0].holds && f[0].text.contains("is a duplicate"), "{f:?}");
+    assert!(f[1].holds && f[1].text.contains("reading #1 "), "{f:?}");
+    assert!(!f[2].holds);
+    assert_eq!(
+        f[2].text,
+        "nothing in the run is “duplicate_ignored” of reading 9999"
+    );
+    assert!(f[3].holds, "{f:?}");
+    // The same claim reversed in time does not hold.
+    let rev = converge::lessons::Judge::HappenedInOrder(
+        match &s.predict.as_ref().unwrap().choices[3].judge {
+            converge::lessons::Judge::HappenedInOrder(hs) => hs.iter().rev().cloned().collect(),
+            _ => unreachable!(),
+        },
+    );
+    let r = converge::lessons::evaluate(run.as_ref(), &rev);
+    assert!(!r.holds);
+    assert!(
+        r.text.ends_with(
+            "“duplicate_ignored” of reading 1 happened, but not after the events before it"
+        ),
+        "{}",
+        r.text
+    );
+}
+
+#[test]
+fn a_milestone_the_pattern_does_not_have_or_a_needless_of_is_refused() {
+    let claim = |j: &str| with(r#"{ "not": { "converged": "Billing" } }"#, j);
+    assert_eq!(
+        refused(&claim(r#"{ "happened": "refunded" }"#)),
+        "steps[0].predict.choices[1].judge.happened: no milestone “refunded” in Event-based \
+         (milestones: duplicate_ignored)"
+    );
+    assert_eq!(
+        refused(&claim(r#"{ "happened": "duplicate_ignored", "of": -1 }"#)),
+        "steps[0].predict.choices[1].judge.of: expected a whole number from 0 to 9007199254740992, found -1"
+    );
+    let sync = r#"{
+      "format": "converge-lesson", "version": 1, "pattern": "background-sync",
+      "title": "t",
+      "steps": [{
+        "title": "t", "body": "b", "watch": "w", "run_for": 1000,
+        "predict": {
+          "question": "q",
+          "choices": [
+            { "text": "a", "judge": { "happened": "resumed" } },
+            { "text": "b", "judge": { "happened": "started_over", "of": 2 } }
+          ],
+          "explain": "e", "expect": 1
+        }
+      }]
+    }"#;
+    let e = refused(sync);
+    assert!(
+        e.ends_with("judge.of: “started_over” is not of anything: leave “of” out"),
+        "{e}"
+    );
+    assert_eq!(
+        refused(&claim(
+            r#"{ "happened_in_order": [{ "happened": "duplicate_ignored" }] }"#
+        )),
+        "steps[0].predict.choices[1].judge.happened_in_order: expected at least two milestones, \
+         in the order they happen"
+    );
 }

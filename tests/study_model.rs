@@ -162,6 +162,7 @@ fn line(
         label: msg.map_or(String::new(), |m| format!("message {m}")),
         text: format!("{kind} {id}"),
         kind: TraceKind::named(kind).expect("a kind's name"),
+        mark: None,
     }
 }
 

@@ -3,14 +3,17 @@
 //! back (the built-in lessons are such files, and a written lesson is the
 //! natural start for an author).
 //!
-//! Services, checks, replicas and tables are named as the app shows them
-//! (`"node": "Billing"`), never by number. The format, field by field, is
+//! Services, checks and replicas are named as the app shows them
+//! (`"node": "Billing"`), never by number; a table by its id (`"reports"`)
+//! or the start of its title as shown ("Reports"), which the reader turns
+//! into the id, so the judge never matches a title. The format, field by field, is
 //! in the README ("Write your own lesson") and in
 //! `src/lessons/converge-lesson.schema.json`, which editors use to complete
 //! and check a file.
 
-use super::{Choice, Judge, Lesson, Metric, Op, Prediction, Step};
+use super::{Choice, Happening, Judge, Lesson, Metric, Op, Prediction, Step};
 use crate::patterns::Pattern;
+use crate::sim::scenario::MilestoneSpec;
 use crate::sim::{
     Command, LinkSettings, NodeId, Refusal, ScriptEntry, StandingKind, Time, Topology,
 };
@@ -75,7 +78,9 @@ struct Names {
     topology: Topology,
     checks: Vec<String>,
     views: Vec<String>,
-    tables: Vec<String>,
+    /// Each table's id, title and columns.
+    tables: Vec<(&'static str, String, Vec<&'static str>)>,
+    milestones: Vec<MilestoneSpec>,
 }
 
 impl Names {
@@ -92,7 +97,12 @@ impl Names {
                 .map(|c| c.name.to_string())
                 .collect(),
             views: frame.views.iter().map(|v| v.name.clone()).collect(),
-            tables: run.tables().into_iter().map(|t| t.title).collect(),
+            tables: run
+                .tables()
+                .into_iter()
+                .map(|t| (t.id, t.title, t.columns))
+                .collect(),
+            milestones: pattern.milestones(),
         }
     }
 
@@ -117,25 +127,17 @@ impl Names {
         self.topology.nodes.get(n.index()).map_or("?", |s| s.name)
     }
 
-    /// `v` if it is one of `known` (for a table: the start of one), else
-    /// a message naming what there is ("no check “x” in Saga (checks: …)").
+    /// `v` if it is one of `known`, else a message naming what there is
+    /// ("no check “x” in Saga (checks: …)").
     fn one_of(
         &self,
         field: &str,
         v: &Value,
         known: &[String],
-        prefix: bool,
         what: (&str, &str),
     ) -> Result<String, LessonError> {
         let name = text(field, v)?;
-        let found = known.iter().any(|k| {
-            if prefix {
-                !name.is_empty() && k.starts_with(name)
-            } else {
-                k == name
-            }
-        });
-        if found {
+        if known.iter().any(|k| k == name) {
             return Ok(name.to_string());
         }
         err(
@@ -151,16 +153,88 @@ impl Names {
     }
 
     fn check(&self, field: &str, v: &Value) -> Result<String, LessonError> {
-        self.one_of(field, v, &self.checks, false, ("check", "checks"))
+        self.one_of(field, v, &self.checks, ("check", "checks"))
     }
 
     fn view(&self, field: &str, v: &Value) -> Result<String, LessonError> {
-        self.one_of(field, v, &self.views, false, ("replica", "replicas"))
+        self.one_of(field, v, &self.views, ("replica", "replicas"))
     }
 
-    fn table(&self, field: &str, v: &Value) -> Result<String, LessonError> {
-        let what = ("table whose title starts with", "tables");
-        self.one_of(field, v, &self.tables, true, what)
+    /// The milestone `{ "happened": name, "of": n }` names (`of` left out:
+    /// of anything).
+    fn happening(&self, field: &str, v: &Value) -> Result<Happening, LessonError> {
+        let map = object(field, v, &["happened", "of"])?;
+        let hf = join(field, "happened");
+        let name = text(&hf, required(map, field, "happened")?)?;
+        let Some(spec) = self.milestones.iter().find(|m| m.name == name) else {
+            return err(
+                &hf,
+                format!(
+                    "no milestone “{name}” in {} (milestones: {})",
+                    self.pattern.label(),
+                    names(self.milestones.iter().map(|m| m.name))
+                ),
+            );
+        };
+        let of = optional_whole(map, field, "of", 1 << 53)?;
+        if of.is_some() && spec.of.is_empty() {
+            return err(
+                &join(field, "of"),
+                format!("“{name}” is not of anything: leave “of” out"),
+            );
+        }
+        Ok(Happening {
+            code: spec.code,
+            name: name.to_string(),
+            of,
+            of_what: spec.of,
+        })
+    }
+
+    /// The table `v` names, by id or by the start of one title: its id
+    /// and columns.
+    fn table(
+        &self,
+        field: &str,
+        v: &Value,
+    ) -> Result<(&'static str, &[&'static str]), LessonError> {
+        let name = text(field, v)?;
+        let by_id = self.tables.iter().find(|t| t.0 == name);
+        let starting: Vec<_> = self
+            .tables
+            .iter()
+            .filter(|t| !name.is_empty() && t.1.starts_with(name))
+            .collect();
+        let all = || {
+            names(
+                self.tables
+                    .iter()
+                    .map(|t| format!("{} “{}”", t.0, t.1))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str),
+            )
+        };
+        match (by_id, starting.as_slice()) {
+            (Some(t), _) => Ok((t.0, &t.2)),
+            (None, [t]) => Ok((t.0, &t.2)),
+            (None, []) => err(
+                field,
+                format!(
+                    "no table with the id or a title starting “{name}” in {} (tables: {})",
+                    self.pattern.label(),
+                    all()
+                ),
+            ),
+            (None, several) => err(
+                field,
+                format!(
+                    "“{name}” starts the titles of {} tables ({}): write more of the title, or the id",
+                    several.len(),
+                    names(several.iter().map(|t| t.0))
+                ),
+            ),
+        }
     }
 }
 
@@ -587,6 +661,8 @@ pub const JUDGES: &[&str] = &[
     "converged",
     "diverged",
     "replica",
+    "happened",
+    "happened_in_order",
     "logged",
     "logged_in_order",
     "compare",
@@ -650,6 +726,22 @@ fn judge(names: &Names, field: &str, v: &Value) -> Result<Judge, LessonError> {
                 }
             };
             Judge::ViewIs(name, kind)
+        }
+        "happened" => Judge::Happened(names.happening(field, v)?),
+        "happened_in_order" => {
+            object(field, v, &["happened_in_order"])?;
+            let parts = list(&f, val)?;
+            if parts.len() < 2 {
+                return err(
+                    &f,
+                    "expected at least two milestones, in the order they happen",
+                );
+            }
+            let mut out = Vec::new();
+            for (i, p) in parts.iter().enumerate() {
+                out.push(names.happening(&format!("{f}[{i}]"), p)?);
+            }
+            Judge::HappenedInOrder(out)
         }
         "logged" => {
             object(field, v, &["logged"])?;
@@ -765,10 +857,22 @@ fn metric(names: &Names, field: &str, v: &Value) -> Result<Metric, LessonError> 
     Ok(match key.as_str() {
         "cell" => {
             let m = object(&f, val, &["table", "row", "column"])?;
+            let (table, columns) = names.table(&join(&f, "table"), required(m, &f, "table")?)?;
+            let row = words(m, &f, "row")?;
+            let column = words(m, &f, "column")?;
+            if !columns.contains(&column.as_str()) {
+                return err(
+                    &join(&f, "column"),
+                    format!(
+                        "the table “{table}” has no column “{column}” (columns: {})",
+                        self::names(columns.iter().copied())
+                    ),
+                );
+            }
             Metric::Cell {
-                table: names.table(&join(&f, "table"), required(m, &f, "table")?)?,
-                row: words(m, &f, "row")?,
-                column: words(m, &f, "column")?,
+                table: table.to_string(),
+                row,
+                column,
             }
         }
         "differing" => Metric::Differing(names.view(&f, val)?),
@@ -944,6 +1048,11 @@ fn judge_json(j: &Judge) -> Value {
             };
             ordered(vec![("replica", json!(v)), ("is", json!(state))])
         }
+        Judge::Happened(h) => happening_json(h),
+        Judge::HappenedInOrder(hs) => ordered(vec![(
+            "happened_in_order",
+            Value::Array(hs.iter().map(happening_json).collect()),
+        )]),
         Judge::Logged(t) => ordered(vec![("logged", json!(t))]),
         Judge::LoggedInOrder(ts) => ordered(vec![("logged_in_order", json!(ts))]),
         Judge::Compare { left, op, right } => {
@@ -966,6 +1075,14 @@ fn judge_json(j: &Judge) -> Value {
         )]),
         Judge::Not(j) => ordered(vec![("not", judge_json(j))]),
     }
+}
+
+fn happening_json(h: &Happening) -> Value {
+    let mut f = vec![("happened", json!(h.name))];
+    if let Some(of) = h.of {
+        f.push(("of", json!(of)));
+    }
+    ordered(f)
 }
 
 fn metric_json(m: &Metric) -> Value {

@@ -3,7 +3,7 @@
 //! what it read (a check's reason, a view's status, a table cell, a log
 //! line), so the verdict can quote the run.
 
-use super::{Judge, Prediction};
+use super::{Happening, Judge, Prediction};
 use crate::sim::scenario::Table;
 use crate::sim::types::fmt_secs;
 use crate::sim::{CheckStatus, Frame, LogLine, Playground, Time};
@@ -14,11 +14,12 @@ use std::cell::OnceCell;
 pub enum Metric {
     /// A fixed number.
     Value(f64),
-    /// The number in a table cell: the table whose title starts with
-    /// `table`, the row whose key is `row`, the column headed `column`
-    /// ("$120" reads as 120, "v7" as 7, "3.1 kWh" as 3.1).
+    /// The number a table cell holds ([`crate::sim::scenario::Cell::num`]:
+    /// "$120" holds 120, "v7" 7, "3.1 kWh" 3.1): the table with the id
+    /// `table`, the row whose key is `row`, the column headed `column`.
     Cell {
-        /// Start of the table's title ("Billing").
+        /// The table's id ("billing"; a lesson file may name it by the
+        /// start of its title, which the reader turns into the id).
         table: String,
         /// The row's key ("customer-3", "dirty reads").
         row: String,
@@ -199,6 +200,17 @@ fn eval(obs: &Observed<'_>, claim: &Judge) -> Finding {
                 text: v.sentence.clone(),
             }
         }
+        Judge::Happened(h) => match obs.log().iter().find(|l| is(h, l)) {
+            Some(l) => Finding {
+                holds: true,
+                text: format!("at {}: {}", fmt_secs(l.time), l.text),
+            },
+            None => Finding {
+                holds: false,
+                text: format!("nothing in the run is {}", named(h)),
+            },
+        },
+        Judge::HappenedInOrder(hs) => in_order(obs.log(), hs.iter().map(Part::Mark).collect()),
         Judge::Logged(words) => match obs.log().iter().find(|l| l.text.contains(words)) {
             Some(l) => Finding {
                 holds: true,
@@ -210,35 +222,7 @@ fn eval(obs: &Observed<'_>, claim: &Judge) -> Finding {
             },
         },
         Judge::LoggedInOrder(parts) => {
-            let log = obs.log();
-            let mut from = 0;
-            let mut seen = Vec::new();
-            for words in parts {
-                match log[from..].iter().position(|l| l.text.contains(words)) {
-                    Some(i) => {
-                        let l = &log[from + i];
-                        seen.push(format!("{}: {}", fmt_secs(l.time), l.text));
-                        from += i + 1;
-                    }
-                    None => {
-                        let found_earlier = log.iter().any(|l| l.text.contains(words));
-                        let why = if found_earlier {
-                            format!("“{words}” happened, but not after the events before it")
-                        } else {
-                            format!("no event says “{words}”")
-                        };
-                        seen.push(why);
-                        return Finding {
-                            holds: false,
-                            text: seen.join("; then "),
-                        };
-                    }
-                }
-            }
-            Finding {
-                holds: true,
-                text: seen.join("; then "),
-            }
+            in_order(obs.log(), parts.iter().map(|w| Part::Words(w)).collect())
         }
         Judge::Compare { left, op, right } => {
             let (a, aw) = measure(obs, left);
@@ -272,22 +256,87 @@ fn eval(obs: &Observed<'_>, claim: &Judge) -> Finding {
     }
 }
 
-fn missing(text: String) -> Finding {
-    Finding { holds: false, text }
+/// Whether the log line is the milestone `h` (of what `h` asks, if it does).
+fn is(h: &Happening, l: &LogLine) -> bool {
+    l.mark
+        .is_some_and(|m| m.code == h.code && h.of.is_none_or(|of| m.of == of))
 }
 
-/// The first number in a cell's text ("$1,20" is not expected; "$120",
-/// "v7", "-3", "3.1 kWh" are).
-pub(crate) fn number_in(text: &str) -> Option<f64> {
-    let bytes = text.as_bytes();
-    let start = (0..bytes.len()).find(|&i| {
-        bytes[i].is_ascii_digit()
-            || (bytes[i] == b'-' && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit()))
-    })?;
-    let end = (start + 1..bytes.len())
-        .find(|&i| !(bytes[i].is_ascii_digit() || bytes[i] == b'.'))
-        .unwrap_or(bytes.len());
-    text[start..end].trim_end_matches('.').parse().ok()
+/// The milestone in words: “refunded” (of saga 1).
+fn named(h: &Happening) -> String {
+    match h.of {
+        Some(of) => format!("“{}” of {} {of}", h.name, h.of_what),
+        None => format!("“{}”", h.name),
+    }
+}
+
+/// One event [`in_order`] looks for: a milestone, or words in a sentence.
+enum Part<'a> {
+    Mark(&'a Happening),
+    Words(&'a str),
+}
+
+impl Part<'_> {
+    fn matches(&self, l: &LogLine) -> bool {
+        match self {
+            Part::Mark(h) => is(h, l),
+            Part::Words(w) => l.text.contains(w),
+        }
+    }
+
+    /// "no event is “refunded” of saga 1", "no event says “CANCELLED”".
+    fn missing(&self) -> String {
+        match self {
+            Part::Mark(h) => format!("no event is {}", named(h)),
+            Part::Words(w) => format!("no event says “{w}”"),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Part::Mark(h) => named(h),
+            Part::Words(w) => format!("“{w}”"),
+        }
+    }
+}
+
+/// Whether events matching `parts` happened in this order, quoting each
+/// one found, or saying which was missing or came too early.
+fn in_order(log: &[LogLine], parts: Vec<Part<'_>>) -> Finding {
+    let mut from = 0;
+    let mut seen = Vec::new();
+    for part in &parts {
+        match log[from..].iter().position(|l| part.matches(l)) {
+            Some(i) => {
+                let l = &log[from + i];
+                seen.push(format!("{}: {}", fmt_secs(l.time), l.text));
+                from += i + 1;
+            }
+            None => {
+                let why = if log.iter().any(|l| part.matches(l)) {
+                    format!(
+                        "{} happened, but not after the events before it",
+                        part.name()
+                    )
+                } else {
+                    part.missing()
+                };
+                seen.push(why);
+                return Finding {
+                    holds: false,
+                    text: seen.join("; then "),
+                };
+            }
+        }
+    }
+    Finding {
+        holds: true,
+        text: seen.join("; then "),
+    }
+}
+
+fn missing(text: String) -> Finding {
+    Finding { holds: false, text }
 }
 
 fn show(x: f64) -> String {
@@ -302,7 +351,7 @@ fn measure(obs: &Observed<'_>, m: &Metric) -> (Option<f64>, String) {
     match m {
         Metric::Value(x) => (Some(*x), show(*x)),
         Metric::Cell { table, row, column } => {
-            let Some(t) = obs.tables().iter().find(|t| t.title.starts_with(table)) else {
+            let Some(t) = obs.tables().iter().find(|t| t.id == table) else {
                 return (None, format!("no table “{table}”"));
             };
             let Some(col) = t.columns.iter().position(|c| c == column) else {
@@ -311,9 +360,14 @@ fn measure(obs: &Observed<'_>, m: &Metric) -> (Option<f64>, String) {
             let Some(r) = t.rows.iter().find(|r| r.key == *row) else {
                 return (None, format!("“{}” has no row “{row}”", t.title));
             };
-            let text = r.cells.get(col).map_or("", |c| c.text.as_str());
-            let words = format!("{} → {row}, {column}: {text}", t.title);
-            (number_in(text), words)
+            let cell = r.cells.get(col);
+            let text = cell.map_or("", |c| c.text.as_str());
+            let num = cell.and_then(|c| c.num);
+            let words = match num {
+                Some(_) => format!("{} → {row}, {column}: {text}", t.title),
+                None => format!("{} → {row}, {column}: {text} (not a number)", t.title),
+            };
+            (num, words)
         }
         Metric::Differing(name) => match obs.frame.views.iter().find(|v| v.name == *name) {
             Some(v) => (
@@ -362,20 +416,5 @@ fn measure(obs: &Observed<'_>, m: &Metric) -> (Option<f64>, String) {
             };
             (Some(v as f64), format!("{} {name}", v))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::number_in;
-
-    #[test]
-    fn numbers_are_read_from_cells() {
-        assert_eq!(number_in("$120"), Some(120.0));
-        assert_eq!(number_in("v7"), Some(7.0));
-        assert_eq!(number_in("3.1 kWh"), Some(3.1));
-        assert_eq!(number_in("-3 left"), Some(-3.0));
-        assert_eq!(number_in("$70 | $120 (conflict)"), Some(70.0));
-        assert_eq!(number_in("none"), None);
     }
 }

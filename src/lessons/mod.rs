@@ -87,6 +87,20 @@ pub struct Choice {
     pub judge: Judge,
 }
 
+/// One of the pattern's milestones (see [`crate::patterns::Pattern::milestones`]),
+/// of one thing or of anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Happening {
+    /// The milestone's code, as the trace stores it.
+    pub code: u16,
+    /// Its name, as lesson files write it ("refunded").
+    pub name: String,
+    /// What it must be of (a saga, a reading, a version); `None`: anything.
+    pub of: Option<u64>,
+    /// What its number is of ("saga"), for the verdict's words.
+    pub of_what: &'static str,
+}
+
 /// A claim about a run, checked on the simulation after it has run.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Judge {
@@ -101,7 +115,13 @@ pub enum Judge {
     ViewDiverged(String),
     /// The named view stands so: converged, catching up, stuck or diverged.
     ViewIs(String, crate::sim::StandingKind),
-    /// Some event's sentence in the log contains this text.
+    /// The pattern marked one of its events this milestone (read from the
+    /// trace's marks, never from words).
+    Happened(Happening),
+    /// These milestones happened, in this order.
+    HappenedInOrder(Vec<Happening>),
+    /// Some event's sentence in the log contains this text (rewording the
+    /// sentence breaks the claim: prefer [`Judge::Happened`]).
     Logged(String),
     /// Events containing these texts happened, in this order.
     LoggedInOrder(Vec<String>),

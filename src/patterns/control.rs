@@ -47,6 +47,25 @@ impl<S> Check<S> {
     }
 }
 
+/// For a pattern's tests: every milestone's code is its position in `all`
+/// (what the trace stores and [`crate::sim::Milestone::code`] returns), and
+/// no name is used twice.
+#[cfg(test)]
+pub(crate) fn assert_milestones_are_sound<M: crate::sim::Milestone>(
+    all: &[M],
+    spec: fn(M) -> crate::sim::scenario::MilestoneSpec,
+) {
+    let mut names = Vec::new();
+    for (i, &m) in all.iter().enumerate() {
+        let s = spec(m);
+        assert_eq!(usize::from(s.code), i, "{}", s.name);
+        assert_eq!(m.code(), s.code, "{}", s.name);
+        assert!(!names.contains(&s.name), "{} named twice", s.name);
+        assert!(!s.name.is_empty());
+        names.push(s.name);
+    }
+}
+
 /// For a pattern's tests: every typed control is found by its own id, every
 /// setting's default is within its range, and no id is used twice.
 #[cfg(test)]

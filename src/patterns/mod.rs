@@ -177,6 +177,17 @@ impl Pattern {
         }
     }
 
+    /// The milestones this pattern marks on its events: what a lesson's
+    /// `happened` claims may name.
+    pub fn milestones(self) -> Vec<crate::sim::scenario::MilestoneSpec> {
+        match self {
+            Pattern::EventDriven => event_driven::Milestone::ALL.map(|m| m.spec()).to_vec(),
+            Pattern::BackgroundSync => background_sync::Milestone::ALL.map(|m| m.spec()).to_vec(),
+            Pattern::Saga => saga::Milestone::ALL.map(|m| m.spec()).to_vec(),
+            Pattern::Cqrs => cqrs::Milestone::ALL.map(|m| m.spec()).to_vec(),
+        }
+    }
+
     /// A fresh run of this pattern.
     pub fn start(self, seed: u64) -> Box<dyn Playground> {
         Box::new(Sim::new(self.scenario(), seed))

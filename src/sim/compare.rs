@@ -126,6 +126,7 @@ mod tests {
             parent: None,
             lamport: 0,
             detail: Detail::None,
+            mark: None,
         }
     }
 

@@ -6,7 +6,7 @@ use super::broker::{Delivery, Logs};
 use super::core::Queued;
 use super::core::{Core, TimerRt};
 use super::rng::SimRng;
-use super::trace::{Detail, Trace, TraceKind};
+use super::trace::{Detail, Mark, Trace, TraceKind};
 use super::types::{EventId, GroupId, NodeId, Time, TimerId, TopicId};
 use super::wire::Wire;
 
@@ -145,6 +145,19 @@ impl<'a, M: Clone> Ctx<'a, M> {
         )
     }
 
+    /// Marks the event `ev` (a note or a write just made) as one of the
+    /// pattern's milestones, of `of` (an id or a version; 0 for nothing),
+    /// so a lesson can ask whether and when it happened without reading
+    /// the event's words.
+    pub fn mark(&mut self, ev: EventId, milestone: impl Milestone, of: u64) {
+        if let Some(e) = self.trace.get_mut(ev) {
+            e.mark = Some(Mark {
+                code: milestone.code(),
+                of,
+            });
+        }
+    }
+
     /// Records a state write a table shows ("balance of account 3 = 40")
     /// and returns the event's id, so a cell can be explained later.
     pub fn write(&mut self, text: impl Into<String>) -> EventId {
@@ -250,6 +263,14 @@ pub trait TimerTag: Copy {
     fn tag(self) -> u64;
     /// The timer a tag names; `None` when it is none of this type's.
     fn from_tag(tag: u64) -> Option<Self>;
+}
+
+/// A pattern's milestones: the moments its lessons may ask about ("a
+/// refund", "a duplicate ignored"), as its own enum. The engine stores only
+/// the code; the pattern lists each milestone's name for lesson files.
+pub trait Milestone: Copy {
+    /// The code the trace stores (the enum's discriminant).
+    fn code(self) -> u16;
 }
 
 /// A bare tag: for small scenarios (tests, demos) with one kind of timer.

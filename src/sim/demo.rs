@@ -276,6 +276,7 @@ impl Scenario for Ticker {
 
     fn tables(&self, _env: &Env<'_, Tick>) -> Vec<Table> {
         vec![Table {
+            id: "tally",
             title: "Tally".into(),
             node: TALLY,
             columns: vec!["counter", "value"],
@@ -283,7 +284,8 @@ impl Scenario for Ticker {
                 key: "ticks".into(),
                 cells: vec![
                     Cell::new("ticks"),
-                    Cell::value(self.tally.to_string(), self.tally != self.published, None),
+                    Cell::value(self.tally.to_string(), self.tally != self.published, None)
+                        .num(self.tally as f64),
                 ],
             }],
         }]

@@ -12,7 +12,7 @@ use super::scenario::{
 };
 use super::script::{Command, Refusal, ScriptEntry};
 use super::standing::{Standing, StandingKind};
-use super::trace::{Detail, TraceEvent, TraceKind};
+use super::trace::{Detail, Mark, TraceEvent, TraceKind};
 use super::types::{fmt_secs, EventId, MsgId, NodeId, Time};
 use super::wire::{Wire, WireKind};
 use serde::Serialize;
@@ -300,6 +300,10 @@ pub struct LogLine {
     pub label: String,
     /// The event in words.
     pub text: String,
+    /// The milestone it is, if the pattern marked it one (what a lesson's
+    /// `happened` claim reads). Not exported: `text` says it.
+    #[serde(skip)]
+    pub mark: Option<Mark>,
 }
 
 fn kind_name<S: serde::Serializer>(kind: &TraceKind, s: S) -> Result<S::Ok, S::Error> {
@@ -765,6 +769,7 @@ impl<S: Scenario> Sim<S> {
             lamport: e.lamport,
             label,
             text,
+            mark: e.mark,
         }
     }
 

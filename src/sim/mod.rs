@@ -56,7 +56,7 @@ pub mod wire;
 pub mod world;
 
 pub use broker::{BrokerConfig, Delivery, GroupSpec, Logs, TopicSpec};
-pub use ctx::{Ctx, TimerTag};
+pub use ctx::{Ctx, Milestone, TimerTag};
 pub use frame::{Frame, Headline, LogLine, Playground};
 pub use net::{LinkSettings, LinkState};
 pub use runner::{CheckStatus, Sim, SimOptions};
@@ -64,5 +64,5 @@ pub use scenario::{Env, Record, Scenario, ScenarioInfo};
 pub use script::{Command, Field, Refusal, ScriptEntry};
 pub use spec::Topology;
 pub use standing::{Blocker, Loss, Moment, Noun, Place, Standing, StandingKind, Whereabouts};
-pub use trace::{Trace, TraceEvent, TraceKind};
+pub use trace::{Mark, Trace, TraceEvent, TraceKind};
 pub use types::{EventId, GroupId, MsgId, NodeId, Time, TimerId, TopicId};

@@ -28,6 +28,20 @@ pub struct ToggleSpec {
     pub default: bool,
 }
 
+/// A milestone a pattern marks on its events (see
+/// [`crate::sim::Milestone`]): the name lesson files ask about and what
+/// its number is of.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct MilestoneSpec {
+    /// The code the trace stores.
+    pub code: u16,
+    /// Stable name lesson files use ("refunded").
+    pub name: &'static str,
+    /// What its number is ("saga", "reading", "version"), or "" when it is
+    /// of nothing.
+    pub of: &'static str,
+}
+
 /// A numeric setting.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingSpec {
@@ -120,10 +134,14 @@ pub struct ViewStatus {
 }
 
 /// A table cell.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cell {
     /// What to show.
     pub text: String,
+    /// The number the cell shows, as data ("$120" holds 120, "v7" 7,
+    /// "3.1 kWh" 3.1), for lesson claims that compare cells: nothing reads
+    /// a number back out of `text`. `None` for cells that show no number.
+    pub num: Option<f64>,
     /// True when it differs from the source of truth.
     pub diverged: bool,
     /// The trace event that wrote this value (from `Ctx::write` or
@@ -136,6 +154,7 @@ impl Cell {
     pub fn new(text: impl Into<String>) -> Self {
         Cell {
             text: text.into(),
+            num: None,
             diverged: false,
             event: None,
         }
@@ -145,14 +164,22 @@ impl Cell {
     pub fn value(text: impl Into<String>, diverged: bool, event: Option<EventId>) -> Self {
         Cell {
             text: text.into(),
+            num: None,
             diverged,
             event,
         }
     }
+
+    /// The same cell, holding `x` as the number it shows.
+    #[must_use]
+    pub fn num(mut self, x: f64) -> Self {
+        self.num = Some(x);
+        self
+    }
 }
 
 /// A row of a state table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
     /// Stable key (entity id).
     pub key: String,
@@ -161,8 +188,12 @@ pub struct Row {
 }
 
 /// A service's data as a table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Table {
+    /// Stable id ("billing"), unique within the pattern and the same in
+    /// every run: what lesson files and the compare view name the table
+    /// by, since a title may carry live numbers ("Write model (v7, …)").
+    pub id: &'static str,
     /// Title ("Billing: charges per customer").
     pub title: String,
     /// The node it belongs to.

@@ -182,6 +182,18 @@ pub enum Detail<M> {
     Text(String),
 }
 
+/// A moment a pattern names as data, for lessons to ask about ("saga #1
+/// was refunded"): which of the pattern's milestones (the code of its own
+/// enum, see [`crate::sim::Milestone`]) and of what (a saga, a reading, a
+/// run, a version; 0 when the milestone is of nothing).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// The milestone, by its code.
+    pub code: u16,
+    /// What it is of (an id or a version), 0 for nothing.
+    pub of: u64,
+}
+
 /// One event of a run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceEvent<M> {
@@ -203,6 +215,11 @@ pub struct TraceEvent<M> {
     pub lamport: u64,
     /// Extra facts.
     pub detail: Detail<M>,
+    /// The milestone this event is, if the pattern marked it one. Not
+    /// exported: the event's words say it (and the golden digests of
+    /// exported traces stay as they were).
+    #[serde(skip)]
+    pub mark: Option<Mark>,
 }
 
 /// A bounded window of the trace.
@@ -247,6 +264,12 @@ impl<M: Clone> Trace<M> {
     pub fn get(&self, id: EventId) -> Option<&TraceEvent<M>> {
         let i = id.0.checked_sub(self.first)?;
         self.events.get(usize::try_from(i).ok()?)
+    }
+
+    /// The event with this id, to mark it, if still in the window.
+    pub(crate) fn get_mut(&mut self, id: EventId) -> Option<&mut TraceEvent<M>> {
+        let i = id.0.checked_sub(self.first)?;
+        self.events.get_mut(usize::try_from(i).ok()?)
     }
 
     /// Events still in the window, oldest first.

@@ -40,8 +40,8 @@ pub fn visible_rows(rows: &[Row]) -> Vec<Row> {
         .collect()
 }
 
-/// Compare mode's "A vs B": for each table of run A (and B's of the same
-/// title) that differs, only the rows whose values differ between the runs (matched by
+/// Compare mode's "A vs B": for each table of run A (and B's with the same
+/// id: a title may carry live numbers that differ between the runs) that differs, only the rows whose values differ between the runs (matched by
 /// key), each differing cell reading "A: x · B: y" and marked; a row only
 /// one run has reads "—" on the other side. A cell's event is run B's (the
 /// view selects in B).
@@ -51,7 +51,7 @@ pub fn versus(a: &[Table], b: &[Table]) -> Vec<Table> {
         .map(|ta| {
             let rows_b = b
                 .iter()
-                .find(|tb| tb.title == ta.title)
+                .find(|tb| tb.id == ta.id)
                 .map_or(&empty, |tb| &tb.rows);
             let mut keys: Vec<&str> = ta.rows.iter().map(|r| r.key.as_str()).collect();
             for r in rows_b {
@@ -79,8 +79,10 @@ pub fn versus(a: &[Table], b: &[Table]) -> Vec<Table> {
                                 .and_then(|r| r.cells.get(i))
                                 .and_then(|c| c.event);
                             if x == y {
+                                let num = ra.as_ref().and_then(|r| r.cells.get(i)?.num);
                                 Cell {
                                     text: x,
+                                    num,
                                     diverged: false,
                                     event,
                                 }
@@ -88,6 +90,7 @@ pub fn versus(a: &[Table], b: &[Table]) -> Vec<Table> {
                                 differs = true;
                                 Cell {
                                     text: format!("A: {x} \u{b7} B: {y}"),
+                                    num: None,
                                     diverged: true,
                                     event,
                                 }
@@ -101,6 +104,7 @@ pub fn versus(a: &[Table], b: &[Table]) -> Vec<Table> {
                 })
                 .collect();
             Table {
+                id: ta.id,
                 title: format!("{} \u{2014} A vs B", ta.title),
                 node: ta.node,
                 columns: ta.columns.clone(),
@@ -217,8 +221,9 @@ mod tests {
         }
     }
 
-    fn table(title: &str, rows: &[(&str, &str)]) -> Table {
+    fn table(id: &'static str, title: &str, rows: &[(&str, &str)]) -> Table {
         Table {
+            id,
             title: title.into(),
             node: crate::sim::NodeId(0),
             columns: vec!["id", "value"],
@@ -234,8 +239,12 @@ mod tests {
 
     #[test]
     fn a_vs_b_keeps_only_the_rows_that_differ_and_says_both_values() {
-        let a = [table("Billing", &[("1", "$10"), ("2", "$20")])];
-        let b = [table("Billing", &[("1", "$10"), ("2", "$25"), ("3", "$5")])];
+        let a = [table("billing", "Billing", &[("1", "$10"), ("2", "$20")])];
+        let b = [table(
+            "billing",
+            "Billing",
+            &[("1", "$10"), ("2", "$25"), ("3", "$5")],
+        )];
         let v = versus(&a, &b);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].title, "Billing \u{2014} A vs B");
@@ -260,6 +269,18 @@ mod tests {
         // The key column is the same on both sides, so it is not marked.
         assert!(!v[0].rows[0].cells[0].diverged);
         assert!(versus(&a, &a).is_empty(), "no table where A and B agree");
+    }
+
+    #[test]
+    fn a_vs_b_pairs_tables_whose_titles_carry_different_live_numbers() {
+        let a = [table("write", "Write model (v3)", &[("1", "$10")])];
+        let b = [table("write", "Write model (v4)", &[("1", "$15")])];
+        let v = versus(&a, &b);
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            v[0].rows[0].cells[1].text, "A: $10 \u{b7} B: $15",
+            "B's row is found although its table's title differs"
+        );
     }
 
     #[test]

@@ -138,8 +138,8 @@ export async function aMalformedLessonIsRefusedWithTheFieldNamedAndTheRunKept({ 
     ],
     [withStep(0, (s) => (delete s.title, s)), /steps\[0\]\.title: missing/],
     [
-      withStep(1, (s) => ((s.predict.choices[1].judge = { happened: 'crash' }), s)),
-      /steps\[1\]\.predict\.choices\[1\]\.judge: unknown judge “happened”/,
+      withStep(1, (s) => ((s.predict.choices[1].judge = { occurred: 'crash' }), s)),
+      /steps\[1\]\.predict\.choices\[1\]\.judge: unknown judge “occurred”/,
     ],
     [withStep(2, (s) => ((s.predict.expect = 3), s)), /steps\[2\]\.predict\.expect: .*1 or 2|steps\[2\]\.predict\.expect: .*1 to 2/],
   ];

@@ -17,7 +17,7 @@ impl BackgroundSync {
         let now = ctx.now();
         let p = match self.checkpoint.clone() {
             Some(cp) if self.checkpoint_on => {
-                ctx.note(format!(
+                let ev = ctx.note(format!(
                     "resuming run #{} from its checkpoint ({})",
                     cp.number,
                     match (cp.two_way, cp.strategy) {
@@ -28,6 +28,7 @@ impl BackgroundSync {
                         (false, Strategy::ChangeLog) => format!("after log #{}", cp.lsn),
                     }
                 ));
+                ctx.mark(ev, Milestone::Resumed, cp.number);
                 cp
             }
             _ => {
@@ -216,16 +217,20 @@ impl BackgroundSync {
             self.failing = Some((ctx.now(), node));
         }
         self.run_ended();
-        let then = if self.checkpoint_on && self.checkpoint.is_some() {
+        let resumes = self.checkpoint_on && self.checkpoint.is_some();
+        let then = if resumes {
             "it resumes from its checkpoint at the next interval"
         } else {
             "it starts over at the next interval"
         };
-        ctx.note(format!(
+        let ev = ctx.note(format!(
             "{who} did not answer within {}; run #{} aborted, {then}",
             fmt_secs(REQUEST_TIMEOUT),
             run.p.number
         ));
+        if !resumes {
+            ctx.mark(ev, Milestone::StartedOver, 0);
+        }
     }
 
     pub(super) fn on_job_message(&mut self, ctx: &mut Ctx<'_, AnyMsg>, from: NodeId, msg: SyncMsg) {

@@ -38,8 +38,8 @@ pub use self::{controls::*, msg::*, standing::*, topology::*};
 use super::any::{AnyMsg, Carried};
 use super::control::{by_id, Check};
 use crate::sim::scenario::{
-    ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, ScenarioInfo, SettingSpec, Table,
-    ToggleSpec, ViewStatus,
+    ActionSpec, Cell, CheckKind, MilestoneSpec, NodeRole, NodeSpec, Row, ScenarioInfo, SettingSpec,
+    Table, ToggleSpec, ViewStatus,
 };
 use crate::sim::types::fmt_secs;
 use crate::sim::vecmap::VecMap;
@@ -285,9 +285,10 @@ impl BackgroundSync {
         self.arm(ctx, node);
         if node == JOB {
             if !self.checkpoint_on || self.checkpoint.is_none() {
-                ctx.note(
+                let ev = ctx.note(
                     "the job lost its place in the run; it starts over from the last finished run",
                 );
+                ctx.mark(ev, Milestone::StartedOver, 0);
             }
             self.start_run(ctx);
         }

@@ -11,6 +11,28 @@ pub(super) fn stamp_text(s: i64) -> String {
     }
 }
 
+/// A stamp (ms, may be negative) as the seconds [`stamp_text`] shows (to
+/// the tenth).
+fn stamp_secs(s: i64) -> f64 {
+    let tenths = (s.unsigned_abs() / 100) as f64 / 10.0;
+    if s < 0 {
+        -tenths
+    } else {
+        tenths
+    }
+}
+
+/// An account's balance cell: its number unless siblings conflict (then
+/// the cell shows several and holds none).
+fn balance_cell(r: &Account, stale: bool) -> Cell {
+    let cell = Cell::value(r.shown(), stale, r.event);
+    if r.siblings.is_empty() {
+        cell.num(r.balance as f64)
+    } else {
+        cell
+    }
+}
+
 pub(super) fn ids(rows: &[RowImage]) -> String {
     let v: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
     if v.is_empty() {
@@ -57,6 +79,7 @@ impl BackgroundSync {
 
     pub(super) fn state_tables(&self) -> Vec<Table> {
         let source = Table {
+            id: "source",
             title: "Source: accounts (source of truth)".into(),
             node: SOURCE,
             columns: vec!["account", "balance", "updated_at", "version"],
@@ -66,16 +89,18 @@ impl BackgroundSync {
                     Row {
                         key: format!("account-{a}"),
                         cells: vec![
-                            Cell::new(a.to_string()),
-                            Cell::value(r.shown(), false, r.event),
-                            Cell::value(stamp_text(r.stamp), false, r.event),
-                            Cell::new(format!("v{}", r.version)),
+                            Cell::new(a.to_string()).num(f64::from(a)),
+                            balance_cell(r, false),
+                            Cell::value(stamp_text(r.stamp), false, r.event)
+                                .num(stamp_secs(r.stamp)),
+                            Cell::new(format!("v{}", r.version)).num(f64::from(r.version)),
                         ],
                     }
                 })
                 .collect(),
         };
         let warehouse = Table {
+            id: "warehouse",
             title: "Warehouse: accounts (replica)".into(),
             node: WAREHOUSE,
             columns: vec!["account", "balance", "updated_at", "source version"],
@@ -87,22 +112,29 @@ impl BackgroundSync {
                     Row {
                         key: format!("account-{a}"),
                         cells: vec![
-                            Cell::new(a.to_string()),
-                            Cell::value(r.shown(), stale, r.event),
-                            Cell::value(stamp_text(r.stamp), stale, r.event),
+                            Cell::new(a.to_string()).num(f64::from(a)),
+                            balance_cell(r, stale),
+                            Cell::value(stamp_text(r.stamp), stale, r.event)
+                                .num(stamp_secs(r.stamp)),
                             Cell::value(
                                 format!("v{}", r.version),
                                 !self.two_way && r.version != self.src[i].version,
                                 r.event,
-                            ),
+                            )
+                            .num(f64::from(r.version)),
                         ],
                     }
                 })
                 .collect(),
         };
-        let kv = |k: &str, v: String| Row {
-            key: k.to_string(),
-            cells: vec![Cell::new(k), Cell::value(v, false, self.job_event)],
+        // A figure of the job: its words and, where it shows one, its number.
+        let kv = |k: &str, v: String, num: Option<f64>| {
+            let mut cell = Cell::value(v, false, self.job_event);
+            cell.num = num;
+            Row {
+                key: k.to_string(),
+                cells: vec![Cell::new(k), cell],
+            }
         };
         let mut rows = vec![
             kv(
@@ -112,17 +144,24 @@ impl BackgroundSync {
                 } else {
                     self.strategy.name().into()
                 },
+                None,
             ),
-            kv("watermark", stamp_text(self.committed_stamp)),
+            kv(
+                "watermark",
+                stamp_text(self.committed_stamp),
+                Some(stamp_secs(self.committed_stamp)),
+            ),
             kv(
                 "log cursor",
                 format!("#{} of {}", self.committed_lsn, self.log.len()),
+                Some(self.committed_lsn as f64),
             ),
         ];
         if self.two_way {
             rows.push(kv(
                 "warehouse log cursor",
                 format!("#{} of {}", self.committed_wlsn, self.wh_log.len()),
+                Some(self.committed_wlsn as f64),
             ));
         }
         rows.push(kv(
@@ -137,14 +176,25 @@ impl BackgroundSync {
                     cp.lsn
                 ),
             },
+            self.checkpoint.as_ref().map(|cp| cp.number as f64),
         ));
-        rows.push(kv("runs finished", self.runs.to_string()));
+        rows.push(kv(
+            "runs finished",
+            self.runs.to_string(),
+            Some(self.runs as f64),
+        ));
         rows.push(kv(
             "last sync",
             self.last_sync_at.map_or("never".into(), fmt_secs),
+            self.last_sync_at.map(|t| stamp_secs(t as i64)),
         ));
-        rows.push(kv("rows written", self.rows_copied.to_string()));
+        rows.push(kv(
+            "rows written",
+            self.rows_copied.to_string(),
+            Some(self.rows_copied as f64),
+        ));
         let job = Table {
+            id: "job",
             title: "Sync job: state".into(),
             node: JOB,
             columns: vec!["", "value"],

@@ -34,8 +34,8 @@ use super::control::{by_id, Check};
 use crate::sim::broker::{Delivery, TopicSpec};
 use crate::sim::ctx::{pack_tag, unpack_tag};
 use crate::sim::scenario::{
-    group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, SettingSpec, Table, ToggleSpec,
-    ViewStatus,
+    group, ActionSpec, Cell, CheckKind, MilestoneSpec, NodeRole, NodeSpec, Row, SettingSpec, Table,
+    ToggleSpec, ViewStatus,
 };
 use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::wire::Wire;
@@ -260,10 +260,11 @@ impl Scenario for Cqrs {
                     Some(v) if p.watermark < v => {
                         p.parked.push((qid, account, v, from));
                         let wm = p.watermark;
-                        ctx.note(format!(
+                        let ev = ctx.note(format!(
                             "{} is at v{wm}, behind v{v}: the read waits",
                             view_name(me)
                         ));
+                        ctx.mark(ev, Milestone::ReadWaits, v);
                     }
                     _ => {
                         let (balance, version) = (p.balance(account), p.watermark);
@@ -499,10 +500,11 @@ impl Scenario for Cqrs {
                 if queued > 0 {
                     p.timer = Some(ctx.set_timer(delay, Timer::Apply));
                 }
-                ctx.note(format!(
+                let ev = ctx.note(format!(
                     "{} resumes at v{wm} from its checkpoint ({queued} events queued)",
                     view_name(me)
                 ));
+                ctx.mark(ev, Milestone::ProjectionResumed, wm);
             }
             _ => {}
         }

@@ -23,11 +23,11 @@ impl Cqrs {
                     .copied()
                     .unwrap_or((OPENING_BALANCE, None));
                 let mut cells = vec![
-                    Cell::new(format!("account {a}")),
-                    Cell::value(format!("${bal}"), bal != fold.balance(*a), ev),
+                    Cell::new(format!("account {a}")).num(f64::from(*a)),
+                    Cell::value(format!("${bal}"), bal != fold.balance(*a), ev).num(bal as f64),
                 ];
                 if leaderboard {
-                    cells.insert(0, Cell::new(format!("#{}", i + 1)));
+                    cells.insert(0, Cell::new(format!("#{}", i + 1)).num((i + 1) as f64));
                 }
                 Row {
                     key: a.to_string(),
@@ -37,6 +37,11 @@ impl Cqrs {
             .collect();
         let behind = self.write.version.saturating_sub(p.watermark);
         Table {
+            id: if leaderboard {
+                "leaderboard"
+            } else {
+                "balances"
+            },
             title: format!(
                 "{} (v{}, {behind} behind the write model)",
                 view_name(node),
@@ -126,9 +131,11 @@ impl Cqrs {
                 .map(|(a, acc)| Row {
                     key: a.to_string(),
                     cells: vec![
-                        Cell::new(format!("account {a}")),
-                        Cell::value(format!("${}", acc.balance), false, acc.event),
-                        Cell::value(format!("v{}", acc.version), false, acc.event),
+                        Cell::new(format!("account {a}")).num(f64::from(*a)),
+                        Cell::value(format!("${}", acc.balance), false, acc.event)
+                            .num(acc.balance as f64),
+                        Cell::value(format!("v{}", acc.version), false, acc.event)
+                            .num(acc.version as f64),
                     ],
                 })
                 .collect();
@@ -140,20 +147,28 @@ impl Cqrs {
                     Row {
                         key: a.to_string(),
                         cells: vec![
-                            Cell::new(format!("account {a}")),
-                            Cell::value(format!("${}", s.balance), s.balance != truth, s.event),
+                            Cell::new(format!("account {a}")).num(f64::from(a)),
+                            Cell::value(format!("${}", s.balance), s.balance != truth, s.event)
+                                .num(s.balance as f64),
                             Cell::value(s.from.clone(), s.optimistic, s.event),
-                            Cell::new(c.my_writes.get(&a).map_or("—".into(), |v| format!("v{v}"))),
+                            match c.my_writes.get(&a) {
+                                Some(v) => Cell::new(format!("v{v}")).num(*v as f64),
+                                None => Cell::new("—"),
+                            },
                         ],
                     }
                 })
                 .collect();
             let kv = |k: &str, v: u64, bad: bool| Row {
                 key: k.to_string(),
-                cells: vec![Cell::new(k), Cell::value(v.to_string(), bad, None)],
+                cells: vec![
+                    Cell::new(k),
+                    Cell::value(v.to_string(), bad, None).num(v as f64),
+                ],
             };
             vec![
                 Table {
+                    id: "write",
                     title: format!(
                         "Write model (v{}, {} awaiting the log)",
                         w.version,
@@ -166,12 +181,14 @@ impl Cqrs {
                 self.projection_table(BALANCES, fold),
                 self.projection_table(LEADERBOARD, fold),
                 Table {
+                    id: "client-shown",
                     title: "Client: what it shows".into(),
                     node: CLIENT,
                     columns: vec!["account", "shown", "from", "own last write"],
                     rows: shown,
                 },
                 Table {
+                    id: "client-reads",
                     title: "Client: reads after its own writes".into(),
                     node: CLIENT,
                     columns: vec!["figure", "count"],

@@ -15,7 +15,8 @@ impl Cqrs {
         for e in std::mem::take(&mut p.inbox) {
             let again = p.has(e.version);
             if again && idempotent {
-                ctx.note(format!("{name}: v{} already applied, skipped", e.version));
+                let ev = ctx.note(format!("{name}: v{} already applied, skipped", e.version));
+                ctx.mark(ev, Milestone::AlreadyApplied, e.version);
                 continue;
             }
             let b = p

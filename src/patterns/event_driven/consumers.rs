@@ -21,10 +21,11 @@ impl PowerGrid {
 
     pub(super) fn bill(&mut self, ctx: &mut Ctx<'_, AnyMsg>, r: &Reading) {
         if self.idempotent && self.billed_ids.contains(&r.id) {
-            ctx.note(format!(
+            let ev = ctx.note(format!(
                 "reading #{} is a duplicate, ignored because already processed",
                 r.id
             ));
+            ctx.mark(ev, Milestone::DuplicateIgnored, r.id);
             return;
         }
         let c = customer_of(r.meter);
@@ -114,10 +115,11 @@ impl PowerGrid {
 
     pub(super) fn queue_for_analytics(&mut self, ctx: &mut Ctx<'_, AnyMsg>, r: &Reading) {
         if self.analysed_ids.contains(&r.id) || self.inbox.contains_key(&r.id) {
-            ctx.note(format!(
+            let ev = ctx.note(format!(
                 "reading #{} is a duplicate, ignored because already queued",
                 r.id
             ));
+            ctx.mark(ev, Milestone::DuplicateIgnored, r.id);
             return;
         }
         self.inbox.insert(r.id, r.clone());

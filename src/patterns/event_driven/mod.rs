@@ -38,8 +38,8 @@ use super::control::{by_id, Check};
 use crate::sim::broker::TopicSpec;
 use crate::sim::ctx::{pack_tag, unpack_tag};
 use crate::sim::scenario::{
-    group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, ScenarioInfo, SettingSpec, Table,
-    ToggleSpec, ViewStatus,
+    group, ActionSpec, Cell, CheckKind, MilestoneSpec, NodeRole, NodeSpec, Row, ScenarioInfo,
+    SettingSpec, Table, ToggleSpec, ViewStatus,
 };
 use crate::sim::sort::sort_by_key;
 use crate::sim::standing::{Blocker, Loss, Moment, Noun, Place, Standing, Whereabouts};

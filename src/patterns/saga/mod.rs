@@ -42,8 +42,8 @@ use super::control::{by_id, Check};
 use crate::sim::broker::{Delivery, TopicSpec};
 use crate::sim::ctx::{pack_tag, unpack_tag};
 use crate::sim::scenario::{
-    group, ActionSpec, Cell, CheckKind, NodeRole, NodeSpec, Row, SettingSpec, Table, ToggleSpec,
-    ViewStatus,
+    group, ActionSpec, Cell, CheckKind, MilestoneSpec, NodeRole, NodeSpec, Row, SettingSpec, Table,
+    ToggleSpec, ViewStatus,
 };
 use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::wire::Wire;
@@ -370,10 +370,11 @@ impl Scenario for Saga {
                 let open: Vec<u64> = self.orchestrator.open.iter().copied().collect();
                 for saga in open {
                     let phase = self.orchestrator.log[&saga].phase;
-                    ctx.note(format!(
+                    let ev = ctx.note(format!(
                         "resuming saga #{saga} at {} from the saga log",
                         phase.words()
                     ));
+                    ctx.mark(ev, Milestone::Resumed, saga);
                     self.drive(ctx, saga);
                 }
             }

@@ -84,10 +84,11 @@ impl Saga {
             return;
         };
         if self.idempotent && log.phase != Phase::Step(step) {
-            ctx.note(format!(
+            let ev = ctx.note(format!(
                 "duplicate reply for saga #{saga} step {}, ignored",
                 step.name()
             ));
+            ctx.mark(ev, Milestone::DuplicateReply, saga);
             return;
         }
         let now = ctx.now();
@@ -131,10 +132,11 @@ impl Saga {
             return;
         };
         if self.idempotent && log.phase != Phase::Compensate(step) {
-            ctx.note(format!(
+            let ev = ctx.note(format!(
                 "duplicate reply for saga #{saga} compensation {}, ignored",
                 step.undo_name()
             ));
+            ctx.mark(ev, Milestone::DuplicateReply, saga);
             return;
         }
         if !ok {

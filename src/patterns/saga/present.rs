@@ -42,7 +42,7 @@ impl Saga {
                 Row {
                     key: id.to_string(),
                     cells: vec![
-                        Cell::new(format!("#{id}")),
+                        Cell::new(format!("#{id}")).num(*id as f64),
                         Cell::new(match r.style {
                             Style::Orchestrated => "orchestrated",
                             Style::Choreographed => "choreographed",
@@ -137,9 +137,9 @@ impl Saga {
                 Row {
                     key: id.to_string(),
                     cells: vec![
-                        Cell::new(format!("#{id}")),
+                        Cell::new(format!("#{id}")).num(*id as f64),
                         Cell::new(o.info.goods()),
-                        Cell::new(format!("${}", o.info.amount)),
+                        Cell::new(format!("${}", o.info.amount)).num(o.info.amount as f64),
                         Cell::value(o.status.name(), bad, Some(o.event)),
                     ],
                 }
@@ -156,9 +156,11 @@ impl Saga {
                 Row {
                     key: id.to_string(),
                     cells: vec![
-                        Cell::new(format!("#{id}")),
-                        Cell::value(format!("${}", c.charged), bad, Some(c.event)),
-                        Cell::value(format!("${}", c.refunded), bad, Some(c.event)),
+                        Cell::new(format!("#{id}")).num(*id as f64),
+                        Cell::value(format!("${}", c.charged), bad, Some(c.event))
+                            .num(c.charged as f64),
+                        Cell::value(format!("${}", c.refunded), bad, Some(c.event))
+                            .num(c.refunded as f64),
                         Cell::value(c.status, bad, Some(c.event)),
                     ],
                 }
@@ -169,10 +171,10 @@ impl Saga {
                 key: ITEMS[i].0.into(),
                 cells: vec![
                     Cell::new(ITEMS[i].0),
-                    Cell::value(s.on_hand.to_string(), bad, s.event),
-                    Cell::value(s.reserved.to_string(), bad, s.event),
-                    Cell::value(s.shipped.to_string(), bad, s.event),
-                    Cell::value(s.received.to_string(), false, s.event),
+                    Cell::value(s.on_hand.to_string(), bad, s.event).num(s.on_hand as f64),
+                    Cell::value(s.reserved.to_string(), bad, s.event).num(s.reserved as f64),
+                    Cell::value(s.shipped.to_string(), bad, s.event).num(s.shipped as f64),
+                    Cell::value(s.received.to_string(), false, s.event).num(s.received as f64),
                 ],
             }
         });
@@ -194,7 +196,7 @@ impl Saga {
                 Row {
                     key: id.to_string(),
                     cells: vec![
-                        Cell::new(format!("#{id}")),
+                        Cell::new(format!("#{id}")).num(*id as f64),
                         Cell::new(format!("{} × {}", r.qty, ITEMS[r.item as usize].0)),
                         Cell::value(state, bad, Some(r.event)),
                     ],
@@ -207,7 +209,7 @@ impl Saga {
             .map(|(id, s)| Row {
                 key: id.to_string(),
                 cells: vec![
-                    Cell::new(format!("#{id}")),
+                    Cell::new(format!("#{id}")).num(*id as f64),
                     Cell::new(s.order.goods()),
                     Cell::value(
                         if s.bookings == 1 {
@@ -237,12 +239,25 @@ impl Saga {
             })
             .count();
         let r = &self.reports;
-        let kv = |k: &str, v: String, bad: bool| Row {
+        let kv = |k: &str, v: u64, dollars: bool, bad: bool| Row {
             key: k.to_string(),
-            cells: vec![Cell::new(k), Cell::value(v, bad, r.event)],
+            cells: vec![
+                Cell::new(k),
+                Cell::value(
+                    if dollars {
+                        format!("${v}")
+                    } else {
+                        v.to_string()
+                    },
+                    bad,
+                    r.event,
+                )
+                .num(v as f64),
+            ],
         };
         vec![
             Table {
+                id: "sagas",
                 title: "Sagas, step by step (latest 40)".into(),
                 node: ORCHESTRATOR,
                 columns: vec![
@@ -256,52 +271,55 @@ impl Saga {
                 rows: self.sagas_table_rows(),
             },
             Table {
+                id: "orders",
                 title: "Order: orders".into(),
                 node: ORDER,
                 columns: vec!["order", "items", "amount", "state"],
                 rows: orders.collect(),
             },
             Table {
+                id: "charges",
                 title: "Payment: charges".into(),
                 node: PAYMENT,
                 columns: vec!["order", "charged", "refunded", "state"],
                 rows: charges.collect(),
             },
             Table {
+                id: "stock",
                 title: "Inventory: stock".into(),
                 node: INVENTORY,
                 columns: vec!["item", "on hand", "reserved", "shipped", "received"],
                 rows: stock.collect(),
             },
             Table {
+                id: "reservations",
                 title: "Inventory: reservations".into(),
                 node: INVENTORY,
                 columns: vec!["order", "items", "state"],
                 rows: reservations.collect(),
             },
             Table {
+                id: "bookings",
                 title: "Shipping: courier bookings".into(),
                 node: SHIPPING,
                 columns: vec!["order", "items", "state"],
                 rows: shipments.collect(),
             },
             Table {
+                id: "reports",
                 title: "Reports: sales report".into(),
                 node: REPORTS,
                 columns: vec!["figure", "value"],
                 rows: vec![
-                    kv("reports read", r.reads.to_string(), false),
-                    kv("orders counted", r.orders.to_string(), false),
-                    kv(
-                        "revenue counted",
-                        format!("${}", r.revenue),
-                        r.revenue != approved,
-                    ),
-                    kv("revenue of approved orders", format!("${approved}"), false),
-                    kv("dirty reads", r.dirty_reads.to_string(), r.dirty_reads > 0),
+                    kv("reports read", r.reads, false, false),
+                    kv("orders counted", u64::from(r.orders), false, false),
+                    kv("revenue counted", r.revenue, true, r.revenue != approved),
+                    kv("revenue of approved orders", approved, true, false),
+                    kv("dirty reads", r.dirty_reads, false, r.dirty_reads > 0),
                     kv(
                         "dirty orders later cancelled",
-                        rolled_back.to_string(),
+                        rolled_back as u64,
+                        false,
                         rolled_back > 0,
                     ),
                 ],

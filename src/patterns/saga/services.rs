@@ -327,6 +327,7 @@ impl Saga {
                 if let Some(row) = self.orders.get_mut(&saga) {
                     row.status = OrderStatus::Approved;
                     let ev = ctx.write(format!("order #{saga}: APPROVED"));
+                    ctx.mark(ev, Milestone::OrderApproved, saga);
                     row.event = ev;
                     self.ledger.ran(saga, step, now, ev);
                     self.ledger.end(saga, SagaState::Completed, now);
@@ -361,6 +362,7 @@ impl Saga {
                 if let Some(row) = self.orders.get_mut(&saga) {
                     row.status = OrderStatus::Cancelled;
                     let ev = ctx.write(format!("order #{saga}: CANCELLED"));
+                    ctx.mark(ev, Milestone::OrderCancelled, saga);
                     row.event = ev;
                     self.ledger.compensated(saga, step, now, ev);
                     self.ledger.end(saga, SagaState::Compensated, now);
@@ -375,6 +377,7 @@ impl Saga {
                             "saga #{saga}: refunded ${} (total refunded ${})",
                             o.amount, c.refunded
                         ));
+                        ctx.mark(ev, Milestone::Refunded, saga);
                         c.event = ev;
                         self.ledger.compensated(saga, step, now, ev);
                     }
@@ -394,6 +397,7 @@ impl Saga {
                             o.goods(),
                             s.on_hand
                         ));
+                        ctx.mark(ev, Milestone::Released, saga);
                         r.event = ev;
                         s.event = Some(ev);
                         self.ledger.compensated(saga, step, now, ev);

@@ -308,6 +308,7 @@ impl<M: Clone> Core<M> {
             parent,
             lamport: rt.lamport,
             detail,
+            mark: None,
         })
     }
 
