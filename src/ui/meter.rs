@@ -41,6 +41,10 @@ pub fn Meter() -> impl IntoView {
         );
     });
     let standing = Memo::new(move |_| run.frame.with(|f| f.standing()));
+    // While a replay brings the run to its moment (a long link, a far
+    // seek, compare's run B catching up) the frame is of an earlier
+    // moment than the clock shows: the meter says so instead of judging it.
+    let replaying = Memo::new(move |_| run.replay.with(|r| r.as_ref().map(|r| r.target)));
 
     // Compare mode shows two meters: each names its own title.
     let title = run.dom_id("meter-title");
@@ -49,12 +53,24 @@ pub fn Meter() -> impl IntoView {
         <section class="meter" aria-labelledby=t1>
             <h3 id=t2 class="side-title">"Consistency"</h3>
             // What sighted learners read: always the current headline.
-            <p class=move || format!("meter-headline is-{}", standing.get().class()) aria-hidden="true">
-                <span class="meter-icon">{move || standing.get().icon()}</span>
+            <p class=move || match replaying.get() {
+                Some(_) => "meter-headline is-replaying".to_string(),
+                None => format!("meter-headline is-{}", standing.get().class()),
+            } aria-hidden="true">
+                <span class="meter-icon">{move || match replaying.get() {
+                    Some(_) => "\u{2026}",
+                    None => standing.get().icon(),
+                }}</span>
                 // The state, then whom it concerns; a strip shows only the
                 // state (each replica's own line names it).
-                <span class="meter-headline-lead">{move || headline.with(|h| h.lead())}</span>
-                <span class="meter-headline-more">{move || headline.with(|h| h.rest())}</span>
+                <span class="meter-headline-lead">{move || match replaying.get() {
+                    Some(t) => format!("Replaying to {}", fmt_secs(t)),
+                    None => headline.with(|h| h.lead()),
+                }}</span>
+                <span class="meter-headline-more">{move || match replaying.get() {
+                    Some(_) => String::new(),
+                    None => headline.with(|h| h.rest()),
+                }}</span>
             </p>
             // What is announced: the headline once it holds for a moment.
             <p class="sr-only meter-status" role="status" aria-live="polite" aria-atomic="true"

@@ -7,6 +7,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { open, until, play, pause, openDock } from './helpers.mjs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const LINKS = JSON.parse(await readFile(join(dirname(fileURLToPath(import.meta.url)), 'long-links.json'), 'utf8'));
 
 const side = (page, name) => page.locator(`.compare-side[data-side="${name}"]`);
 const headline = (page, name) => side(page, name).locator('.meter-headline');
@@ -156,4 +161,29 @@ export async function aPairFitsAnEmbed({ newPage, baseURL, shotDir }) {
     }
     await embed.screenshot({ path: join(shotDir, `compare-embed-800x500${dark ? '-dark' : ''}.png`) });
   }
+}
+
+export async function comparingLateInALongRunCatchesBUpWithoutClaimingAVerdict({ newPage, baseURL, shotDir }) {
+  // The largest saga link: ten minutes, 2,000 actions. Once it has landed,
+  // Compare makes run B, which must replay to 600 s before it can be
+  // compared; the page answers meanwhile and nothing claims B's standing.
+  const page = await open(newPage, baseURL + LINKS.saga, { viewport: { width: 1366, height: 768 } });
+  await page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 120_000 });
+  const a = (await page.locator('.meter-headline').textContent()) ?? '';
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await side(page, 'b').waitFor();
+  const bar = page.locator('.compare-diff');
+  assert.match(await bar.textContent(), /^Catching up: the runs are compared once both reach the same moment/);
+  assert.match(await headline(page, 'b').textContent(), /Replaying to 600\.0 s/);
+  assert.equal(await page.locator('.compare-show').count(), 0, 'no first difference is offered while B catches up');
+  await page.screenshot({ path: join(shotDir, 'compare-catching-up.png') });
+  // The page answers while B replays.
+  await page.getByRole('tab', { name: 'Event log', exact: true }).click();
+  assert.equal(await page.getByRole('tab', { name: 'Event log', exact: true }).getAttribute('aria-selected'), 'true');
+  // B lands on A's moment: the same run, so the same verdict, and the bar
+  // compares them.
+  await until(page, 'B to land', async () => !/Catching up/.test(await bar.textContent()), 120_000);
+  assert.equal(await headline(page, 'b').textContent(), a);
+  assert.match(await bar.textContent(), /^A and B agree so far/);
+  assert.match(await page.locator('.ctl-time').textContent(), /t = 600\.0 s/);
 }
