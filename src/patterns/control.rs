@@ -47,25 +47,6 @@ impl<S> Check<S> {
     }
 }
 
-/// For a pattern's tests: each node id const (a position the handlers
-/// match on) names the node the topology lists there, and every node has
-/// one, so reordering the topology's nodes cannot silently swap services.
-#[cfg(test)]
-pub(crate) fn assert_node_ids_match(
-    topology: &crate::sim::Topology,
-    ids: &[(crate::sim::NodeId, &str)],
-) {
-    let names: Vec<&str> = topology.nodes.iter().map(|n| n.name).collect();
-    assert_eq!(ids.len(), names.len(), "one id per node: {names:?}");
-    for (id, name) in ids {
-        assert_eq!(
-            names.get(id.index()).copied(),
-            Some(*name),
-            "{id:?} is not {name} in {names:?}"
-        );
-    }
-}
-
 /// For a pattern's tests: every milestone's code is its position in `all`
 /// (what the trace stores and [`crate::sim::Milestone::code`] returns), and
 /// no name is used twice.

@@ -53,20 +53,3 @@ impl BackgroundSync {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::*;
-
-    #[test]
-    fn every_node_id_names_the_node_listed_at_its_position() {
-        crate::patterns::control::assert_node_ids_match(
-            &BackgroundSync::default().sync_topology(),
-            &[
-                (SOURCE, "Source"),
-                (JOB, "Sync job"),
-                (WAREHOUSE, "Warehouse"),
-            ],
-        );
-    }
-}

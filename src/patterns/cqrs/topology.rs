@@ -97,23 +97,3 @@ impl Cqrs {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::*;
-
-    #[test]
-    fn every_node_id_names_the_node_listed_at_its_position() {
-        crate::patterns::control::assert_node_ids_match(
-            &Cqrs::default().cqrs_topology(),
-            &[
-                (CLIENT, "Client"),
-                (COMMANDS, "Commands"),
-                (BROKER, "Broker"),
-                (BALANCES, "Balances"),
-                (LEADERBOARD, "Leaderboard"),
-                (QUERIES, "Queries"),
-            ],
-        );
-    }
-}

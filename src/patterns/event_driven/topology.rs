@@ -103,22 +103,3 @@ impl PowerGrid {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::*;
-
-    #[test]
-    fn every_node_id_names_the_node_listed_at_its_position() {
-        crate::patterns::control::assert_node_ids_match(
-            &PowerGrid::default().grid_topology(),
-            &[
-                (METER, "Meter"),
-                (BROKER, "Broker"),
-                (BILLING, "Billing"),
-                (LOAD_BALANCER, "Load balancer"),
-                (ANALYTICS, "Analytics"),
-            ],
-        );
-    }
-}

@@ -42,25 +42,3 @@ pub const COMPENSATION_RETRY: Time = 400;
 pub const RESTOCK_BELOW: u64 = 5;
 /// Units a restock adds.
 pub const RESTOCK: u64 = 30;
-
-#[cfg(test)]
-mod tests {
-    use super::super::*;
-
-    #[test]
-    fn every_node_id_names_the_node_listed_at_its_position() {
-        crate::patterns::control::assert_node_ids_match(
-            &Saga::default().saga_topology(),
-            &[
-                (CUSTOMERS, "Customers"),
-                (ORDER, "Order"),
-                (ORCHESTRATOR, "Orchestrator"),
-                (BROKER, "Broker"),
-                (PAYMENT, "Payment"),
-                (INVENTORY, "Inventory"),
-                (SHIPPING, "Shipping"),
-                (REPORTS, "Reports"),
-            ],
-        );
-    }
-}
