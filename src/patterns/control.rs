@@ -17,6 +17,50 @@ pub(crate) fn by_id<T: Copy>(
     all.iter().copied().find(|&c| spec_id(c) == id)
 }
 
+/// A pattern's milestones (the moments its lessons may ask about),
+/// written once as a table: each variant with its docs, the name lesson
+/// files use and what its number is of ("" for nothing). Makes `enum
+/// Milestone` (its code is its position: new ones go at the end), its
+/// `ALL`, `spec` and `specs`, and its [`crate::sim::Milestone`] impl.
+macro_rules! milestones {
+    ($(#[$doc:meta])* enum Milestone { $($(#[$vdoc:meta])* $v:ident => $name:literal of $of:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum Milestone {
+            $($(#[$vdoc])* $v,)+
+        }
+
+        impl Milestone {
+            /// Every milestone, in code order.
+            pub const ALL: &'static [Milestone] = &[$(Milestone::$v),+];
+
+            /// Its name and what its number is of.
+            pub fn spec(self) -> MilestoneSpec {
+                let (name, of) = match self {
+                    $(Milestone::$v => ($name, $of),)+
+                };
+                MilestoneSpec {
+                    code: self as u16,
+                    name,
+                    of,
+                }
+            }
+
+            /// Every milestone's spec, in code order.
+            pub fn specs() -> Vec<MilestoneSpec> {
+                Self::ALL.iter().map(|m| m.spec()).collect()
+            }
+        }
+
+        impl crate::sim::Milestone for Milestone {
+            fn code(self) -> u16 {
+                self as u16
+            }
+        }
+    };
+}
+pub(crate) use milestones;
+
 /// A named check declared with its predicate, so a name and its
 /// predicate cannot be paired by position.
 pub(crate) struct Check<S> {

@@ -181,10 +181,10 @@ impl Pattern {
     /// `happened` claims may name.
     pub fn milestones(self) -> Vec<crate::sim::scenario::MilestoneSpec> {
         match self {
-            Pattern::EventDriven => event_driven::Milestone::ALL.map(|m| m.spec()).to_vec(),
-            Pattern::BackgroundSync => background_sync::Milestone::ALL.map(|m| m.spec()).to_vec(),
-            Pattern::Saga => saga::Milestone::ALL.map(|m| m.spec()).to_vec(),
-            Pattern::Cqrs => cqrs::Milestone::ALL.map(|m| m.spec()).to_vec(),
+            Pattern::EventDriven => event_driven::Milestone::specs(),
+            Pattern::BackgroundSync => background_sync::Milestone::specs(),
+            Pattern::Saga => saga::Milestone::specs(),
+            Pattern::Cqrs => cqrs::Milestone::specs(),
         }
     }
 

@@ -319,38 +319,15 @@ impl BackgroundSync {
     }
 }
 
-/// The moments of background sync a lesson may ask about.
-/// Lesson files name them (`{ "happened": "resumed", "of": 1 }`);
-/// the trace stores the code, so no judge reads an event's words.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Milestone {
-    /// The job resumed a run from its checkpoint.
-    Resumed,
-    /// The job lost its place and starts over.
-    StartedOver,
-}
-
-impl Milestone {
-    /// Every milestone, in code order (new ones go at the end).
-    pub const ALL: [Milestone; 2] = [Milestone::Resumed, Milestone::StartedOver];
-
-    /// Its name and what its number is of (what each means: the variants' docs).
-    pub fn spec(self) -> MilestoneSpec {
-        let (name, of) = match self {
-            Milestone::Resumed => ("resumed", "run"),
-            Milestone::StartedOver => ("started_over", ""),
-        };
-        MilestoneSpec {
-            code: self as u16,
-            name,
-            of,
-        }
-    }
-}
-
-impl crate::sim::Milestone for Milestone {
-    fn code(self) -> u16 {
-        self as u16
+crate::patterns::control::milestones! {
+    /// The moments of background sync a lesson may ask about.
+    /// Lesson files name them (`{ "happened": "resumed", "of": 1 }`);
+    /// the trace stores the code, so no judge reads an event's words.
+    enum Milestone {
+        /// The job resumed a run from its checkpoint.
+        Resumed => "resumed" of "run",
+        /// The job lost its place and starts over.
+        StartedOver => "started_over" of "",
     }
 }
 
@@ -401,6 +378,6 @@ mod tests {
 
     #[test]
     fn every_milestone_has_its_code_and_a_name_of_its_own() {
-        crate::patterns::control::assert_milestones_are_sound(&Milestone::ALL, Milestone::spec);
+        crate::patterns::control::assert_milestones_are_sound(Milestone::ALL, Milestone::spec);
     }
 }

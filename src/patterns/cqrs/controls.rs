@@ -260,45 +260,17 @@ impl Cqrs {
     }
 }
 
-/// The moments of CQRS a lesson may ask about.
-/// Lesson files name them (`{ "happened": "read_waits", "of": 1 }`);
-/// the trace stores the code, so no judge reads an event's words.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Milestone {
-    /// A read waited for its model to catch up.
-    ReadWaits,
-    /// A projector resumed from its checkpoint.
-    ProjectionResumed,
-    /// A projector skipped an event it had applied.
-    AlreadyApplied,
-}
-
-impl Milestone {
-    /// Every milestone, in code order (new ones go at the end).
-    pub const ALL: [Milestone; 3] = [
-        Milestone::ReadWaits,
-        Milestone::ProjectionResumed,
-        Milestone::AlreadyApplied,
-    ];
-
-    /// Its name and what its number is of (what each means: the variants' docs).
-    pub fn spec(self) -> MilestoneSpec {
-        let (name, of) = match self {
-            Milestone::ReadWaits => ("read_waits", "version"),
-            Milestone::ProjectionResumed => ("projection_resumed", "version"),
-            Milestone::AlreadyApplied => ("already_applied", "version"),
-        };
-        MilestoneSpec {
-            code: self as u16,
-            name,
-            of,
-        }
-    }
-}
-
-impl crate::sim::Milestone for Milestone {
-    fn code(self) -> u16 {
-        self as u16
+crate::patterns::control::milestones! {
+    /// The moments of CQRS a lesson may ask about.
+    /// Lesson files name them (`{ "happened": "read_waits", "of": 1 }`);
+    /// the trace stores the code, so no judge reads an event's words.
+    enum Milestone {
+        /// A read waited for its model to catch up.
+        ReadWaits => "read_waits" of "version",
+        /// A projector resumed from its checkpoint.
+        ProjectionResumed => "projection_resumed" of "version",
+        /// A projector skipped an event it had applied.
+        AlreadyApplied => "already_applied" of "version",
     }
 }
 
@@ -338,6 +310,6 @@ mod tests {
 
     #[test]
     fn every_milestone_has_its_code_and_a_name_of_its_own() {
-        crate::patterns::control::assert_milestones_are_sound(&Milestone::ALL, Milestone::spec);
+        crate::patterns::control::assert_milestones_are_sound(Milestone::ALL, Milestone::spec);
     }
 }

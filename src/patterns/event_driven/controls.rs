@@ -229,35 +229,13 @@ impl PowerGrid {
     }
 }
 
-/// The moments of the power grid a lesson may ask about.
-/// Lesson files name them (`{ "happened": "duplicate_ignored", "of": 1 }`);
-/// the trace stores the code, so no judge reads an event's words.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Milestone {
-    /// A consumer ignored a reading it already had.
-    DuplicateIgnored,
-}
-
-impl Milestone {
-    /// Every milestone, in code order (new ones go at the end).
-    pub const ALL: [Milestone; 1] = [Milestone::DuplicateIgnored];
-
-    /// Its name and what its number is of (what each means: the variants' docs).
-    pub fn spec(self) -> MilestoneSpec {
-        let (name, of) = match self {
-            Milestone::DuplicateIgnored => ("duplicate_ignored", "reading"),
-        };
-        MilestoneSpec {
-            code: self as u16,
-            name,
-            of,
-        }
-    }
-}
-
-impl crate::sim::Milestone for Milestone {
-    fn code(self) -> u16 {
-        self as u16
+crate::patterns::control::milestones! {
+    /// The moments of the power grid a lesson may ask about.
+    /// Lesson files name them (`{ "happened": "duplicate_ignored", "of": 1 }`);
+    /// the trace stores the code, so no judge reads an event's words.
+    enum Milestone {
+        /// A consumer ignored a reading it already had.
+        DuplicateIgnored => "duplicate_ignored" of "reading",
     }
 }
 
@@ -304,6 +282,6 @@ mod tests {
 
     #[test]
     fn every_milestone_has_its_code_and_a_name_of_its_own() {
-        crate::patterns::control::assert_milestones_are_sound(&Milestone::ALL, Milestone::spec);
+        crate::patterns::control::assert_milestones_are_sound(Milestone::ALL, Milestone::spec);
     }
 }

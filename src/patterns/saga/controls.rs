@@ -242,57 +242,23 @@ impl Saga {
     }
 }
 
-/// The moments of a saga a lesson may ask about.
-/// Lesson files name them (`{ "happened": "order_approved", "of": 1 }`);
-/// the trace stores the code, so no judge reads an event's words.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Milestone {
-    /// The order was approved.
-    OrderApproved,
-    /// The order was cancelled.
-    OrderCancelled,
-    /// Payment refunded a charge.
-    Refunded,
-    /// Inventory released reserved stock.
-    Released,
-    /// The orchestrator ignored a repeated reply.
-    DuplicateReply,
-    /// The orchestrator resumed a saga from its log.
-    Resumed,
-}
-
-impl Milestone {
-    /// Every milestone, in code order (new ones go at the end).
-    pub const ALL: [Milestone; 6] = [
-        Milestone::OrderApproved,
-        Milestone::OrderCancelled,
-        Milestone::Refunded,
-        Milestone::Released,
-        Milestone::DuplicateReply,
-        Milestone::Resumed,
-    ];
-
-    /// Its name and what its number is of (what each means: the variants' docs).
-    pub fn spec(self) -> MilestoneSpec {
-        let (name, of) = match self {
-            Milestone::OrderApproved => ("order_approved", "order"),
-            Milestone::OrderCancelled => ("order_cancelled", "order"),
-            Milestone::Refunded => ("refunded", "saga"),
-            Milestone::Released => ("released", "saga"),
-            Milestone::DuplicateReply => ("duplicate_reply", "saga"),
-            Milestone::Resumed => ("saga_resumed", "saga"),
-        };
-        MilestoneSpec {
-            code: self as u16,
-            name,
-            of,
-        }
-    }
-}
-
-impl crate::sim::Milestone for Milestone {
-    fn code(self) -> u16 {
-        self as u16
+crate::patterns::control::milestones! {
+    /// The moments of a saga a lesson may ask about.
+    /// Lesson files name them (`{ "happened": "order_approved", "of": 1 }`);
+    /// the trace stores the code, so no judge reads an event's words.
+    enum Milestone {
+        /// The order was approved.
+        OrderApproved => "order_approved" of "order",
+        /// The order was cancelled.
+        OrderCancelled => "order_cancelled" of "order",
+        /// Payment refunded a charge.
+        Refunded => "refunded" of "saga",
+        /// Inventory released reserved stock.
+        Released => "released" of "saga",
+        /// The orchestrator ignored a repeated reply.
+        DuplicateReply => "duplicate_reply" of "saga",
+        /// The orchestrator resumed a saga from its log.
+        Resumed => "saga_resumed" of "saga",
     }
 }
 
@@ -347,6 +313,6 @@ mod tests {
 
     #[test]
     fn every_milestone_has_its_code_and_a_name_of_its_own() {
-        crate::patterns::control::assert_milestones_are_sound(&Milestone::ALL, Milestone::spec);
+        crate::patterns::control::assert_milestones_are_sound(Milestone::ALL, Milestone::spec);
     }
 }
