@@ -184,6 +184,28 @@ fn fake_clock(run: Run) {
     });
 }
 
+/// Advances `run`'s replay frame by frame until it lands; how many frames
+/// it took.
+fn replay_to_the_end(run: Run) -> u32 {
+    let mut frames = 0;
+    while run.replaying() {
+        run.advance_replay();
+        frames += 1;
+        assert!(frames < 100_000, "a replay that never lands");
+    }
+    frames
+}
+
+/// Play during a replay: time does not flow on the run shown, which stays
+/// at `at`.
+fn rests_while_replaying(run: Run, at: u64, why: &str) {
+    run.set_playing(true);
+    run.tick(0.0);
+    run.tick(200.0);
+    assert_eq!(run.with(|s| s.now()), at, "{why}");
+    run.set_playing(false);
+}
+
 /// Opening a long link replays it across frames: meanwhile the run shown
 /// stays as it was, Play and Pause still answer (and say what happens
 /// once it lands), and it lands on the link's moment with the link's trace.
@@ -202,12 +224,7 @@ fn a_long_link_opens_in_slices_on_its_moment() {
     assert_eq!(run.with(|s| s.now()), 0, "the run shown is unchanged");
     assert_eq!(run.seed.get_untracked(), 42);
 
-    // Play during the replay: time does not flow on the old run.
-    run.set_playing(true);
-    run.tick(0.0);
-    run.tick(200.0);
-    assert_eq!(run.with(|s| s.now()), 0);
-    run.set_playing(false);
+    rests_while_replaying(run, 0, "time does not flow on the old run");
 
     let mut frames = 0;
     let mut last = 0;
@@ -248,9 +265,7 @@ fn compare_opened_late_in_a_long_run_catches_b_up_in_slices() {
     fake_clock(a);
     a.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
         .expect("a valid link");
-    while a.replaying() {
-        a.advance_replay();
-    }
+    replay_to_the_end(a);
     assert_eq!(a.with(|s| s.now()), MAX_TIME);
 
     let b = a.open_compare().expect("B opens");
@@ -264,18 +279,9 @@ fn compare_opened_late_in_a_long_run_catches_b_up_in_slices() {
         !a.replaying() && a.replay.get_untracked().is_none(),
         "A has nothing to replay"
     );
-    a.set_playing(true);
-    a.tick(0.0);
-    a.tick(200.0);
-    assert_eq!(a.with(|s| s.now()), MAX_TIME, "A rests while B catches up");
-    a.set_playing(false);
+    rests_while_replaying(a, MAX_TIME, "A rests while B catches up");
 
-    let mut frames = 0;
-    while b.replaying() {
-        b.advance_replay();
-        frames += 1;
-        assert!(frames < 100_000);
-    }
+    let frames = replay_to_the_end(b);
     assert!(frames > 1, "it took several frames ({frames})");
     assert_eq!(b.with(|s| s.now()), MAX_TIME, "B lands on A's moment");
     a.with(|sa| b.with(|sb| assert_same_run(sa, sb, "B, a copy of A")));
@@ -348,9 +354,7 @@ fn a_replay_under_way_gives_way_cleanly() {
     assert_eq!(run.moment(), MAX_TIME, "the playhead is already there");
     run.advance_replay();
     run.go_to(400_000);
-    while run.replaying() {
-        run.advance_replay();
-    }
+    replay_to_the_end(run);
     assert_eq!(run.with(|s| s.now()), 400_000);
     let shown = run.frame.get_untracked();
     let mut one = p.replay(42, run.with(|s| s.script())).unwrap();
