@@ -4,7 +4,8 @@
 //! and in minute 60, the cost of one frame then, and the peak heap, from
 //! a counting global allocator. Asserts nothing about speed.
 //!
-//! `SOAK_MINUTES=10 cargo bench --bench soak` runs a shorter soak.
+//! `SOAK_MINUTES=10 cargo bench --bench soak` runs a shorter soak;
+//! `SOAK_PATTERN=saga` soaks one pattern (its slug, as in links).
 
 use converge::patterns::Pattern;
 use converge::sim::{Command, NodeId, Playground, Time};
@@ -180,7 +181,11 @@ fn main() {
     println!(
         "soak: each pattern for {minutes} virtual minutes, an action every 5 s, a fault every 20 s"
     );
+    let only = std::env::var("SOAK_PATTERN").ok();
     for p in Pattern::all() {
+        if only.as_deref().is_some_and(|o| o != p.slug()) {
+            continue;
+        }
         soak(p, minutes);
     }
 }

@@ -1482,3 +1482,96 @@ fn random_schedules_that_also_switch_style_and_idempotency_stay_honest() {
     let [converged, _, _, diverged] = kinds_seen;
     assert!(converged > 20 && diverged > 10, "{kinds_seen:?}");
 }
+
+/// "money is conserved" as it was first written: a walk over every charge,
+/// then every order. The check now keeps the orders whose money is wrong
+/// as services act (so its cost does not grow with the run); it must name
+/// the same order in the same words after every event.
+fn money_by_walking_every_order(m: &Saga) -> Option<String> {
+    let dollars = |net: i64| {
+        if net < 0 {
+            format!("-${}", -net)
+        } else {
+            format!("${net}")
+        }
+    };
+    for (id, c) in &m.charges {
+        let net = c.net();
+        if net > c.amount as i64 {
+            return Some(format!(
+                "order #{id} was charged {} net but owes only ${} (charged ${}, refunded ${})",
+                dollars(net),
+                c.amount,
+                c.charged,
+                c.refunded
+            ));
+        } else if net < 0 {
+            return Some(format!(
+                "order #{id} was refunded ${} more than it was charged",
+                -net
+            ));
+        }
+    }
+    m.orders.iter().find_map(|(id, o)| {
+        let net = m.charges.get(id).map_or(0, |c| c.net());
+        let bad = match o.status {
+            OrderStatus::Approved => net != o.info.amount as i64,
+            OrderStatus::Cancelled => net != 0,
+            _ => false,
+        };
+        bad.then(|| {
+            format!(
+                "order #{id} is {} but its payment holds {}",
+                o.status.name(),
+                dollars(net)
+            )
+        })
+    })
+}
+
+#[test]
+fn the_money_check_names_what_a_walk_over_every_order_names() {
+    // Customers ordering, no idempotency, every reply duplicated and
+    // compensations failing now and then: double charges, refunds of
+    // money never charged, and orders ending out of step with payments.
+    let mut script = vec![
+        at(0, toggle("idempotent", false)),
+        at(0, set("order_every", 300)),
+        at(0, set("declined", 30)),
+        at(0, set("compensation_fail", 30)),
+    ];
+    for (from, to) in [
+        (ORDER, ORCHESTRATOR),
+        (PAYMENT, ORCHESTRATOR),
+        (ORCHESTRATOR, PAYMENT),
+    ] {
+        script.push(at(
+            0,
+            Command::SetLink {
+                from,
+                to,
+                settings: LinkSettings {
+                    latency: 80,
+                    jitter: 200,
+                    drop_permille: 100,
+                    dup_permille: 600,
+                },
+            },
+        ));
+    }
+    let mut sim = Sim::with_script(Saga::default(), 11, script).unwrap();
+    let (mut events, mut wrong) = (0, 0);
+    while sim.world().core.now < 30_000 && sim.step() {
+        events += 1;
+        let w = sim.world();
+        let got = w.model.checks(&w.env())[1].clone();
+        let want = money_by_walking_every_order(&w.model);
+        wrong += usize::from(want.is_some());
+        assert_eq!(got, want, "after event {events} at {} ms", w.core.now);
+    }
+    assert!(events > 1_000, "a busy run: {events} events");
+    assert!(
+        wrong > 100,
+        "money was wrong after {wrong} events, so both answers were compared when it was"
+    );
+}

@@ -493,7 +493,6 @@ impl<S: Scenario> Sim<S> {
             None
         };
         let checks = self.world.model.checks(&env);
-        let info = self.world.info.clone();
         let violated = track_observations(
             &mut self.track,
             &mut self.series,
@@ -501,7 +500,7 @@ impl<S: Scenario> Sim<S> {
             cause,
             views,
             checks,
-            &info.checks,
+            &self.world.info.checks,
         );
         let cap = self.opts.series_capacity.max(1);
         if self.series.len() > cap + cap / 2 {

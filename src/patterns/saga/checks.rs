@@ -55,48 +55,36 @@ impl Saga {
         })
     }
 
-    /// An order charged or refunded wrongly.
+    /// An order charged or refunded wrongly: the first charge that is
+    /// over or under, else the first order whose payment disagrees with
+    /// its status (both by order number).
     fn money_problem(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
-        let mut money = None;
-        for (id, c) in &self.charges {
+        if let Some(id) = self.money.charges.first() {
+            let c = &self.charges[id];
             let net = c.net();
-            if net > c.amount as i64 {
-                money = Some(format!(
+            return Some(if net > 0 {
+                format!(
                     "order #{id} was charged {} net but owes only ${} (charged ${}, refunded ${})",
                     dollars(net),
                     c.amount,
                     c.charged,
                     c.refunded
-                ));
-            } else if net < 0 {
-                money = Some(format!(
+                )
+            } else {
+                format!(
                     "order #{id} was refunded ${} more than it was charged",
                     -net
-                ));
-            }
-            if money.is_some() {
-                break;
-            }
+                )
+            });
         }
-        if money.is_none() {
-            for (id, o) in &self.orders {
-                let net = self.charges.get(id).map_or(0, Charge::net);
-                let bad = match o.status {
-                    OrderStatus::Approved => net != o.info.amount as i64,
-                    OrderStatus::Cancelled => net != 0,
-                    _ => false,
-                };
-                if bad {
-                    money = Some(format!(
-                        "order #{id} is {} but its payment holds {}",
-                        o.status.name(),
-                        dollars(net)
-                    ));
-                    break;
-                }
-            }
-        }
-        money
+        let id = self.money.orders.first()?;
+        let o = &self.orders[id];
+        let net = self.charges.get(id).map_or(0, Charge::net);
+        Some(format!(
+            "order #{id} is {} but its payment holds {}",
+            o.status.name(),
+            dollars(net)
+        ))
     }
 
     /// Stock that does not add up.
@@ -119,5 +107,38 @@ impl Saga {
     /// A step that took effect twice for one saga.
     fn step_twice(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         self.ledger.twice.clone()
+    }
+}
+
+/// The orders whose money is wrong now, in two sets kept as the Payment
+/// and Order services act: charges over what is owed or refunded past
+/// zero, and orders whose status disagrees with their payment (approved
+/// but not paid exactly, cancelled but holding money).
+#[derive(Clone, Debug, Default)]
+pub(super) struct MoneyWatch {
+    charges: VecSet<u64>,
+    orders: VecSet<u64>,
+}
+
+impl MoneyWatch {
+    /// Order `id`'s row and charge as they are now.
+    pub(super) fn update(&mut self, id: u64, order: Option<&OrderRow>, charge: Option<&Charge>) {
+        let net = charge.map_or(0, Charge::net);
+        let bad_charge = charge.is_some_and(|c| net > c.amount as i64 || net < 0);
+        let bad_order = order.is_some_and(|o| match o.status {
+            OrderStatus::Approved => net != o.info.amount as i64,
+            OrderStatus::Cancelled => net != 0,
+            _ => false,
+        });
+        set(&mut self.charges, id, bad_charge);
+        set(&mut self.orders, id, bad_order);
+    }
+}
+
+fn set(set: &mut VecSet<u64>, id: u64, on: bool) {
+    if on {
+        set.insert(id);
+    } else {
+        set.remove(&id);
     }
 }

@@ -133,6 +133,10 @@ pub struct Saga {
     pub ledger: Ledger,
     /// Updates on their way nowhere, for the views.
     losses: Losses,
+    /// Orders whose money is wrong now, kept as services act, so the
+    /// "money is conserved" check after every event does not walk every
+    /// order of a long run.
+    money: checks::MoneyWatch,
     workload_timer: Option<TimerId>,
 }
 
@@ -171,6 +175,7 @@ impl Default for Saga {
             reports: Reports::default(),
             ledger: Ledger::default(),
             losses: Losses::default(),
+            money: checks::MoneyWatch::default(),
             workload_timer: None,
         };
         saga.set_defaults();

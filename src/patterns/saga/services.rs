@@ -36,6 +36,9 @@ impl Saga {
             Op::Undo(step) => self.run_compensation(ctx, saga, step, order),
         };
         self.books[b].seen.insert((saga, op), out);
+        // The only place orders and charges change.
+        self.money
+            .update(saga, self.orders.get(&saga), self.charges.get(&saga));
         self.judge(ctx.now(), saga, op, prev, before);
         out
     }
