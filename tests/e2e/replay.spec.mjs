@@ -21,7 +21,13 @@ const slider = (page) => page.getByRole('slider', { name: 'Virtual time' });
 const percent = async (page) => Number(await progress(page).getAttribute('aria-valuenow'));
 
 export async function aLongLinkShowsProgressAnswersClicksAndLandsOnItsMoment({ newPage, baseURL, shotDir }) {
-  const page = await open(newPage, baseURL + LINKS.saga, { viewport: { width: 1280, height: 720 } });
+  // The saga's largest link replays in about a second here; a CPU slowed
+  // six times (a slow laptop) leaves time to click through the replay.
+  const page = await newPage({ viewport: { width: 1280, height: 720 } });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+  await page.goto(baseURL + LINKS.saga);
+  await page.waitForSelector('[data-ready="true"]', { timeout: 30_000 });
   // The app is up and the link is replaying: a progress bar says so.
   const bar = progress(page);
   await bar.waitFor();
