@@ -41,7 +41,6 @@ use crate::sim::scenario::{
     group, ActionSpec, Cell, CheckKind, MilestoneSpec, NodeRole, NodeSpec, Row, ScenarioInfo,
     SettingSpec, Table, ToggleSpec, ViewStatus,
 };
-use crate::sim::sort::sort_by_key;
 use crate::sim::standing::{Blocker, Loss, Moment, Noun, Place, Standing, Whereabouts};
 use crate::sim::vecmap::{VecMap, VecSet};
 use crate::sim::wire::Wire;

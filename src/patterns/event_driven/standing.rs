@@ -9,22 +9,78 @@ pub(super) const READING: Noun = Noun::new("reading", "readings");
 /// Where the readings on their way are, found in one pass over the
 /// links and the consumer groups' backlogs for each `views` call.
 pub(super) struct Transit {
-    /// Readings on their way to the broker, by id.
-    pub(super) publishing: Vec<(u64, Place, Option<Blocker>)>,
+    /// Readings on their way to the broker.
+    pub(super) publishing: ById,
     /// Per consumer group: readings on their way to its service and in its
-    /// backlog, by id.
-    pub(super) to_group: [Vec<(u64, Place, Option<Blocker>)>; 3],
+    /// backlog.
+    pub(super) to_group: [ById; 3],
+}
+
+/// Readings on their way, each with where it is and what blocks it,
+/// looked up by reading id. Of several copies of one reading the first
+/// found wins. A ten-minute run can hold 13,000 readings in one group's
+/// backlog and the views look them up every 100 ms of virtual time, so
+/// this is a table indexed by id (reading ids are dense: the Meter numbers
+/// them in order), filled in one pass with no sort.
+#[derive(Default)]
+pub(super) struct ById {
+    found: Vec<(u64, Place, Option<Blocker>)>,
+    /// Smallest id in `found`; `slot[id - lo]` is its index in `found`.
+    lo: u64,
+    slot: Vec<u32>,
+}
+
+impl ById {
+    fn push(&mut self, id: u64, place: Place, blocker: Option<Blocker>) {
+        self.found.push((id, place, blocker));
+    }
+
+    /// Builds the table once everything is pushed.
+    fn index(&mut self) {
+        let Some(lo) = self.found.iter().map(|e| e.0).min() else {
+            return;
+        };
+        let hi = self.found.iter().map(|e| e.0).max().unwrap_or(lo);
+        // Ids span at most the readings made so far; the bound keeps a
+        // stray id from asking for a huge table (then nothing is indexed
+        // and `get` scans, which never happens with the Meter's ids).
+        let span = hi - lo + 1;
+        if span > 16 * self.found.len() as u64 + 65_536 {
+            return;
+        }
+        self.lo = lo;
+        self.slot = vec![u32::MAX; span as usize];
+        for (i, e) in self.found.iter().enumerate() {
+            let s = &mut self.slot[(e.0 - lo) as usize];
+            if *s == u32::MAX {
+                *s = i as u32;
+            }
+        }
+    }
+
+    /// Where reading `id` is, if it is on its way.
+    pub(super) fn get(&self, id: u64) -> Option<(Place, Option<Blocker>)> {
+        let e = if self.slot.is_empty() {
+            self.found.iter().find(|e| e.0 == id)?
+        } else {
+            let i = *self
+                .slot
+                .get(usize::try_from(id.checked_sub(self.lo)?).ok()?)?;
+            self.found.get(i as usize)?
+        };
+        Some((e.1, e.2))
+    }
 }
 
 impl Transit {
     pub(super) fn of(env: &Env<'_, AnyMsg>) -> Self {
-        let mut publishing = Vec::new();
-        let mut to_group: [Vec<(u64, Place, Option<Blocker>)>; 3] = Default::default();
+        let mut publishing = ById::default();
+        let mut to_group: [ById; 3] = Default::default();
         for (f, place, _) in env.flights() {
             match &f.wire {
                 Wire::Publish { payload, .. } => {
                     if let Some(r) = Reading::from_any(payload) {
-                        publishing.push((r.id, place, env.blocker(f.from, f.to)));
+                        publishing.push(r.id, place, env.blocker(f.from, f.to));
                     }
                 }
                 Wire::Deliver { group, payload, .. } => {
@@ -32,7 +88,7 @@ impl Transit {
                         to_group.get_mut(group.0 as usize),
                         Reading::from_any(payload),
                     ) {
-                        v.push((r.id, place, env.blocker(f.from, f.to)));
+                        v.push(r.id, place, env.blocker(f.from, f.to));
                     }
                 }
                 _ => {}
@@ -41,29 +97,20 @@ impl Transit {
         for (g, v) in to_group.iter_mut().enumerate() {
             let group = GroupId(g as u16);
             let blocker = env.group_blocker(group);
-            v.extend(
-                env.backlog(group)
-                    .filter_map(|(_, r)| Reading::from_any(&r.payload))
-                    .map(|r| (r.id, Place::Broker, blocker)),
-            );
+            for (_, r) in env.backlog(group) {
+                if let Some(r) = Reading::from_any(&r.payload) {
+                    v.push(r.id, Place::Broker, blocker);
+                }
+            }
         }
-        // Stable: of several copies of one reading, the first found wins.
-        sort_by_key(&mut publishing, |e| e.0);
+        publishing.index();
         for v in &mut to_group {
-            sort_by_key(v, |e| e.0);
+            v.index();
         }
         Transit {
             publishing,
             to_group,
         }
-    }
-
-    pub(super) fn find(
-        list: &[(u64, Place, Option<Blocker>)],
-        id: u64,
-    ) -> Option<(Place, Option<Blocker>)> {
-        let i = list.partition_point(|e| e.0 < id);
-        list.get(i).filter(|e| e.0 == id).map(|e| (e.1, e.2))
     }
 }
 
@@ -95,11 +142,11 @@ impl PowerGrid {
         if let Some(found) = transit
             .to_group
             .get(group.0 as usize)
-            .and_then(|l| Transit::find(l, id))
+            .and_then(|l| l.get(id))
         {
             return Some(found);
         }
-        if let Some(found) = Transit::find(&transit.publishing, id) {
+        if let Some(found) = transit.publishing.get(id) {
             return Some(found);
         }
         if self.pending.contains_key(&id) {
@@ -246,5 +293,49 @@ impl PowerGrid {
                 standing: analytics,
             },
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(items: &[(u64, Place)]) -> ById {
+        let mut t = ById::default();
+        for &(id, place) in items {
+            t.push(id, place, None);
+        }
+        t.index();
+        t
+    }
+
+    #[test]
+    fn the_first_copy_of_a_reading_found_is_where_it_is() {
+        let t = table(&[
+            (7, Place::InFlight),
+            (5, Place::Broker),
+            (7, Place::Held),
+            (9, Place::Broker),
+        ]);
+        assert_eq!(t.get(7), Some((Place::InFlight, None)));
+        assert_eq!(t.get(5), Some((Place::Broker, None)));
+        assert_eq!(t.get(9), Some((Place::Broker, None)));
+        for absent in [0, 4, 6, 8, 10, u64::MAX] {
+            assert_eq!(t.get(absent), None, "reading {absent}");
+        }
+        assert_eq!(ById::default().get(1), None, "nothing on its way");
+    }
+
+    #[test]
+    fn ids_too_far_apart_for_a_table_are_still_found() {
+        let t = table(&[
+            (3, Place::Held),
+            (1 << 40, Place::Broker),
+            (3, Place::Broker),
+        ]);
+        assert!(t.slot.is_empty(), "no table of 2^40 slots");
+        assert_eq!(t.get(3), Some((Place::Held, None)));
+        assert_eq!(t.get(1 << 40), Some((Place::Broker, None)));
+        assert_eq!(t.get(4), None);
     }
 }
