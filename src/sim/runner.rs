@@ -131,8 +131,8 @@ impl Default for SimOptions {
             trace_capacity: 60_000,
             snapshot_every: 1_000,
             snapshot_events: 128,
-            max_snapshots: 128,
-            dense_window: 60_000,
+            max_snapshots: 64,
+            dense_window: 30_000,
             series_capacity: 100_000,
         }
     }
