@@ -206,17 +206,24 @@ fn rests_while_replaying(run: Run, at: u64, why: &str) {
     run.set_playing(false);
 }
 
+/// A fresh run of `p` (seed 42, on a fake clock) that has just been asked
+/// to open a ten-minute link of `p` with seed 3, and that link's script.
+fn opening_a_long_link(p: Pattern) -> (Run, Vec<ScriptEntry>) {
+    let script = long::long_script(p, 300, MAX_TIME);
+    let run = Run::new(p, 42);
+    fake_clock(run);
+    run.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
+        .expect("a valid link");
+    (run, script)
+}
+
 /// Opening a long link replays it across frames: meanwhile the run shown
 /// stays as it was, Play and Pause still answer (and say what happens
 /// once it lands), and it lands on the link's moment with the link's trace.
 #[test]
 fn a_long_link_opens_in_slices_on_its_moment() {
     let p = Pattern::EventDriven;
-    let script = long::long_script(p, 300, MAX_TIME);
-    let run = Run::new(p, 42);
-    fake_clock(run);
-    run.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
-        .expect("a valid link");
+    let (run, script) = opening_a_long_link(p);
     assert!(run.replaying(), "ten minutes do not fit in one handler");
     let first = run.replay.get_untracked().expect("progress is shown");
     assert_eq!(first.kind, ReplayKind::Link);
@@ -260,11 +267,7 @@ fn a_long_link_opens_in_slices_on_its_moment() {
 #[test]
 fn compare_opened_late_in_a_long_run_catches_b_up_in_slices() {
     let p = Pattern::Saga;
-    let script = long::long_script(p, 300, MAX_TIME);
-    let a = Run::new(p, 42);
-    fake_clock(a);
-    a.open(p, 3, script.clone(), MAX_TIME, ReplayKind::Link, || {})
-        .expect("a valid link");
+    let (a, _) = opening_a_long_link(p);
     replay_to_the_end(a);
     assert_eq!(a.with(|s| s.now()), MAX_TIME);
 
