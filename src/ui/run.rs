@@ -198,8 +198,10 @@ pub enum Rate {
     State,
     /// The event log (250 ms): its rows are read, not watched.
     Log,
-    /// The address bar (500 ms): the browser limits how often a page may
-    /// replace it.
+    /// The address bar (2 s while time flows): each `replaceState` costs
+    /// Chromium a same-document navigation and a fresh load of the page's
+    /// icon (~5 ms of the main thread), and a link copied mid-play is a
+    /// moment either way; a pause writes the exact moment at once.
     Address,
     /// The state tables (1 s): they are for reading, and each change
     /// costs a table layout.
@@ -215,7 +217,7 @@ impl Rate {
         match self {
             Rate::State => STATE_EVERY_MS,
             Rate::Log => 250.0,
-            Rate::Address => 500.0,
+            Rate::Address => 2000.0,
             Rate::Tables => 1000.0,
         }
     }

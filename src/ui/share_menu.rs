@@ -292,21 +292,18 @@ pub fn sync_address_bar(run: Run) {
         if pending.get() {
             return;
         }
-        let t = now();
-        let wait = SYNC_EVERY_MS - (t - last.get());
-        if wait <= 0.0 {
-            last.set(t);
+        // Written in a task of its own, even when due now: a seek or a
+        // command then shows on the page without waiting for the
+        // browser's navigation bookkeeping (see [`Rate::Address`]).
+        let wait = (SYNC_EVERY_MS - (now() - last.get())).max(0.0);
+        pending.set(true);
+        let (last, pending) = (last.clone(), pending.clone());
+        gloo_timers::callback::Timeout::new(wait.ceil() as u32, move || {
+            pending.set(false);
+            last.set(now());
             write();
-        } else {
-            pending.set(true);
-            let (last, pending) = (last.clone(), pending.clone());
-            gloo_timers::callback::Timeout::new(wait.ceil() as u32, move || {
-                pending.set(false);
-                last.set(now());
-                write();
-            })
-            .forget();
-        }
+        })
+        .forget();
     });
 }
 
