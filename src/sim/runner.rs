@@ -67,14 +67,42 @@ pub enum CheckStatus {
 #[derive(Clone, Debug, Default)]
 struct Tracking {
     views: Vec<ViewTrack>,
-    /// When the views were last read after an event.
-    views_at: Option<Time>,
+    /// The earliest time the views are read again after an event (see
+    /// [`views_every`]); `None` before the first reading.
+    views_next: Option<Time>,
+    /// Whether that wait was stretched by a large backlog: then a command
+    /// does not read the views at once either.
+    views_stretched: bool,
     checks: Vec<CheckTrack>,
     settled_since: Option<Time>,
 }
 
 /// Least virtual time between two readings of the views after events.
 const VIEWS_EVERY: Time = 100;
+
+/// Missing updates the views may count before their readings after
+/// events are spaced further apart: one more [`VIEWS_EVERY`] per this
+/// many, up to [`VIEWS_STRETCH_MAX`] of them.
+const VIEWS_STRETCH_PER: u32 = 1000;
+
+/// The most [`VIEWS_EVERY`]s between two readings of the views after
+/// events (a second of virtual time).
+const VIEWS_STRETCH_MAX: u32 = 10;
+
+/// Virtual time until the views are read again after events, given what
+/// they counted just now. Reading them costs in proportion to the updates
+/// they locate (a consumer down for minutes misses thousands), so with a
+/// large backlog they are read less often: the cost of a virtual second
+/// stays bounded however much is missing, and a replay (a seek, a link)
+/// stays fast. Small backlogs, where a view starts or stops differing,
+/// keep the full rate; a frame always reads them afresh. Deterministic:
+/// it depends only on the run.
+fn views_every(views: &[ViewStatus]) -> Time {
+    let missing = views
+        .iter()
+        .fold(0u32, |a, v| a.saturating_add(v.standing.count()));
+    VIEWS_EVERY * Time::from((1 + missing / VIEWS_STRETCH_PER).min(VIEWS_STRETCH_MAX))
+}
 
 /// One change of a view's divergence, for charts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -480,15 +508,15 @@ impl<S: Scenario> Sim<S> {
         // them), so a dense run's cost does not grow with what is
         // missing; checks still run after every event, so a violation is
         // pinned on the event that caused it. A frame reads views afresh.
-        let due = cause.is_none()
+        let due = (cause.is_none() && !self.track.views_stretched)
             || self.track.views.is_empty()
-            || self
-                .track
-                .views_at
-                .is_none_or(|t| now >= t.saturating_add(VIEWS_EVERY));
+            || self.track.views_next.is_none_or(|t| now >= t);
         let views = if due {
-            self.track.views_at = Some(now);
-            Some(self.world.model.views(&env))
+            let views = self.world.model.views(&env);
+            let every = views_every(&views);
+            self.track.views_next = Some(now.saturating_add(every));
+            self.track.views_stretched = every > VIEWS_EVERY;
+            Some(views)
         } else {
             None
         };
@@ -699,4 +727,35 @@ fn check_status(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{views_every, VIEWS_EVERY};
+    use crate::sim::scenario::ViewStatus;
+    use crate::sim::standing::{Noun, Place, Standing, Whereabouts};
+
+    fn behind(n: u32) -> ViewStatus {
+        ViewStatus {
+            name: "Billing".into(),
+            node: None,
+            differing: 1,
+            total: 100,
+            unit: "customers",
+            lag_since: Some(0),
+            noun: Noun::new("reading", "readings"),
+            standing: Standing::CatchingUp(Whereabouts::new().with(Place::Broker, n)),
+        }
+    }
+
+    /// A small backlog keeps the views' full rate; a large one spaces
+    /// their readings out, by the total over every view, up to a second.
+    #[test]
+    fn the_views_are_read_less_often_the_more_they_must_locate() {
+        assert_eq!(views_every(&[]), VIEWS_EVERY);
+        assert_eq!(views_every(&[behind(999)]), VIEWS_EVERY);
+        assert_eq!(views_every(&[behind(600), behind(600)]), 2 * VIEWS_EVERY);
+        assert_eq!(views_every(&[behind(4_500)]), 5 * VIEWS_EVERY);
+        assert_eq!(views_every(&[behind(13_000), behind(40_000)]), 1_000);
+    }
 }

@@ -359,7 +359,17 @@ impl StandingKind {
 }
 
 impl Standing {
-    /// Its state.
+    /// How many missing updates it counts: those on their way or waiting,
+    /// or those lost for good.
+    pub fn count(&self) -> u32 {
+        match self {
+            Standing::Converged => 0,
+            Standing::CatchingUp(at) | Standing::Stuck { at, .. } => at.total(),
+            Standing::Diverged { more, .. } => more.saturating_add(1),
+        }
+    }
+
+    /// The state, without its details.
     pub fn kind(&self) -> StandingKind {
         match self {
             Standing::Converged => StandingKind::Converged,
