@@ -5,7 +5,7 @@
 
 use converge::patterns::Pattern;
 use converge::share::{Scene, MAX_TIME};
-use converge::sim::{Command, NodeId, Playground, ScriptEntry, Time};
+use converge::sim::{Command, NodeId, Playground, ScriptEntry, Sim, SimOptions, Time};
 use converge::ui::run::{NoticeKind, ReplayKind, Run, TIME_LIMIT_NOTICE};
 use converge::ui::share_menu::current_scene;
 use leptos::prelude::*;
@@ -102,6 +102,44 @@ fn assert_same_run(a: &dyn Playground, b: &dyn Playground, what: &str) {
         a.trace_json() == b.trace_json(),
         "{what}: the trace differs"
     );
+}
+
+/// A run whose state grows large keeps fewer snapshots, within its memory
+/// budget, and seeking anywhere in it still shows exactly the moment a run
+/// with every snapshot shows.
+#[test]
+fn a_run_with_a_large_state_keeps_its_snapshots_within_the_memory_budget() {
+    let p = Pattern::EventDriven;
+    let until = 240_000;
+    let script = long::long_script(p, 300, until);
+    let budget = 256 << 10;
+    let open = |snapshot_bytes| {
+        let opts = SimOptions {
+            snapshot_bytes,
+            ..SimOptions::default()
+        };
+        let mut sim = Sim::with_script_options(p.scenario(), 3, script.clone(), opts)
+            .expect("a valid script");
+        sim.run_until(until);
+        sim
+    };
+    let (mut tight, mut roomy) = (open(budget), open(u64::MAX));
+    assert!(
+        roomy.snapshot_bytes() > 2 * budget,
+        "the run must outgrow the budget for this test to mean anything: {} bytes",
+        roomy.snapshot_bytes()
+    );
+    assert!(
+        tight.snapshot_bytes() <= budget,
+        "{} bytes",
+        tight.snapshot_bytes()
+    );
+    assert!(tight.snapshot_count() < roomy.snapshot_count());
+    for t in [0, 1_000, 37_300, 120_000, 200_050, until - 100, until] {
+        tight.seek(t);
+        roomy.seek(t);
+        assert_same_run(&tight, &roomy, &format!("at {t} ms"));
+    }
 }
 
 /// How far each pattern's long run goes in these tests (debug builds are

@@ -106,6 +106,9 @@ impl Scenario for AnyScenario {
     fn quiet(&self) -> bool {
         each!(self, s => s.quiet())
     }
+    fn heap_bytes(&self) -> u64 {
+        each!(self, s => s.heap_bytes())
+    }
     fn settle_time(&self) -> Time {
         each!(self, s => s.settle_time())
     }

@@ -65,6 +65,12 @@ impl<M> Default for Flights<M> {
 }
 
 impl<M> Flights<M> {
+    /// The bytes its ring takes (a slot for every id from the oldest
+    /// message in flight to the newest).
+    pub fn heap_bytes(&self) -> u64 {
+        (self.slots.len() * std::mem::size_of::<Option<InFlight<M>>>()) as u64
+    }
+
     /// The ring index of `id`, computed in u64 (ids are 64-bit on every
     /// target): an id beyond the ring is absent, never truncated onto a
     /// slot (on wasm32, `as usize` would map `id + 2^32` onto `id`).

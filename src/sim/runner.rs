@@ -128,6 +128,9 @@ struct Snapshot<S: Scenario> {
     /// Series points recorded before it (absolute, counting evicted ones).
     series: u64,
     cursor: usize,
+    /// Roughly the heap it holds ([`Core::heap_bytes`] and
+    /// [`Scenario::heap_bytes`]).
+    bytes: u64,
 }
 
 /// Options for a run.
@@ -149,6 +152,11 @@ pub struct SimOptions {
     /// Virtual time behind the playhead in which snapshots stay at full
     /// density (`snapshot_every` apart) however long the run.
     pub dense_window: Time,
+    /// Heap the snapshots may hold together, roughly (bytes): a run whose
+    /// state grows large (a backlog of thousands, every order of a long
+    /// saga) keeps fewer of them, thinned as by `max_snapshots`, so its
+    /// memory stays bounded; its seeks replay further instead.
+    pub snapshot_bytes: u64,
     /// Divergence points kept in memory (the oldest fall off first).
     pub series_capacity: usize,
 }
@@ -161,6 +169,7 @@ impl Default for SimOptions {
             snapshot_events: 128,
             max_snapshots: 64,
             dense_window: 30_000,
+            snapshot_bytes: 16 << 20,
             series_capacity: 100_000,
         }
     }
@@ -212,7 +221,17 @@ impl<S: Scenario> Sim<S> {
     /// Starts a run that will replay `script` as time advances. The script
     /// is validated first; on error nothing is created.
     pub fn with_script(scenario: S, seed: u64, script: Vec<ScriptEntry>) -> Result<Self, Refusal> {
-        let mut sim = Self::new(scenario, seed);
+        Self::with_script_options(scenario, seed, script, SimOptions::default())
+    }
+
+    /// [`Sim::with_script`] with options other than the default.
+    pub fn with_script_options(
+        scenario: S,
+        seed: u64,
+        script: Vec<ScriptEntry>,
+        opts: SimOptions,
+    ) -> Result<Self, Refusal> {
+        let mut sim = Self::with_options(scenario, seed, opts);
         validate_order(&script)?;
         for (i, e) in script.iter().enumerate() {
             if !matches!(
@@ -420,6 +439,7 @@ impl<S: Scenario> Sim<S> {
 
     fn snapshot(&mut self) {
         let w = &self.world;
+        let bytes = w.core.heap_bytes() + w.model.heap_bytes();
         self.snapshots.push(Snapshot {
             core: w.core.clone(),
             model: w.model.clone(),
@@ -428,15 +448,26 @@ impl<S: Scenario> Sim<S> {
             track: self.track.clone(),
             series: self.series_first + self.series.len() as u64,
             cursor: self.cursor,
+            bytes,
         });
-        let times: Vec<Time> = self.snapshots.iter().map(|s| s.core.now).collect();
-        if let Some(i) = thinnest(
-            &times,
-            self.opts.max_snapshots,
-            self.now(),
-            self.opts.dense_window,
-        ) {
-            self.snapshots.remove(i);
+        let now = self.now();
+        let (mut max, mut dense) = (self.opts.max_snapshots, self.opts.dense_window);
+        loop {
+            // Over the memory budget: one fewer, until it fits (the first
+            // and the newest always stay), spaced by age alone, so far
+            // seeks do not all go back to the start.
+            let held: u64 = self.snapshots.iter().map(|s| s.bytes).sum();
+            if held > self.opts.snapshot_bytes {
+                max = max.min(self.snapshots.len() - 1);
+                dense = 0;
+            }
+            let times: Vec<Time> = self.snapshots.iter().map(|s| s.core.now).collect();
+            match thinnest(&times, max, now, dense) {
+                Some(i) => {
+                    self.snapshots.remove(i);
+                }
+                None => break,
+            }
         }
     }
 
@@ -575,6 +606,12 @@ impl<S: Scenario> Sim<S> {
     /// snapshot a seek would restore (for benchmarks and reports).
     pub fn snapshot_count(&self) -> usize {
         self.snapshots.len()
+    }
+
+    /// Roughly the heap the snapshots kept hold together, in bytes (see
+    /// [`SimOptions::snapshot_bytes`]; for tests and reports).
+    pub fn snapshot_bytes(&self) -> u64 {
+        self.snapshots.iter().map(|s| s.bytes).sum()
     }
 
     /// The virtual times of the snapshots kept, oldest first (for tests

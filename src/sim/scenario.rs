@@ -400,6 +400,14 @@ pub trait Scenario: Clone + 'static {
     /// ("reading #42 for meter 7: 3.1 kWh").
     fn describe(&self, msg: &Self::Msg) -> String;
 
+    /// Roughly how many bytes of heap the state holds (its large
+    /// collections; 0 for a small state). Snapshots keep to a memory
+    /// budget by it ([`super::runner::SimOptions::snapshot_bytes`]); an
+    /// estimate that nothing else reads, so no result depends on it.
+    fn heap_bytes(&self) -> u64 {
+        0
+    }
+
     /// Divergence and staleness of each replica or read model.
     fn views(&self, env: &Env<'_, Self::Msg>) -> Vec<ViewStatus>;
 

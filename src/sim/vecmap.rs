@@ -86,6 +86,11 @@ impl<K, V> VecMap<K, V> {
         self.entries.len()
     }
 
+    /// The bytes its entries take (not what they point to).
+    pub fn heap_bytes(&self) -> u64 {
+        (self.entries.len() * std::mem::size_of::<(K, V)>()) as u64
+    }
+
     /// Whether the map holds no entries.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
@@ -310,6 +315,11 @@ impl<T> VecSet<T> {
     /// How many items the set holds.
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// The bytes its items take (not what they point to).
+    pub fn heap_bytes(&self) -> u64 {
+        (self.items.len() * std::mem::size_of::<T>()) as u64
     }
 
     /// Whether the set holds no items.

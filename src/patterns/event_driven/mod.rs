@@ -380,6 +380,25 @@ impl Scenario for PowerGrid {
         self.act(ctx, id)
     }
 
+    fn heap_bytes(&self) -> u64 {
+        // What grows with the run: readings on their way or missed, and
+        // the ids of every reading billed or analysed.
+        [
+            self.outbox_rows.heap_bytes(),
+            self.pending.heap_bytes(),
+            self.in_flight.heap_bytes(),
+            self.unbilled.heap_bytes(),
+            self.unanalysed.heap_bytes(),
+            self.billed_ids.heap_bytes(),
+            self.lost.heap_bytes(),
+            self.inbox.heap_bytes(),
+            self.analysed_ids.heap_bytes(),
+            (self.lost_in_crash.len() * 8) as u64,
+        ]
+        .iter()
+        .sum()
+    }
+
     fn describe(&self, msg: &AnyMsg) -> String {
         self.describe_msg(msg)
     }

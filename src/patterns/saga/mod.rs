@@ -406,6 +406,33 @@ impl Scenario for Saga {
         self.act(ctx, id)
     }
 
+    fn heap_bytes(&self) -> u64 {
+        // Every order's rows in each service, the idempotency books and
+        // the sagas' records (each with a few steps of its own).
+        let steps = 2 * 64;
+        let sagas = (self.ledger.sagas.len() + self.orchestrator.log.len()) as u64 * steps;
+        [
+            self.orders.heap_bytes(),
+            self.charges.heap_bytes(),
+            self.reservations.heap_bytes(),
+            self.shipments.heap_bytes(),
+            self.ledger.sagas.heap_bytes(),
+            self.ledger.open.heap_bytes(),
+            self.orchestrator.log.heap_bytes(),
+            self.orchestrator.open.heap_bytes(),
+            self.orchestrator.timers.heap_bytes(),
+            self.reports.dirty_orders.heap_bytes(),
+            sagas,
+        ]
+        .iter()
+        .sum::<u64>()
+            + self
+                .books
+                .iter()
+                .map(|b| b.seen.heap_bytes() + b.retry.heap_bytes())
+                .sum::<u64>()
+    }
+
     fn describe(&self, msg: &AnyMsg) -> String {
         self.describe_msg(msg)
     }

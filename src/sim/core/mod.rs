@@ -170,6 +170,14 @@ pub(crate) struct Lost<M> {
 }
 
 impl<M: Clone> Core<M> {
+    /// Roughly how many bytes of heap it holds: messages in flight, events
+    /// scheduled, timers (for the snapshots' memory budget).
+    pub fn heap_bytes(&self) -> u64 {
+        self.flight.heap_bytes()
+            + (self.queue.len() * std::mem::size_of::<Slot>()) as u64
+            + self.timers.heap_bytes()
+    }
+
     /// A fresh core for a topology.
     pub fn new(topo: &Topology, seed: u64) -> Self {
         let n = topo.nodes.len();
