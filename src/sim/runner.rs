@@ -534,11 +534,13 @@ impl<S: Scenario> Sim<S> {
         let env = self.world.env();
         // Views (divergence and each replica's standing) are the costly
         // part: they look at every update a replica misses. After events
-        // they are read at most every VIEWS_EVERY of virtual time (a
-        // command, and the first event after a quiet spell, always read
-        // them), so a dense run's cost does not grow with what is
-        // missing; checks still run after every event, so a violation is
-        // pinned on the event that caused it. A frame reads views afresh.
+        // they are read at most every VIEWS_EVERY of virtual time, longer
+        // while they count thousands (`views_every`); a command, and the
+        // first event after a quiet spell, read them at once unless the
+        // wait is stretched. So a dense run's cost does not grow with
+        // what is missing; checks still run after every event, so a
+        // violation is pinned on the event that caused it. A frame reads
+        // views afresh.
         let due = (cause.is_none() && !self.track.views_stretched)
             || self.track.views.is_empty()
             || self.track.views_next.is_none_or(|t| now >= t);
