@@ -245,9 +245,10 @@ fn import_files(run: Run, files: Option<web_sys::FileList>) {
     });
 }
 
-/// Keeps the address bar showing the current scene (`?s=…`), rewritten at
-/// most twice a second while the run changes, with `history.replaceState`
-/// (no new history entries).
+/// Keeps the address bar showing the current scene (`?s=…`), with
+/// `history.replaceState` (no new history entries): on every
+/// [`Rate::Address`] pulse (every 2 s while time flows, at once after a
+/// command, seek or pause), at most twice a second, in a task of its own.
 pub fn sync_address_bar(run: Run) {
     let last = Rc::new(Cell::new(f64::NEG_INFINITY));
     let pending = Rc::new(Cell::new(false));
