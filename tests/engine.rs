@@ -599,8 +599,11 @@ fn retries_back_off_and_dead_letter_after_repeated_failures() {
         fn views(&self, _: &Env<'_, Self::Msg>) -> Vec<scenario::ViewStatus> {
             vec![]
         }
-        fn checks(&self, _: &Env<'_, Self::Msg>) -> Vec<Option<String>> {
-            vec![None, None]
+        fn broken_checks(&self, _: &Env<'_, Self::Msg>) -> u64 {
+            0
+        }
+        fn why_broken(&self, _: usize, _: &Env<'_, Self::Msg>) -> Option<String> {
+            None
         }
         fn tables(&self, _: &Env<'_, Self::Msg>) -> Vec<scenario::Table> {
             vec![]

@@ -1564,7 +1564,9 @@ fn the_money_check_names_what_a_walk_over_every_order_names() {
     while sim.world().core.now < 30_000 && sim.step() {
         events += 1;
         let w = sim.world();
-        let got = w.model.checks(&w.env())[1].clone();
+        let env = w.env();
+        let got = w.model.why_broken(1, &env);
+        assert_eq!(w.model.broken_checks(&env) & 0b10 != 0, got.is_some());
         let want = money_by_walking_every_order(&w.model);
         wrong += usize::from(want.is_some());
         assert_eq!(got, want, "after event {events} at {} ms", w.core.now);

@@ -62,7 +62,11 @@ macro_rules! milestones {
 pub(crate) use milestones;
 
 /// A named check declared with its predicate, so a name and its
-/// predicate cannot be paired by position.
+/// predicate cannot be paired by position. The predicate is split in two:
+/// `broken` runs after every event and only answers yes or no, `why`
+/// finds the words, and runs only when a check is first violated or the
+/// meter shows it (formatting a sentence after every event was a sixth of
+/// a seek's time).
 pub(crate) struct Check<S> {
     /// The name the meter shows and lessons use.
     pub(crate) name: &'static str,
@@ -70,15 +74,41 @@ pub(crate) struct Check<S> {
     pub(crate) kind: CheckKind,
     /// What it means, in words.
     pub(crate) help: &'static str,
-    /// What breaks it now (`None`: it holds), in the run as `Env` shows it.
-    pub(crate) broken: fn(&S, &Env<'_, AnyMsg>) -> Option<String>,
+    /// True when something breaks it now, in the run as `Env` shows it.
+    /// Cheap and free of words.
+    pub(crate) broken: fn(&S, &Env<'_, AnyMsg>) -> bool,
+    /// What breaks it now, in words (`None`: it holds); `Some` exactly
+    /// when `broken` is true.
+    pub(crate) why: fn(&S, &Env<'_, AnyMsg>) -> Option<String>,
 }
 
 impl<S> Check<S> {
-    /// What every check of `checks` finds in `s` (what `Scenario::checks`
-    /// returns).
-    pub(crate) fn all(checks: &[Check<S>], s: &S, env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
-        checks.iter().map(|c| (c.broken)(s, env)).collect()
+    /// Which checks of `checks` `s` breaks now, bit `i` for `checks[i]`
+    /// (what `Scenario::broken_checks` returns). Debug builds (the native
+    /// tests) also ask `why` and insist the two agree.
+    pub(crate) fn broken(checks: &[Check<S>], s: &S, env: &Env<'_, AnyMsg>) -> u64 {
+        debug_assert!(checks.len() <= 64);
+        checks.iter().enumerate().fold(0, |bits, (i, c)| {
+            let broken = (c.broken)(s, env);
+            debug_assert_eq!(
+                broken,
+                (c.why)(s, env).is_some(),
+                "check \"{}\": broken and why disagree",
+                c.name
+            );
+            bits | (u64::from(broken) << i)
+        })
+    }
+
+    /// Why `checks[i]` is broken now (what `Scenario::why_broken`
+    /// returns); `None` when it holds or there is no such check.
+    pub(crate) fn why(
+        checks: &[Check<S>],
+        i: usize,
+        s: &S,
+        env: &Env<'_, AnyMsg>,
+    ) -> Option<String> {
+        checks.get(i).and_then(|c| (c.why)(s, env))
     }
 
     /// The spec the meter lists.

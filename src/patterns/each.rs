@@ -94,8 +94,11 @@ impl Scenario for AnyScenario {
     fn views(&self, env: &Env<'_, AnyMsg>) -> Vec<ViewStatus> {
         each!(self, s => s.views(env))
     }
-    fn checks(&self, env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
-        each!(self, s => s.checks(env))
+    fn broken_checks(&self, env: &Env<'_, AnyMsg>) -> u64 {
+        each!(self, s => s.broken_checks(env))
+    }
+    fn why_broken(&self, check: usize, env: &Env<'_, AnyMsg>) -> Option<String> {
+        each!(self, s => s.why_broken(check, env))
     }
     fn tables(&self, env: &Env<'_, AnyMsg>) -> Vec<Table> {
         each!(self, s => s.tables(env))

@@ -257,21 +257,19 @@ impl Scenario for Ticker {
         }]
     }
 
-    fn checks(&self, _env: &Env<'_, Tick>) -> Vec<Option<String>> {
-        vec![
-            (self.tally != self.published).then(|| {
-                format!(
-                    "tally is {} but {} ticks were published",
-                    self.tally, self.published
-                )
-            }),
-            (self.tally > self.published).then(|| {
-                format!(
-                    "tally {} exceeds the {} ticks published",
-                    self.tally, self.published
-                )
-            }),
-        ]
+    fn broken_checks(&self, _env: &Env<'_, Tick>) -> u64 {
+        u64::from(self.tally != self.published) | u64::from(self.tally > self.published) << 1
+    }
+
+    fn why_broken(&self, check: usize, _env: &Env<'_, Tick>) -> Option<String> {
+        let (tally, published) = (self.tally, self.published);
+        match check {
+            0 => (tally != published)
+                .then(|| format!("tally is {tally} but {published} ticks were published")),
+            1 => (tally > published)
+                .then(|| format!("tally {tally} exceeds the {published} ticks published")),
+            _ => None,
+        }
     }
 
     fn tables(&self, _env: &Env<'_, Tick>) -> Vec<Table> {
@@ -410,8 +408,12 @@ impl Scenario for Mesh {
         vec![]
     }
 
-    fn checks(&self, _env: &Env<'_, u32>) -> Vec<Option<String>> {
-        vec![]
+    fn broken_checks(&self, _env: &Env<'_, u32>) -> u64 {
+        0
+    }
+
+    fn why_broken(&self, _check: usize, _env: &Env<'_, u32>) -> Option<String> {
+        None
     }
 
     fn tables(&self, _env: &Env<'_, u32>) -> Vec<Table> {

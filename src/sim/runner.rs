@@ -40,10 +40,9 @@ pub struct Violation {
 /// A check's state over the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CheckTrack {
-    /// Since when (and from which event) it has been false.
+    /// Since when (and from which event) it has been false. Why is asked
+    /// of the scenario when the status is read ([`Sim::check_status`]).
     pub false_since: Option<(Time, Option<EventId>)>,
-    /// Current reason it is false.
-    pub reason: Option<String>,
     /// First violation (sticky).
     pub first_violation: Option<Violation>,
 }
@@ -553,15 +552,17 @@ impl<S: Scenario> Sim<S> {
         } else {
             None
         };
-        let checks = self.world.model.checks(&env);
+        let broken = self.world.model.broken_checks(&env);
+        let model = &self.world.model;
         let violated = track_observations(
             &mut self.track,
             &mut self.series,
             now,
             cause,
             views,
-            checks,
+            broken,
             &self.world.info.checks,
+            &|i| model.why_broken(i, &env).unwrap_or_default(),
         );
         let cap = self.opts.series_capacity.max(1);
         if self.series.len() > cap + cap / 2 {
@@ -591,11 +592,13 @@ impl<S: Scenario> Sim<S> {
 
     /// The status of every check now, in the scenario's order.
     pub fn check_status(&self) -> Vec<CheckStatus> {
+        let env = self.world.env();
         check_status(
             &self.world.info.checks,
             &self.track,
             self.now(),
             self.world.model.settle_time(),
+            &|i| self.world.model.why_broken(i, &env).unwrap_or_default(),
         )
     }
 
@@ -624,18 +627,21 @@ impl<S: Scenario> Sim<S> {
 }
 
 /// The scenario-independent part of [`Sim::observe`]: folds the views' and
-/// checks' latest results into `track` and `series`, and returns the
-/// texts of the `always` checks violated for the first time (to record as
-/// trace events, in order). Not generic, so it exists once in the wasm.
+/// checks' latest results (`broken`: bit `i` for check `i`) into `track`
+/// and `series`, and returns the texts of the `always` checks violated for
+/// the first time (to record as trace events, in order); `why(i)` words
+/// the reason, asked only then. Not generic, so it exists once in the wasm.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 fn track_observations(
     track: &mut Tracking,
     series: &mut Vec<SeriesPoint>,
     now: Time,
     cause: Option<EventId>,
     views: Option<Vec<ViewStatus>>,
-    checks: Vec<Option<String>>,
+    broken: u64,
     specs: &[CheckSpec],
+    why: &dyn Fn(usize) -> String,
 ) -> Vec<String> {
     // `None`: the views were not read after this event; keep what we had.
     let views = views.unwrap_or_default();
@@ -670,27 +676,22 @@ fn track_observations(
     }
     let mut violated = Vec::new();
     track.checks.resize(specs.len(), CheckTrack::default());
-    for (i, res) in checks.into_iter().enumerate().take(specs.len()) {
-        let tr = &mut track.checks[i];
-        match res {
-            None => {
-                tr.false_since = None;
-                tr.reason = None;
-            }
-            Some(reason) => {
-                if tr.false_since.is_none() {
-                    tr.false_since = Some((now, cause));
-                }
-                if specs[i].kind == CheckKind::Always && tr.first_violation.is_none() {
-                    tr.first_violation = Some(Violation {
-                        at: now,
-                        event: cause,
-                        reason: reason.clone(),
-                    });
-                    violated.push(format!("check \"{}\" violated: {reason}", specs[i].name));
-                }
-                tr.reason = Some(reason);
-            }
+    for (i, (tr, spec)) in track.checks.iter_mut().zip(specs).enumerate() {
+        if i >= 64 || broken >> i & 1 == 0 {
+            tr.false_since = None;
+            continue;
+        }
+        if tr.false_since.is_none() {
+            tr.false_since = Some((now, cause));
+        }
+        if spec.kind == CheckKind::Always && tr.first_violation.is_none() {
+            let reason = why(i);
+            violated.push(format!("check \"{}\" violated: {reason}", spec.name));
+            tr.first_violation = Some(Violation {
+                at: now,
+                event: cause,
+                reason,
+            });
         }
     }
     violated
@@ -730,39 +731,39 @@ fn thinnest(times: &[Time], max: usize, now: Time, dense: Time) -> Option<usize>
     pick(true).or_else(|| pick(false))
 }
 
-/// The status of every check now (see [`Sim::check_status`]); not generic.
+/// The status of every check now (see [`Sim::check_status`]); `why(i)`
+/// words why check `i` is false now. Not generic.
 #[inline(never)]
 fn check_status(
     specs: &[CheckSpec],
     track: &Tracking,
     now: Time,
     settle: Time,
+    why: &dyn Fn(usize) -> String,
 ) -> Vec<CheckStatus> {
     specs
         .iter()
         .enumerate()
         .map(|(i, spec)| {
             let tr = track.checks.get(i).cloned().unwrap_or_default();
-            match (spec.kind, tr.false_since, tr.reason) {
-                (CheckKind::Always, _, _) if tr.first_violation.is_some() => {
-                    CheckStatus::Violated(tr.first_violation.expect("checked"))
+            if spec.kind == CheckKind::Always {
+                if let Some(v) = tr.first_violation {
+                    return CheckStatus::Violated(v);
                 }
-                (_, None, _) | (_, _, None) => CheckStatus::Holds,
-                (CheckKind::Always, Some((since, _)), Some(reason)) => {
-                    CheckStatus::Pending { since, reason }
+            }
+            let Some((since, event)) = tr.false_since else {
+                return CheckStatus::Holds;
+            };
+            let reason = why(i);
+            match (spec.kind, track.settled_since) {
+                (CheckKind::Eventually, Some(settled)) if now >= settled.max(since) + settle => {
+                    CheckStatus::Violated(Violation {
+                        at: settled.max(since) + settle,
+                        event,
+                        reason,
+                    })
                 }
-                (CheckKind::Eventually, Some((since, event)), Some(reason)) => {
-                    match track.settled_since {
-                        Some(settled) if now >= settled.max(since) + settle => {
-                            CheckStatus::Violated(Violation {
-                                at: settled.max(since) + settle,
-                                event,
-                                reason,
-                            })
-                        }
-                        _ => CheckStatus::Pending { since, reason },
-                    }
-                }
+                _ => CheckStatus::Pending { since, reason },
             }
         })
         .collect()

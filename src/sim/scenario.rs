@@ -105,7 +105,7 @@ pub struct ScenarioInfo {
     pub settings: Vec<SettingSpec>,
     /// Workload actions.
     pub actions: Vec<ActionSpec>,
-    /// Named properties, in the order [`Scenario::checks`] reports them.
+    /// Named properties, in the order [`Scenario::broken_checks`] reports them.
     pub checks: Vec<CheckSpec>,
 }
 
@@ -411,10 +411,15 @@ pub trait Scenario: Clone + 'static {
     /// Divergence and staleness of each replica or read model.
     fn views(&self, env: &Env<'_, Self::Msg>) -> Vec<ViewStatus>;
 
-    /// The current truth of each check in [`ScenarioInfo::checks`] order:
-    /// `None` when it holds, `Some(reason)` when it does not. Keep it cheap:
-    /// it runs after every event that reached the scenario.
-    fn checks(&self, env: &Env<'_, Self::Msg>) -> Vec<Option<String>>;
+    /// Which checks of [`ScenarioInfo::checks`] are false now: bit `i` set
+    /// when check `i` is (so a scenario has at most 64). Keep it cheap and
+    /// free of words: it runs after every event that reached the scenario.
+    fn broken_checks(&self, env: &Env<'_, Self::Msg>) -> u64;
+
+    /// Why check `i` is false now, in words; `None` when it holds. Asked
+    /// only when a check is first violated or the meter shows it, so it
+    /// may take its time.
+    fn why_broken(&self, check: usize, env: &Env<'_, Self::Msg>) -> Option<String>;
 
     /// State tables, one per service that holds data.
     fn tables(&self, env: &Env<'_, Self::Msg>) -> Vec<Table>;

@@ -1,6 +1,6 @@
 //! The sync's checks, each declared with its predicate: the name the
-//! meter and lessons use, always or eventually, its help, and what breaks
-//! it (`None`: it holds). The meter shows them in this order.
+//! meter and lessons use, always or eventually, its help, and whether and
+//! (in words) what breaks it. The meter shows them in this order.
 
 use super::*;
 
@@ -10,23 +10,41 @@ pub(super) const CHECKS: [Check<BackgroundSync>; 3] = [
         name: "warehouse matches the source",
         kind: CheckKind::Eventually,
         help: "Once edits stop, the warehouse holds the same accounts as the source (after as many runs as it takes).",
-        broken: BackgroundSync::differs,
+        broken: BackgroundSync::any_differs,
+        why: BackgroundSync::differs,
     },
     Check {
         name: "staleness stays within interval + run time",
         kind: CheckKind::Always,
         help: "One-way: every run copies each change made before it started, so no row stays stale longer than an interval plus a run.",
-        broken: BackgroundSync::stale_too_long,
+        broken: BackgroundSync::any_stale_too_long,
+        why: BackgroundSync::stale_too_long,
     },
     Check {
         name: "no update silently lost",
         kind: CheckKind::Always,
         help: "Two-way: a conflict never throws away one side's update without a person seeing it.",
-        broken: BackgroundSync::update_lost,
+        broken: BackgroundSync::any_update_lost,
+        why: BackgroundSync::update_lost,
     },
 ];
 
 impl BackgroundSync {
+    /// The warehouse holds an account otherwise than the source.
+    fn any_differs(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        (1..=ACCOUNTS).any(|a| self.stale(a))
+    }
+
+    /// One-way: a finished run should have copied a change and did not.
+    fn any_stale_too_long(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        !self.two_way && !self.missed.is_empty()
+    }
+
+    /// Two-way: a conflict threw an update away unseen.
+    fn any_update_lost(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        self.lost.is_some()
+    }
+
     /// An account the warehouse holds otherwise than the source.
     fn differs(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         let differing = self.differing();

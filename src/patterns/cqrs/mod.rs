@@ -530,8 +530,12 @@ impl Scenario for Cqrs {
         self.view_statuses(env)
     }
 
-    fn checks(&self, env: &Env<'_, AnyMsg>) -> Vec<Option<String>> {
-        Check::all(&CHECKS, self, env)
+    fn broken_checks(&self, env: &Env<'_, AnyMsg>) -> u64 {
+        Check::broken(&CHECKS, self, env)
+    }
+
+    fn why_broken(&self, check: usize, env: &Env<'_, AnyMsg>) -> Option<String> {
+        Check::why(&CHECKS, check, self, env)
     }
 
     fn tables(&self, env: &Env<'_, AnyMsg>) -> Vec<Table> {

@@ -1,6 +1,6 @@
 //! The grid's checks, each declared with its predicate: the name the
-//! meter and lessons use, always or eventually, its help, and what breaks
-//! it (`None`: it holds). The meter shows them in this order.
+//! meter and lessons use, always or eventually, its help, and whether and
+//! (in words) what breaks it. The meter shows them in this order.
 
 use super::*;
 
@@ -10,23 +10,41 @@ pub(super) const CHECKS: [Check<PowerGrid>; 3] = [
         name: "billing matches the meters",
         kind: CheckKind::Eventually,
         help: "Each customer is billed for exactly the energy their meters read, times the tariff.",
-        broken: PowerGrid::misbilled,
+        broken: PowerGrid::any_misbilled,
+        why: PowerGrid::misbilled,
     },
     Check {
         name: "load balancer has the latest readings",
         kind: CheckKind::Eventually,
         help: "Each zone's load is the sum of the latest reading of each of its meters.",
-        broken: PowerGrid::stale_load,
+        broken: PowerGrid::any_stale,
+        why: PowerGrid::stale_load,
     },
     Check {
         name: "no reading billed twice",
         kind: CheckKind::Always,
         help: "Billing never charges the same reading twice.",
-        broken: PowerGrid::billed_twice_words,
+        broken: PowerGrid::billed_twice,
+        why: PowerGrid::billed_twice_words,
     },
 ];
 
 impl PowerGrid {
+    /// A customer is billed for other than what their meters read.
+    fn any_misbilled(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        self.billing_diff().next().is_some()
+    }
+
+    /// A meter's latest reading is not the one the load balancer uses.
+    fn any_stale(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        (1..=METERS).any(|m| self.meter_stale(m))
+    }
+
+    /// A reading was billed twice.
+    fn billed_twice(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        self.double_billed.is_some()
+    }
+
     /// A customer billed for other than what their meters read.
     fn misbilled(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         let mut diff = self.billing_diff();

@@ -1,7 +1,7 @@
 //! The saga's checks, each declared with its predicate: the name the
 //! meter and lessons use, always or eventually, the words of its help, and
-//! the function that finds what breaks it (`None`: it holds). The meter
-//! shows them in this order.
+//! the functions that tell whether something breaks it and, in words,
+//! what. The meter shows them in this order.
 
 use super::*;
 
@@ -11,29 +11,62 @@ pub(super) const CHECKS: [Check<Saga>; 4] = [
         name: "every saga ends COMPLETED or COMPENSATED",
         kind: CheckKind::Eventually,
         help: "Once faults heal and orders stop, no saga is stuck half way.",
-        broken: Saga::stuck_saga,
+        broken: Saga::any_stuck,
+        why: Saga::stuck_saga,
     },
     Check {
         name: "money is conserved",
         kind: CheckKind::Always,
         help: "No order is charged more than it owes or refunded more than it paid; approved orders are paid, cancelled ones refunded.",
-        broken: Saga::money_problem,
+        broken: Saga::money_off,
+        why: Saga::money_problem,
     },
     Check {
         name: "stock is conserved",
         kind: CheckKind::Always,
         help: "Stock on hand + reserved + shipped equals the stock received, for every item.",
-        broken: Saga::stock_problem,
+        broken: Saga::stock_off,
+        why: Saga::stock_problem,
     },
     Check {
         name: "no step runs twice for one saga",
         kind: CheckKind::Always,
         help: "A step (or a compensation) takes effect at most once per saga.",
-        broken: Saga::step_twice,
+        broken: Saga::stepped_twice,
+        why: Saga::step_twice,
     },
 ];
 
 impl Saga {
+    /// A saga has not ended (or the orchestrator's log says so).
+    fn any_stuck(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        !self.ledger.open.is_empty() || !self.orchestrator.open.is_empty()
+    }
+
+    /// An order is charged or refunded wrongly.
+    fn money_off(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        !self.money.charges.is_empty() || !self.money.orders.is_empty()
+    }
+
+    /// Some item's stock does not add up.
+    fn stock_off(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        self.stock_off_item().is_some()
+    }
+
+    /// A step took effect twice for one saga.
+    fn stepped_twice(&self, _env: &Env<'_, AnyMsg>) -> bool {
+        self.ledger.twice.is_some()
+    }
+
+    /// The first item whose stock does not add up, by its index in
+    /// `ITEMS`.
+    fn stock_off_item(&self) -> Option<usize> {
+        self.stock
+            .iter()
+            .enumerate()
+            .position(|(i, s)| s.on_hand + s.reserved + s.shipped != ITEMS[i].2 + s.received)
+    }
+
     /// A saga that has not ended (or the orchestrator's log says so).
     fn stuck_saga(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
         let stuck = self.ledger.open.iter().next().map(|id| {
@@ -89,18 +122,17 @@ impl Saga {
 
     /// Stock that does not add up.
     fn stock_problem(&self, _env: &Env<'_, AnyMsg>) -> Option<String> {
-        self.stock.iter().enumerate().find_map(|(i, s)| {
+        self.stock_off_item().map(|i| {
             let (name, _, initial) = ITEMS[i];
+            let s = &self.stock[i];
             let total = s.on_hand + s.reserved + s.shipped;
-            (total != initial + s.received).then(|| {
-                format!(
-                    "{name}: on hand {} + reserved {} + shipped {} = {total}, but {} were received",
-                    s.on_hand,
-                    s.reserved,
-                    s.shipped,
-                    initial + s.received
-                )
-            })
+            format!(
+                "{name}: on hand {} + reserved {} + shipped {} = {total}, but {} were received",
+                s.on_hand,
+                s.reserved,
+                s.shipped,
+                initial + s.received
+            )
         })
     }
 
