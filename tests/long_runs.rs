@@ -142,6 +142,50 @@ fn a_run_with_a_large_state_keeps_its_snapshots_within_the_memory_budget() {
     }
 }
 
+/// A state that grows with the run is copied into snapshots less often,
+/// in proportion to its size, so the copying each event pays for stays
+/// flat however large the state; seeks still land on the same run.
+#[test]
+fn a_growing_state_is_snapshotted_less_often_the_larger_it_grows() {
+    let p = Pattern::EventDriven;
+    let until = 240_000;
+    let script = long::long_script(p, 300, until);
+    let open = |snapshot_bytes_per_event| {
+        let opts = SimOptions {
+            snapshot_bytes_per_event,
+            max_snapshots: 100_000,
+            snapshot_bytes: u64::MAX,
+            ..SimOptions::default()
+        };
+        let mut sim = Sim::with_script_options(p.scenario(), 3, script.clone(), opts)
+            .expect("a valid script");
+        sim.run_until(until);
+        sim
+    };
+    let per_event = 64;
+    let (mut spaced, mut every) = (open(per_event), open(u64::MAX));
+    let marks = spaced.snapshot_weights();
+    for pair in marks.windows(2) {
+        let ((at, bytes), (next, _)) = (pair[0], pair[1]);
+        assert!(
+            next - at >= bytes / per_event,
+            "{} events after a snapshot of {bytes} bytes",
+            next - at
+        );
+    }
+    let largest = marks.iter().map(|m| m.1).max().unwrap_or(0);
+    assert!(
+        largest / per_event > SimOptions::default().snapshot_events,
+        "the state must grow past the events rule for this test to mean anything: {largest} bytes"
+    );
+    assert!(spaced.snapshot_count() < every.snapshot_count());
+    for t in [0, 1_000, 37_300, 120_000, 200_050, until - 100, until] {
+        spaced.seek(t);
+        every.seek(t);
+        assert_same_run(&spaced, &every, &format!("at {t} ms"));
+    }
+}
+
 /// How far each pattern's long run goes in these tests (debug builds are
 /// slow, and the saga's views get slower as its orders pile up).
 fn long_until(p: Pattern) -> Time {

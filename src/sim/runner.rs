@@ -144,6 +144,13 @@ pub struct SimOptions {
     /// events keeps seeks cheap while a quiet run (few events a second,
     /// large state) stops cloning its world every second.
     pub snapshot_events: u64,
+    /// Least events between snapshots per byte of the last snapshot's
+    /// state, as bytes per event: a snapshot of `b` bytes is followed by
+    /// at least `b / snapshot_bytes_per_event` events before the next. So
+    /// a state that grows with the run (every order of a long saga) costs
+    /// the same copying per event as a small one, and each event's cost
+    /// stays flat; a seek replays at most that many more events.
+    pub snapshot_bytes_per_event: u64,
     /// Snapshots kept: beyond this, old ones are thinned so that their
     /// spacing grows with their distance from the playhead (dense near it,
     /// sparse far back).
@@ -166,6 +173,7 @@ impl Default for SimOptions {
             trace_capacity: 60_000,
             snapshot_every: 1_000,
             snapshot_events: 128,
+            snapshot_bytes_per_event: 256,
             max_snapshots: 64,
             dense_window: 30_000,
             snapshot_bytes: 16 << 20,
@@ -393,12 +401,16 @@ impl<S: Scenario> Sim<S> {
         }
         let cause = EventId(self.world.trace.next_id().0.saturating_sub(1));
         self.observe(Some(cause));
-        let (last_at, last_processed) = self
+        let (last_at, last_processed, last_bytes) = self
             .snapshots
             .last()
-            .map_or((0, 0), |s| (s.core.now, s.core.processed));
+            .map_or((0, 0, 0), |s| (s.core.now, s.core.processed, s.bytes));
+        let events = self
+            .opts
+            .snapshot_events
+            .max(last_bytes / self.opts.snapshot_bytes_per_event.max(1));
         if self.world.core.now >= last_at + self.opts.snapshot_every
-            && self.world.core.processed >= last_processed + self.opts.snapshot_events
+            && self.world.core.processed >= last_processed + events
         {
             self.snapshot();
         }
@@ -623,6 +635,16 @@ impl<S: Scenario> Sim<S> {
     /// and reports of the thinning).
     pub fn snapshot_times(&self) -> Vec<Time> {
         self.snapshots.iter().map(|s| s.core.now).collect()
+    }
+
+    /// Of each snapshot kept, oldest first: the events processed when it
+    /// was taken and roughly the heap it holds, in bytes (for tests and
+    /// reports of the spacing).
+    pub fn snapshot_weights(&self) -> Vec<(u64, u64)> {
+        self.snapshots
+            .iter()
+            .map(|s| (s.core.processed, s.bytes))
+            .collect()
     }
 }
 
