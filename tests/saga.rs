@@ -1577,3 +1577,76 @@ fn the_money_check_names_what_a_walk_over_every_order_names() {
         "money was wrong after {wrong} events, so both answers were compared when it was"
     );
 }
+
+/// How many orders disagree with their payment and with their stock, by
+/// walking every order (what the views counted before they kept the
+/// disagreeing orders as services act).
+fn disagreements_by_walking_every_order(m: &Saga) -> (u32, u32) {
+    let (mut pay, mut stock) = (0, 0);
+    for (id, o) in &m.orders {
+        let net = m.charges.get(id).map_or(0, |c| c.net());
+        let paid_right = match o.status {
+            OrderStatus::Approved => net == o.info.amount as i64,
+            _ => net == 0,
+        };
+        let state = m.reservations.get(id).map(|r| r.state);
+        let stocked_right = match o.status {
+            OrderStatus::Approved => state == Some(ReservationState::Shipped),
+            _ => !matches!(
+                state,
+                Some(ReservationState::Reserved | ReservationState::Shipped)
+            ),
+        };
+        pay += u32::from(!paid_right);
+        stock += u32::from(!stocked_right);
+    }
+    (pay, stock)
+}
+
+#[test]
+fn the_views_count_what_a_walk_over_every_order_counts() {
+    // Duplicated and lost replies, no idempotency, declines and failing
+    // compensations, and an inventory that crashes: orders fall out of step
+    // with their payments and their stock, and some come back.
+    let mut script = vec![
+        at(0, toggle("idempotent", false)),
+        at(0, set("order_every", 300)),
+        at(0, set("declined", 30)),
+        at(0, set("compensation_fail", 30)),
+    ];
+    for (from, to) in [(ORCHESTRATOR, PAYMENT), (INVENTORY, ORCHESTRATOR)] {
+        script.push(at(
+            0,
+            Command::SetLink {
+                from,
+                to,
+                settings: LinkSettings {
+                    latency: 80,
+                    jitter: 300,
+                    drop_permille: 100,
+                    dup_permille: 500,
+                },
+            },
+        ));
+    }
+    script.push(at(9_000, Command::Crash { node: INVENTORY }));
+    script.push(at(14_000, Command::Restart { node: INVENTORY }));
+    let mut sim = Sim::with_script(Saga::default(), 7, script).unwrap();
+    let (mut events, mut pay_off, mut stock_off) = (0, 0, 0);
+    while sim.world().core.now < 30_000 && sim.step() {
+        events += 1;
+        let w = sim.world();
+        let views = w.model.views(&w.env());
+        let (pay, stock) = disagreements_by_walking_every_order(&w.model);
+        let at = format!("after event {events} at {} ms", w.core.now);
+        assert_eq!(views[0].differing, pay, "orders vs payments {at}");
+        assert_eq!(views[1].differing, stock, "orders vs stock {at}");
+        pay_off += usize::from(pay > 0);
+        stock_off += usize::from(stock > 0);
+    }
+    assert!(events > 1_000, "a busy run: {events} events");
+    assert!(
+        pay_off > 100 && stock_off > 100,
+        "orders disagreed after {pay_off} (payments) and {stock_off} (stock) events, so both counts were compared when they were not 0"
+    );
+}

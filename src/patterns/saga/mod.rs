@@ -137,6 +137,10 @@ pub struct Saga {
     /// "money is conserved" check after every event does not walk every
     /// order of a long run.
     money: checks::MoneyWatch,
+    /// Orders whose state disagrees with their payment, and with their
+    /// stock, by id with when each order was placed; kept as services act,
+    /// so the views need not walk every order of a long run.
+    disagree: standing::Disagreements,
     workload_timer: Option<TimerId>,
 }
 
@@ -176,6 +180,7 @@ impl Default for Saga {
             ledger: Ledger::default(),
             losses: Losses::default(),
             money: checks::MoneyWatch::default(),
+            disagree: standing::Disagreements::default(),
             workload_timer: None,
         };
         saga.set_defaults();
@@ -422,6 +427,7 @@ impl Scenario for Saga {
             self.orchestrator.open.heap_bytes(),
             self.orchestrator.timers.heap_bytes(),
             self.reports.dirty_orders.heap_bytes(),
+            self.disagree.heap_bytes(),
             sagas,
         ]
         .iter()

@@ -36,9 +36,15 @@ impl Saga {
             Op::Undo(step) => self.run_compensation(ctx, saga, step, order),
         };
         self.books[b].seen.insert((saga, op), out);
-        // The only place orders and charges change.
-        self.money
-            .update(saga, self.orders.get(&saga), self.charges.get(&saga));
+        // The only place orders, charges and reservations change.
+        let order = self.orders.get(&saga);
+        self.money.update(saga, order, self.charges.get(&saga));
+        self.disagree.update(
+            saga,
+            order,
+            self.charges.get(&saga),
+            self.reservations.get(&saga),
+        );
         self.judge(ctx.now(), saga, op, prev, before);
         out
     }

@@ -62,6 +62,54 @@ impl<'a, V> Walk<'a, V> {
     }
 }
 
+/// Orders whose state disagrees with their payment, and with their stock
+/// (by id, with when each was placed): what the two views count, kept as
+/// the services act.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Disagreements {
+    pay: VecMap<u64, Time>,
+    stock: VecMap<u64, Time>,
+}
+
+impl Disagreements {
+    /// Order `id`'s rows as they are now.
+    pub(super) fn update(
+        &mut self,
+        id: u64,
+        order: Option<&OrderRow>,
+        charge: Option<&Charge>,
+        reservation: Option<&Reservation>,
+    ) {
+        let mark = |map: &mut VecMap<u64, Time>, agrees: bool| match order {
+            Some(o) if !agrees => {
+                map.insert(id, o.at);
+            }
+            _ => {
+                map.remove(&id);
+            }
+        };
+        mark(
+            &mut self.pay,
+            order.is_none_or(|o| agrees_with_payment(o, charge)),
+        );
+        mark(
+            &mut self.stock,
+            order.is_none_or(|o| agrees_with_stock(o, reservation)),
+        );
+    }
+
+    /// How many orders disagree with `map`'s side, and since when (the
+    /// earliest of them was placed).
+    fn count(map: &VecMap<u64, Time>) -> (u32, Option<Time>) {
+        (map.len() as u32, map.values().copied().min())
+    }
+
+    /// Roughly the heap the two sets hold.
+    pub(super) fn heap_bytes(&self) -> u64 {
+        self.pay.heap_bytes() + self.stock.heap_bytes()
+    }
+}
+
 /// The step an operation runs or undoes.
 pub(super) fn op_step(op: Op) -> Step {
     match op {
@@ -373,23 +421,8 @@ impl Saga {
     /// against the saga's decision (on that view's side), or when a
     /// choreographed saga stalled for good (on both).
     pub(super) fn view_statuses(&self, env: &Env<'_, AnyMsg>) -> Vec<ViewStatus> {
-        let (mut pay, mut pay_since, mut stock, mut stock_since) =
-            (0, None::<Time>, 0, None::<Time>);
-        let first = self.orders.first_key_value().map(|(k, _)| *k);
-        let (mut charges, mut reservations) = (
-            Walk::new(&self.charges, first),
-            Walk::new(&self.reservations, first),
-        );
-        for (&id, o) in &self.orders {
-            if !agrees_with_payment(o, charges.get(id)) {
-                pay += 1;
-                pay_since = Some(pay_since.map_or(o.at, |t| t.min(o.at)));
-            }
-            if !agrees_with_stock(o, reservations.get(id)) {
-                stock += 1;
-                stock_since = Some(stock_since.map_or(o.at, |t| t.min(o.at)));
-            }
-        }
+        let (pay, pay_since) = Disagreements::count(&self.disagree.pay);
+        let (stock, stock_since) = Disagreements::count(&self.disagree.stock);
         let open = self.open_sagas(env);
         let behind = open.standing();
         let total = self.orders.len() as u32;
