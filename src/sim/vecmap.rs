@@ -422,10 +422,105 @@ impl<'a, T> IntoIterator for &'a VecSet<T> {
     }
 }
 
+/// A set of `u64` kept as sorted, disjoint runs of consecutive values
+/// (`(first, last)`, both in the set, never touching). For ids handed out
+/// in order and mostly all seen (every reading a consumer has billed), it
+/// costs memory by its gaps rather than by its size, and so does each
+/// snapshot's copy of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunSet {
+    runs: Vec<(u64, u64)>,
+}
+
+impl RunSet {
+    /// An empty set.
+    pub const fn new() -> Self {
+        RunSet { runs: Vec::new() }
+    }
+
+    /// Where `v` is or would go: the index of the first run that starts
+    /// after it.
+    fn after(&self, v: u64) -> usize {
+        self.runs.partition_point(|r| r.0 <= v)
+    }
+
+    /// Whether the set holds `v`.
+    pub fn contains(&self, v: u64) -> bool {
+        let i = self.after(v);
+        i > 0 && self.runs[i - 1].1 >= v
+    }
+
+    /// Adds `v`; false if it was already there.
+    pub fn insert(&mut self, v: u64) -> bool {
+        let i = self.after(v);
+        if i > 0 && self.runs[i - 1].1 >= v {
+            return false;
+        }
+        let joins_prev = i > 0 && self.runs[i - 1].1 + 1 == v;
+        let joins_next = i < self.runs.len() && v.checked_add(1) == Some(self.runs[i].0);
+        match (joins_prev, joins_next) {
+            (true, true) => {
+                self.runs[i - 1].1 = self.runs[i].1;
+                self.runs.remove(i);
+            }
+            (true, false) => self.runs[i - 1].1 = v,
+            (false, true) => self.runs[i].0 = v,
+            (false, false) => self.runs.insert(i, (v, v)),
+        }
+        true
+    }
+
+    /// How many values the set holds.
+    pub fn len(&self) -> u64 {
+        self.runs.iter().map(|r| r.1 - r.0 + 1).sum()
+    }
+
+    /// Whether the set holds no values.
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// The bytes its runs take.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.runs.len() * std::mem::size_of::<(u64, u64)>()) as u64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
+
+    /// A run set answers as a `BTreeSet` does, whatever order values come
+    /// in, and keeps one run per stretch of consecutive values.
+    #[test]
+    fn a_run_set_holds_what_a_btree_set_holds() {
+        let mut x = 12_345u64;
+        let mut next = |n: u64| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (x >> 33) % n
+        };
+        for spread in [8, 100, 5_000] {
+            let (mut runs, mut want) = (RunSet::new(), BTreeSet::new());
+            for _ in 0..3_000 {
+                let v = next(spread);
+                assert_eq!(runs.insert(v), want.insert(v), "insert {v}");
+            }
+            for v in 0..spread + 2 {
+                assert_eq!(runs.contains(v), want.contains(&v), "contains {v}");
+            }
+            assert_eq!(runs.len(), want.len() as u64);
+            let stretches = want
+                .iter()
+                .filter(|&&v| v == 0 || !want.contains(&(v - 1)))
+                .count();
+            assert_eq!(runs.runs.len(), stretches, "spread {spread}");
+        }
+        let mut edge = RunSet::new();
+        assert!(edge.insert(u64::MAX) && edge.insert(0) && edge.insert(u64::MAX - 1));
+        assert!(!edge.insert(u64::MAX) && edge.contains(u64::MAX - 1) && !edge.contains(1));
+        assert_eq!((edge.len(), edge.runs.len()), (3, 2));
+    }
 
     #[test]
     fn map_matches_btreemap() {

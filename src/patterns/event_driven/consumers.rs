@@ -20,7 +20,7 @@ impl PowerGrid {
     }
 
     pub(super) fn bill(&mut self, ctx: &mut Ctx<'_, AnyMsg>, r: &Reading) {
-        if self.idempotent && self.billed_ids.contains(&r.id) {
+        if self.idempotent && self.billed_ids.contains(r.id) {
             let ev = ctx.note(format!(
                 "reading #{} is a duplicate, ignored because already processed",
                 r.id
@@ -114,7 +114,7 @@ impl PowerGrid {
     }
 
     pub(super) fn queue_for_analytics(&mut self, ctx: &mut Ctx<'_, AnyMsg>, r: &Reading) {
-        if self.analysed_ids.contains(&r.id) || self.inbox.contains_key(&r.id) {
+        if self.analysed_ids.contains(r.id) || self.inbox.contains_key(&r.id) {
             let ev = ctx.note(format!(
                 "reading #{} is a duplicate, ignored because already queued",
                 r.id

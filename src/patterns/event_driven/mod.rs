@@ -42,7 +42,7 @@ use crate::sim::scenario::{
     SettingSpec, Table, ToggleSpec, ViewStatus,
 };
 use crate::sim::standing::{Blocker, Loss, Moment, Noun, Place, Standing, Whereabouts};
-use crate::sim::vecmap::{VecMap, VecSet};
+use crate::sim::vecmap::{RunSet, VecMap, VecSet};
 use crate::sim::wire::Wire;
 use crate::sim::{
     Ctx, Delivery, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, Time, TimerId,
@@ -120,7 +120,7 @@ pub struct PowerGrid {
     // Billing, durable.
     billed: Vec<u64>,
     billed_event: Vec<Option<EventId>>,
-    billed_ids: VecSet<u64>,
+    billed_ids: RunSet,
     double_billed: Option<(u64, u16)>,
     double_count: u64,
     /// Customers billed for a reading twice, with the first such charge.
@@ -140,7 +140,7 @@ pub struct PowerGrid {
 
     // Analytics, durable inbox and totals; volatile timer.
     inbox: VecMap<u64, Reading>,
-    analysed_ids: VecSet<u64>,
+    analysed_ids: RunSet,
     analytics_zone: Vec<u64>,
     analytics_event: Vec<Option<EventId>>,
     analytics_timer: Option<TimerId>,
@@ -176,7 +176,7 @@ impl Default for PowerGrid {
             unanalysed: VecMap::new(),
             billed: vec![0; CUSTOMERS as usize],
             billed_event: vec![None; CUSTOMERS as usize],
-            billed_ids: VecSet::new(),
+            billed_ids: RunSet::new(),
             double_billed: None,
             double_count: 0,
             billed_twice: VecMap::new(),
@@ -186,7 +186,7 @@ impl Default for PowerGrid {
             zone_load: vec![0; ZONES as usize],
             zone_event: vec![None; ZONES as usize],
             inbox: VecMap::new(),
-            analysed_ids: VecSet::new(),
+            analysed_ids: RunSet::new(),
             analytics_zone: vec![0; ZONES as usize],
             analytics_event: vec![None; ZONES as usize],
             analytics_timer: None,
