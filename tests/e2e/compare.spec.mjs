@@ -164,10 +164,11 @@ export async function aPairFitsAnEmbed({ newPage, baseURL, shotDir }) {
 }
 
 export async function comparingLateInALongRunCatchesBUpWithoutClaimingAVerdict({ newPage, baseURL, shotDir }) {
-  // The largest saga link: ten minutes, 2,000 actions. Once it has landed,
-  // Compare makes run B, which must replay to 600 s before it can be
-  // compared; the page answers meanwhile and nothing claims B's standing.
-  const page = await open(newPage, baseURL + LINKS.saga, { viewport: { width: 1366, height: 768 } });
+  // The largest event-based link (the longest replay of the four): ten
+  // minutes, 2,000 actions. Once it has landed, Compare makes run B,
+  // which must replay to 600 s before it can be compared; the page
+  // answers meanwhile and nothing claims B's standing.
+  const page = await open(newPage, baseURL + LINKS['event-driven'], { viewport: { width: 1366, height: 768 } });
   await page.getByRole('progressbar').waitFor({ state: 'detached', timeout: 120_000 });
   const a = (await page.locator('.meter-headline').textContent()) ?? '';
   await page.getByRole('button', { name: 'Compare', exact: true }).click();

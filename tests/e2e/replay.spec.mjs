@@ -21,12 +21,14 @@ const slider = (page) => page.getByRole('slider', { name: 'Virtual time' });
 const percent = async (page) => Number(await progress(page).getAttribute('aria-valuenow'));
 
 export async function aLongLinkShowsProgressAnswersClicksAndLandsOnItsMoment({ newPage, baseURL, shotDir }) {
-  // The saga's largest link replays in about a second here; a CPU slowed
-  // six times (a slow laptop) leaves time to click through the replay.
+  // The event-based largest link replays in about a second and a half
+  // here (the longest of the four: its views locate thousands of
+  // backlogged readings); a CPU slowed six times (a slow laptop) leaves
+  // time to click through the replay.
   const page = await newPage({ viewport: { width: 1280, height: 720 } });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
-  await page.goto(baseURL + LINKS.saga);
+  await page.goto(baseURL + LINKS['event-driven']);
   await page.waitForSelector('[data-ready="true"]', { timeout: 30_000 });
   // The app is up and the link is replaying: a progress bar says so.
   const bar = progress(page);
@@ -63,7 +65,13 @@ export async function aLongLinkShowsProgressAnswersClicksAndLandsOnItsMoment({ n
 }
 
 export async function cancellingALongLinkLeavesTheRunShownAsItWas({ newPage, baseURL }) {
-  const page = await open(newPage, baseURL + LINKS.saga);
+  // The longest replay of the four, on a CPU slowed four times, so there
+  // is time to press Cancel before it lands.
+  const page = await newPage({ viewport: { width: 1280, height: 720 } });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await page.goto(baseURL + LINKS['event-driven']);
+  await page.waitForSelector('[data-ready="true"]', { timeout: 30_000 });
   await progress(page).waitFor();
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await progress(page).waitFor({ state: 'detached' });
