@@ -76,21 +76,34 @@ try {
 
   // One seek, timed inside the page: set the timeline's slider as a drag
   // does and fire `input`. The handler replays what fits in 40 ms at once
-  // and the rest in slices across frames; the seek is done when the clock
-  // shows the new moment with no replay under way, and that frame is
-  // drawn (the next frame's callbacks run after it).
+  // and the rest in slices across frames; the seek is done when a frame
+  // that shows the new moment (the clock reads it, no replay under way)
+  // has been painted. A task posted from a frame's animation callback
+  // runs after that frame's paint, so each check below looks at what
+  // the frame just painted.
+  //
+  // (Until 2026-12-08 this waited for the clock in one animation callback
+  // and then for the next frame's callbacks: a whole frame after the
+  // paint, so its medians were ~16 ms higher than this measure's.)
   const seek = (t) =>
     page.evaluate(async (t) => {
       const s = document.getElementById('timeline-slider');
       const clock = document.querySelector('.ctl-time');
       const want = `t = ${(t / 1000).toFixed(1)} s`;
-      const frame = () => new Promise((r) => requestAnimationFrame(r));
+      const painted = () =>
+        new Promise((r) =>
+          requestAnimationFrame(() => {
+            const c = new MessageChannel();
+            c.port1.onmessage = () => r();
+            c.port2.postMessage(0);
+          }),
+        );
       const t0 = performance.now();
       s.value = String(t);
       s.dispatchEvent(new Event('input', { bubbles: true }));
       const t1 = performance.now();
-      while (!clock.textContent.includes(want) || document.querySelector('.replay')) await frame();
-      await frame();
+      do await painted();
+      while (!clock.textContent.includes(want) || document.querySelector('.replay'));
       const t2 = performance.now();
       return [t1 - t0, t2 - t0];
     }, t);
@@ -122,7 +135,7 @@ try {
   for (const t of [0, h, 1000, h - 1000, h / 2, 0, h]) back.push((await seek(Math.round(t / 100) * 100))[0]);
 
   console.log(`random seeks, input handler (engine seek + signals): ${stats(shown)}`);
-  console.log(`random seeks, input → the new moment drawn:        ${stats(painted)}`);
+  console.log(`random seeks, input → a frame showing it painted:   ${stats(painted)}`);
   console.log(`jumps (start/end/middle), input handler:           ${stats(back)}`);
   console.log(`keyboard Home/End/Shift+← (round trip incl. Playwright): ${stats(keys)}`);
 } finally {
