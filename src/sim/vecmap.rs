@@ -486,10 +486,182 @@ impl RunSet {
     }
 }
 
+/// A map from `u64` keys to small values, kept as sorted runs of
+/// consecutive keys that share one value: `(first, last, value)`. For
+/// ids handed out in order in batches that share a value (the grid's
+/// readings, stored a tick's batch at a time, each with the time it was
+/// stored), it costs memory by its batches rather than by its keys, and
+/// so does each snapshot's copy of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunMap<V> {
+    runs: Vec<(u64, u64, V)>,
+}
+
+impl<V: Copy + PartialEq> RunMap<V> {
+    /// An empty map.
+    pub const fn new() -> Self {
+        RunMap { runs: Vec::new() }
+    }
+
+    /// The index of the first run that starts after `k`.
+    fn after(&self, k: u64) -> usize {
+        self.runs.partition_point(|r| r.0 <= k)
+    }
+
+    /// The value of `k`, if the map holds it.
+    pub fn get(&self, k: u64) -> Option<V> {
+        let i = self.after(k);
+        (i > 0 && self.runs[i - 1].1 >= k).then(|| self.runs[i - 1].2)
+    }
+
+    /// Whether the map holds `k`.
+    pub fn contains_key(&self, k: u64) -> bool {
+        self.get(k).is_some()
+    }
+
+    /// Sets `k` to `v`; the value it had, if any.
+    pub fn insert(&mut self, k: u64, v: V) -> Option<V> {
+        let old = self.remove(k);
+        let i = self.after(k);
+        let joins_prev = i > 0 && self.runs[i - 1].1 + 1 == k && self.runs[i - 1].2 == v;
+        let joins_next =
+            i < self.runs.len() && k.checked_add(1) == Some(self.runs[i].0) && self.runs[i].2 == v;
+        match (joins_prev, joins_next) {
+            (true, true) => {
+                self.runs[i - 1].1 = self.runs[i].1;
+                self.runs.remove(i);
+            }
+            (true, false) => self.runs[i - 1].1 = k,
+            (false, true) => self.runs[i].0 = k,
+            (false, false) => self.runs.insert(i, (k, k, v)),
+        }
+        old
+    }
+
+    /// Takes `k` out; the value it had, if any.
+    pub fn remove(&mut self, k: u64) -> Option<V> {
+        let i = self.after(k);
+        if i == 0 || self.runs[i - 1].1 < k {
+            return None;
+        }
+        let (first, last, v) = self.runs[i - 1];
+        if first == last {
+            self.runs.remove(i - 1);
+        } else if k == first {
+            self.runs[i - 1].0 = k + 1;
+        } else if k == last {
+            self.runs[i - 1].1 = k - 1;
+        } else {
+            self.runs[i - 1].1 = k - 1;
+            self.runs.insert(i, (k + 1, last, v));
+        }
+        Some(v)
+    }
+
+    /// Every key and its value, in key order, a run at a time.
+    pub fn runs(&self) -> impl Iterator<Item = (std::ops::RangeInclusive<u64>, V)> + '_ {
+        self.runs.iter().map(|r| (r.0..=r.1, r.2))
+    }
+
+    /// Every key, in order.
+    pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.runs.iter().flat_map(|r| r.0..=r.1)
+    }
+
+    /// The smallest key and its value.
+    pub fn first(&self) -> Option<(u64, V)> {
+        self.runs.first().map(|r| (r.0, r.2))
+    }
+
+    /// The largest key and its value.
+    pub fn last(&self) -> Option<(u64, V)> {
+        self.runs.last().map(|r| (r.1, r.2))
+    }
+
+    /// How many keys the map holds.
+    pub fn len(&self) -> u64 {
+        self.runs.iter().map(|r| r.1 - r.0 + 1).sum()
+    }
+
+    /// Whether the map holds no keys.
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// The bytes its runs take.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.runs.len() * std::mem::size_of::<(u64, u64, V)>()) as u64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
+
+    /// A run map answers as a `BTreeMap` does, whatever order keys come
+    /// and go in, and keeps one run per stretch of consecutive keys with
+    /// one value.
+    #[test]
+    fn a_run_map_holds_what_a_btree_map_holds() {
+        let mut x = 99u64;
+        let mut next = |n: u64| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (x >> 33) % n
+        };
+        for (spread, values) in [(8, 2), (200, 3), (5_000, 1), (5_000, 40)] {
+            let (mut runs, mut want) = (RunMap::new(), BTreeMap::new());
+            for step in 0..6_000 {
+                let k = next(spread);
+                if next(3) == 0 {
+                    assert_eq!(runs.remove(k), want.remove(&k), "remove {k}");
+                } else {
+                    let v = next(values);
+                    assert_eq!(runs.insert(k, v), want.insert(k, v), "insert {k}");
+                }
+                if step % 500 == 0 {
+                    assert!(runs.keys().eq(want.keys().copied()), "keys");
+                }
+            }
+            for k in 0..spread + 2 {
+                assert_eq!(runs.get(k), want.get(&k).copied(), "get {k}");
+                assert_eq!(runs.contains_key(k), want.contains_key(&k));
+            }
+            assert_eq!(runs.len(), want.len() as u64);
+            assert_eq!(runs.is_empty(), want.is_empty());
+            assert_eq!(runs.first(), want.first_key_value().map(|(&k, &v)| (k, v)));
+            assert_eq!(runs.last(), want.last_key_value().map(|(&k, &v)| (k, v)));
+            let flat: Vec<(u64, u64)> = runs
+                .runs()
+                .flat_map(|(ks, v)| ks.map(move |k| (k, v)))
+                .collect();
+            assert_eq!(flat, want.iter().map(|(&k, &v)| (k, v)).collect::<Vec<_>>());
+            let stretches = want
+                .iter()
+                .filter(|&(&k, v)| k == 0 || want.get(&(k - 1)) != Some(v))
+                .count();
+            assert_eq!(runs.runs.len(), stretches, "spread {spread}");
+        }
+        // Ids stored a batch at a time and taken out oldest first, as the
+        // grid's readings are: one run per batch.
+        let mut grid = RunMap::new();
+        for id in 1..=2_400u64 {
+            grid.insert(id, (id - 1) / 24 * 1_000);
+        }
+        assert_eq!(grid.runs.len(), 100);
+        for id in 1..=30 {
+            assert_eq!(grid.remove(id), Some((id - 1) / 24 * 1_000));
+        }
+        assert_eq!((grid.first(), grid.runs.len()), (Some((31, 1_000)), 99));
+        let mut edge = RunMap::new();
+        edge.insert(u64::MAX, 1);
+        edge.insert(u64::MAX - 1, 1);
+        edge.insert(0, 1);
+        assert_eq!((edge.len(), edge.runs.len()), (3, 2));
+        assert_eq!(edge.remove(u64::MAX), Some(1));
+        assert_eq!(edge.remove(0), Some(1));
+        assert_eq!(edge.keys().collect::<Vec<_>>(), vec![u64::MAX - 1]);
+    }
 
     /// A run set answers as a `BTreeSet` does, whatever order values come
     /// in, and keeps one run per stretch of consecutive values.

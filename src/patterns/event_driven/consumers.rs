@@ -31,7 +31,7 @@ impl PowerGrid {
         let c = customer_of(r.meter);
         let first = self.billed_ids.insert(r.id);
         if first {
-            self.unbilled.remove(&r.id);
+            self.unbilled.remove(r.id);
             self.found(r.id, BILLING_GROUP);
         } else {
             self.double_count += 1;
@@ -141,7 +141,7 @@ impl PowerGrid {
             self.analytics_zone[z] += r.tenths as u64;
             counts[z] += 1;
             self.analysed_ids.insert(r.id);
-            self.unanalysed.remove(&r.id);
+            self.unanalysed.remove(r.id);
             self.found(r.id, ANALYTICS_GROUP);
         }
         for (z, &n) in counts.iter().enumerate() {

@@ -42,7 +42,7 @@ use crate::sim::scenario::{
     SettingSpec, Table, ToggleSpec, ViewStatus,
 };
 use crate::sim::standing::{Blocker, Loss, Moment, Noun, Place, Standing, Whereabouts};
-use crate::sim::vecmap::{RunSet, VecMap, VecSet};
+use crate::sim::vecmap::{RunMap, RunSet, VecMap, VecSet};
 use crate::sim::wire::Wire;
 use crate::sim::{
     Ctx, Delivery, Env, EventId, GroupId, LinkSettings, NodeId, Record, Scenario, Time, TimerId,
@@ -114,8 +114,10 @@ pub struct PowerGrid {
     truth_customer: Vec<u64>,
     truth_zone_energy: Vec<u64>,
     truth_zone_load: Vec<u64>,
-    unbilled: VecMap<u64, Time>,
-    unanalysed: VecMap<u64, Time>,
+    /// Readings not billed yet, with when each was stored.
+    unbilled: RunMap<Time>,
+    /// Readings not analysed yet, with when each was stored.
+    unanalysed: RunMap<Time>,
 
     // Billing, durable.
     billed: Vec<u64>,
@@ -172,8 +174,8 @@ impl Default for PowerGrid {
             truth_customer: vec![0; CUSTOMERS as usize],
             truth_zone_energy: vec![0; ZONES as usize],
             truth_zone_load: vec![0; ZONES as usize],
-            unbilled: VecMap::new(),
-            unanalysed: VecMap::new(),
+            unbilled: RunMap::new(),
+            unanalysed: RunMap::new(),
             billed: vec![0; CUSTOMERS as usize],
             billed_event: vec![None; CUSTOMERS as usize],
             billed_ids: RunSet::new(),

@@ -192,6 +192,20 @@ impl ToGroup {
     }
 }
 
+/// Calls `each` with every id of `ids`, in order, and no missing
+/// reading's loss. (A plain counter: `RangeInclusive`'s own `next` did
+/// not inline and was a tenth of a seek's time.)
+fn each_of(ids: std::ops::RangeInclusive<u64>, each: &mut impl FnMut(u64, Option<&Loss>)) {
+    let (mut id, last) = ids.into_inner();
+    loop {
+        each(id, None);
+        if id >= last {
+            break;
+        }
+        id += 1;
+    }
+}
+
 impl PowerGrid {
     /// Where the readings on their way are now. Only the backlog's
     /// readings some service misses are kept (see [`PowerGrid::missing`]).
@@ -242,7 +256,7 @@ impl PowerGrid {
     /// The smallest and the largest id of the readings `group`'s service
     /// misses, if it misses any.
     fn missing_span(&self, group: GroupId) -> Option<(u64, u64)> {
-        let ends = |m: &VecMap<u64, Time>| Some((*m.first_key_value()?.0, *m.last_key_value()?.0));
+        let ends = |m: &RunMap<Time>| Some((m.first()?.0, m.last()?.0));
         match group {
             BILLING_GROUP => ends(&self.unbilled),
             LOAD_GROUP => {
@@ -308,8 +322,8 @@ impl PowerGrid {
     pub(super) fn missing(&self, group: GroupId, mut each: impl FnMut(u64, Option<&Loss>)) {
         match group {
             BILLING_GROUP => {
-                for &id in self.unbilled.keys() {
-                    each(id, None);
+                for (ids, _) in self.unbilled.runs() {
+                    each_of(ids, &mut each);
                 }
             }
             LOAD_GROUP => {
@@ -320,8 +334,8 @@ impl PowerGrid {
                 }
             }
             _ => {
-                for &id in self.unanalysed.keys() {
-                    each(id, None);
+                for (ids, _) in self.unanalysed.runs() {
+                    each_of(ids, &mut each);
                 }
             }
         }
@@ -420,7 +434,7 @@ impl PowerGrid {
                 differing: self.billing_diff().count() as u32,
                 total: CUSTOMERS as u32,
                 unit: "customers",
-                lag_since: self.unbilled.values().next().copied(),
+                lag_since: self.unbilled.first().map(|f| f.1),
                 noun: READING,
                 standing: billing,
             },
@@ -442,7 +456,7 @@ impl PowerGrid {
                     .count() as u32,
                 total: ZONES as u32,
                 unit: "zones",
-                lag_since: self.unanalysed.values().next().copied(),
+                lag_since: self.unanalysed.first().map(|f| f.1),
                 noun: READING,
                 standing: analytics,
             },
