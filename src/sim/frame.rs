@@ -839,7 +839,7 @@ impl<S: Scenario> Sim<S> {
                 .get(n.index())
                 .map_or_else(|| format!("service {}", n.0), |s| s.name.to_string())
         };
-        let views = view_frames(model.views(&env), self.view_tracks(), now, &name);
+        let views = view_frames(self.views_now(&env), self.view_tracks(), now, &name);
         let checks = check_frames(&w.info.checks, self.check_status());
         Frame {
             time: now,

@@ -4,7 +4,7 @@
 
 use super::broker::Logs;
 use super::core::Core;
-use super::scenario::{CheckKind, CheckSpec, Scenario, ViewStatus};
+use super::scenario::{CheckKind, CheckSpec, Env, Scenario, ViewStatus};
 use super::script::{validate_order, Command, Field, Refusal, ScriptEntry};
 use super::standing::StandingKind;
 use super::trace::{Detail, TraceKind};
@@ -196,6 +196,11 @@ pub struct Sim<S: Scenario> {
     /// Series points that fell off the front of `series`.
     series_first: u64,
     horizon: Time,
+    /// The views as the runner last read them, while the world has not
+    /// changed since: a frame built then shows them instead of reading
+    /// them again (one standing analysis per refresh). Cleared by every
+    /// change of the world (an event, a command, a rewind, the clock).
+    views_seen: Option<Vec<ViewStatus>>,
 }
 
 impl<S: Scenario> Sim<S> {
@@ -219,6 +224,7 @@ impl<S: Scenario> Sim<S> {
             series: Vec::new(),
             series_first: 0,
             horizon: 0,
+            views_seen: None,
         };
         sim.observe(None);
         sim.snapshot();
@@ -316,6 +322,7 @@ impl<S: Scenario> Sim<S> {
     fn apply_next_script(&mut self) {
         let e = self.script[self.cursor].clone();
         self.cursor += 1;
+        self.views_seen = None;
         self.world.core.now = self.world.core.now.max(e.at);
         // Entries were validated when recorded or imported; a message id
         // that is no longer in flight simply does nothing.
@@ -366,7 +373,10 @@ impl<S: Scenario> Sim<S> {
                 }
             }
             // Nothing else is due by `t`.
-            self.world.core.now = self.world.core.now.max(t);
+            if t > self.world.core.now {
+                self.views_seen = None;
+                self.world.core.now = t;
+            }
             self.horizon = self.horizon.max(self.world.core.now);
             return true;
         }
@@ -399,6 +409,7 @@ impl<S: Scenario> Sim<S> {
         if !self.world.step() {
             return false;
         }
+        self.views_seen = None;
         let cause = EventId(self.world.trace.next_id().0.saturating_sub(1));
         self.observe(Some(cause));
         let (last_at, last_processed, last_bytes) = self
@@ -443,6 +454,7 @@ impl<S: Scenario> Sim<S> {
             cmd: cmd.clone(),
         });
         self.cursor = self.script.len();
+        self.views_seen = None;
         self.world.apply(&cmd)?;
         self.observe(None);
         Ok(dropped)
@@ -507,6 +519,7 @@ impl<S: Scenario> Sim<S> {
             .rposition(|s| s.core.now <= t)
             .unwrap_or(0);
         let s = &self.snapshots[idx];
+        self.views_seen = None;
         self.world.core = s.core.clone();
         self.world.model = s.model.clone();
         self.world.trace.truncate(s.next_event);
@@ -523,6 +536,23 @@ impl<S: Scenario> Sim<S> {
             }
         }
         self.cursor = s.cursor;
+    }
+
+    /// The views now: as the runner read them when nothing has changed
+    /// since, else read afresh. (Debug builds, so every native test, check
+    /// that the two agree.)
+    pub(crate) fn views_now(&self, env: &Env<'_, S::Msg>) -> Vec<ViewStatus> {
+        match &self.views_seen {
+            Some(seen) => {
+                debug_assert_eq!(
+                    seen,
+                    &self.world.model.views(env),
+                    "the views the runner read are still the views now"
+                );
+                seen.clone()
+            }
+            None => self.world.model.views(env),
+        }
     }
 
     /// True when no link is cut or held, every node is up, and the
@@ -560,6 +590,7 @@ impl<S: Scenario> Sim<S> {
             let every = views_every(&views);
             self.track.views_next = Some(now.saturating_add(every));
             self.track.views_stretched = every > VIEWS_EVERY;
+            self.views_seen = Some(views.clone());
             Some(views)
         } else {
             None
@@ -793,7 +824,7 @@ fn check_status(
 
 #[cfg(test)]
 mod tests {
-    use super::{views_every, VIEWS_EVERY};
+    use super::{views_every, Sim, VIEWS_EVERY};
     use crate::sim::scenario::ViewStatus;
     use crate::sim::standing::{Noun, Place, Standing, Whereabouts};
 
@@ -808,6 +839,60 @@ mod tests {
             noun: Noun::new("reading", "readings"),
             standing: Standing::CatchingUp(Whereabouts::new().with(Place::Broker, n)),
         }
+    }
+
+    /// A frame built right after the runner read the views shows what it
+    /// read (one standing analysis per refresh), and whatever changes the
+    /// world since (an event, the clock, a command, a rewind) has the
+    /// frame read them afresh: never a stale view.
+    #[test]
+    fn a_frame_shows_the_views_the_runner_just_read_and_never_stale_ones() {
+        use crate::patterns::{AnyScenario, Pattern};
+        use crate::sim::scenario::Scenario;
+        use crate::sim::script::Command;
+        let p = Pattern::all()
+            .into_iter()
+            .find(|p| p.slug() == "event-driven")
+            .expect("the event-based pattern");
+        let mut sim = Sim::new(p.scenario(), 7);
+        let same = |sim: &Sim<AnyScenario>| {
+            let env = sim.world.env();
+            assert_eq!(sim.views_now(&env), sim.world.model.views(&env));
+        };
+        let (mut reused, mut read) = (0, 0);
+        for i in 0..3_000 {
+            if i == 1_500 {
+                let id = sim.world.info.actions[0].id.to_string();
+                sim.apply(Command::Action { id })
+                    .expect("a workload action");
+                assert!(
+                    sim.views_seen.is_some(),
+                    "a command reads the views at once"
+                );
+                same(&sim);
+            }
+            sim.step();
+            same(&sim);
+            if sim.views_seen.is_some() {
+                reused += 1;
+            } else {
+                read += 1;
+            }
+        }
+        assert!(reused > 100 && read > 100, "{reused} reused, {read} read");
+        // The clock moving on with no event changes what lags show.
+        while sim.views_seen.is_none() {
+            sim.step();
+        }
+        let next = sim.world.core.next_event_time().expect("more to come");
+        if next > sim.now() + 1 {
+            sim.run_until(sim.now() + 1);
+            assert!(sim.views_seen.is_none(), "the clock moved");
+            same(&sim);
+        }
+        sim.rewind_to(1_000);
+        assert!(sim.views_seen.is_none(), "a rewind restores another world");
+        same(&sim);
     }
 
     /// A small backlog keeps the views' full rate; a large one spaces
