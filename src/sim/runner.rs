@@ -94,7 +94,8 @@ const VIEWS_STRETCH_MAX: u32 = 10;
 /// large backlog they are read less often: the cost of a virtual second
 /// stays bounded however much is missing, and a replay (a seek, a link)
 /// stays fast. Small backlogs, where a view starts or stops differing,
-/// keep the full rate; a frame always reads them afresh. Deterministic:
+/// keep the full rate; a frame reads them afresh unless the world has
+/// not changed since the runner read them ([`Sim::views_now`]). Deterministic:
 /// it depends only on the run.
 fn views_every(views: &[ViewStatus]) -> Time {
     let missing = views
@@ -580,8 +581,8 @@ impl<S: Scenario> Sim<S> {
         // first event after a quiet spell, read them at once unless the
         // wait is stretched. So a dense run's cost does not grow with
         // what is missing; checks still run after every event, so a
-        // violation is pinned on the event that caused it. A frame reads
-        // views afresh.
+        // violation is pinned on the event that caused it. A frame built
+        // before the world changes again shows what is read here.
         let due = (cause.is_none() && !self.track.views_stretched)
             || self.track.views.is_empty()
             || self.track.views_next.is_none_or(|t| now >= t);
