@@ -10,6 +10,8 @@
 //     max) in the page.
 //
 //   node tests/e2e/bench-animate.mjs [dist-dir]   (TARGET=500 LATENCY=9000)
+//   (with 9 s links the bursts level off near 400 in flight in the 30 s
+//   allowed; LATENCY=15000 reaches 500)
 //
 // COMPARE=1 measures compare mode: two runs on one clock, the bursts sent
 // to both ("Act on both"), TARGET messages in flight in total.
