@@ -423,56 +423,35 @@ impl<'a, T> IntoIterator for &'a VecSet<T> {
 }
 
 /// A set of `u64` kept as sorted, disjoint runs of consecutive values
-/// (`(first, last)`, both in the set, never touching). For ids handed out
-/// in order and mostly all seen (every reading a consumer has billed), it
-/// costs memory by its gaps rather than by its size, and so does each
-/// snapshot's copy of it.
+/// (a [`RunMap`] with no values). For ids handed out in order and mostly
+/// all seen (every reading a consumer has billed), it costs memory by its
+/// gaps rather than by its size, and so does each snapshot's copy of it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunSet {
-    runs: Vec<(u64, u64)>,
+    runs: RunMap<()>,
 }
 
 impl RunSet {
     /// An empty set.
     pub const fn new() -> Self {
-        RunSet { runs: Vec::new() }
-    }
-
-    /// Where `v` is or would go: the index of the first run that starts
-    /// after it.
-    fn after(&self, v: u64) -> usize {
-        self.runs.partition_point(|r| r.0 <= v)
+        RunSet {
+            runs: RunMap::new(),
+        }
     }
 
     /// Whether the set holds `v`.
     pub fn contains(&self, v: u64) -> bool {
-        let i = self.after(v);
-        i > 0 && self.runs[i - 1].1 >= v
+        self.runs.contains_key(v)
     }
 
     /// Adds `v`; false if it was already there.
     pub fn insert(&mut self, v: u64) -> bool {
-        let i = self.after(v);
-        if i > 0 && self.runs[i - 1].1 >= v {
-            return false;
-        }
-        let joins_prev = i > 0 && self.runs[i - 1].1 + 1 == v;
-        let joins_next = i < self.runs.len() && v.checked_add(1) == Some(self.runs[i].0);
-        match (joins_prev, joins_next) {
-            (true, true) => {
-                self.runs[i - 1].1 = self.runs[i].1;
-                self.runs.remove(i);
-            }
-            (true, false) => self.runs[i - 1].1 = v,
-            (false, true) => self.runs[i].0 = v,
-            (false, false) => self.runs.insert(i, (v, v)),
-        }
-        true
+        self.runs.insert(v, ()).is_none()
     }
 
     /// How many values the set holds.
     pub fn len(&self) -> u64 {
-        self.runs.iter().map(|r| r.1 - r.0 + 1).sum()
+        self.runs.len()
     }
 
     /// Whether the set holds no values.
@@ -482,7 +461,7 @@ impl RunSet {
 
     /// The bytes its runs take.
     pub fn heap_bytes(&self) -> u64 {
-        (self.runs.len() * std::mem::size_of::<(u64, u64)>()) as u64
+        self.runs.heap_bytes()
     }
 }
 
@@ -521,6 +500,9 @@ impl<V: Copy + PartialEq> RunMap<V> {
 
     /// Sets `k` to `v`; the value it had, if any.
     pub fn insert(&mut self, k: u64, v: V) -> Option<V> {
+        if let Some(same) = self.get(k).filter(|&old| old == v) {
+            return Some(same);
+        }
         let old = self.remove(k);
         let i = self.after(k);
         let joins_prev = i > 0 && self.runs[i - 1].1 + 1 == k && self.runs[i - 1].2 == v;
@@ -686,12 +668,12 @@ mod tests {
                 .iter()
                 .filter(|&&v| v == 0 || !want.contains(&(v - 1)))
                 .count();
-            assert_eq!(runs.runs.len(), stretches, "spread {spread}");
+            assert_eq!(runs.runs.runs.len(), stretches, "spread {spread}");
         }
         let mut edge = RunSet::new();
         assert!(edge.insert(u64::MAX) && edge.insert(0) && edge.insert(u64::MAX - 1));
         assert!(!edge.insert(u64::MAX) && edge.contains(u64::MAX - 1) && !edge.contains(1));
-        assert_eq!((edge.len(), edge.runs.len()), (3, 2));
+        assert_eq!((edge.len(), edge.runs.runs.len()), (3, 2));
     }
 
     #[test]
