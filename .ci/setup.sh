@@ -98,6 +98,18 @@ _wasm_bindgen() {
   fi
 }
 
+WASM_SPLIT_VERSION="0.2.4"
+
+_wasm_split_cli() {
+  # `wasm-split-cli --version` is not offered: cargo's install record says.
+  if cargo install --list 2>/dev/null | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    echo "wasm-split-cli $WASM_SPLIT_VERSION already installed"
+  else
+    echo "building wasm-split-cli $WASM_SPLIT_VERSION from crates.io (about a minute)"
+    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --features build-binary
+  fi
+}
+
 _npm() {
   local stamp="$CONVERGE_ROOT/node_modules/.converge-lock.sha256"
   local want
@@ -130,8 +142,15 @@ ensure_build_tools() {
   step "trunk $TRUNK_VERSION" _trunk
 }
 
+# Plus what the release site needs (.ci/build-site cuts the wasm into
+# chunks fetched on first use).
+ensure_site_tools() {
+  ensure_build_tools
+  step "wasm-split-cli $WASM_SPLIT_VERSION" _wasm_split_cli
+}
+
 # Everything .ci/test needs.
 ensure_test_tools() {
-  ensure_build_tools
+  ensure_site_tools
   step "Chromium and ChromeDriver" _chromium
 }

@@ -18,6 +18,7 @@ pub mod replay;
 pub mod run;
 pub mod share_menu;
 pub mod spacetime;
+pub mod split;
 pub mod startup;
 pub mod study;
 pub mod tables;

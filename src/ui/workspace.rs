@@ -12,11 +12,7 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::chart::DivergenceChart;
-use super::log::EventLog;
 use super::run::use_run;
-use super::spacetime::SpaceTime;
-use super::tables::StateTables;
 
 /// The study views of the dock, in tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,11 +285,14 @@ pub fn Dock() -> impl IntoView {
     };
 
     let body = move || {
-        ws.dock_open.get().then(|| match ws.dock_tab.get() {
-            DockTab::State => view! { <StateTables/> }.into_any(),
-            DockTab::Chart => view! { <DivergenceChart/> }.into_any(),
-            DockTab::SpaceTime => view! { <SpaceTime/> }.into_any(),
-            DockTab::Log => view! { <EventLog/> }.into_any(),
+        ws.dock_open.get().then(|| {
+            let tab = match ws.dock_tab.get() {
+                DockTab::State => 0,
+                DockTab::Chart => 1,
+                DockTab::SpaceTime => 2,
+                DockTab::Log => 3,
+            };
+            super::split::later(move || super::split::study_view(tab))
         })
     };
 

@@ -508,3 +508,37 @@ export async function axeFindsNothingSeriousInAnyState({ newPage, baseURL }) {
     }
   }
 }
+
+// The release build keeps the study views out of the first load: their
+// code arrives when the dock first shows one. A chunk that cannot arrive
+// (offline, a host that left the file out) leaves a message and a way to
+// try again, and the rest of the page goes on working.
+export async function aStudyViewArrivesWhenFirstShownAndSaysSoIfItCannot({ newPage, baseURL }) {
+  const expected = [/split_study/, /Failed to fetch/, /Failed to load resource/];
+  const page = await newPage({ viewport: DESKTOP[1] }, { expected });
+  const chunks = [];
+  page.on('request', (r) => { if (/split_[a-z]+-[0-9a-f]+\.wasm$/.test(r.url())) chunks.push(r.url()); });
+  let blocked = true;
+  await page.route(/split_study-[0-9a-f]+\.wasm$/, (r) => (blocked ? r.abort('internetdisconnected') : r.continue()));
+  await page.goto(baseURL);
+  await page.waitForSelector('[data-ready="true"]');
+  // On a 768 px laptop the dock starts folded: nothing of it is fetched.
+  assert.deepEqual(chunks, [], 'the study views are not part of the first load');
+  await openDock(page, 'Event log');
+  const alert = page.locator('#dock-panel').getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /could not be loaded/);
+  assert.equal(chunks.length, 1, 'opening the dock asked for the study views');
+  // Everything else still works: the run plays on.
+  await play(page);
+  await until(page, 'the clock to move', async () => /t = [1-9]/.test(await page.locator('.stage').textContent()));
+  await pause(page);
+  blocked = false;
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('region', { name: 'Event log' }).waitFor();
+  assert.equal(await alert.count(), 0, 'the message is gone once the view arrived');
+  // Other tabs come from the same chunk, already here.
+  await openDock(page, 'State');
+  await page.locator('#dock-panel .tb-wrap, #dock-panel table').first().waitFor();
+  assert.equal(chunks.length, 2, 'one more request, the successful one');
+}

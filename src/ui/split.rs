@@ -1,0 +1,84 @@
+//! Views kept out of the first load and fetched the first time they show.
+//!
+//! The release site (`.ci/build-site`) compiles with
+//! `--cfg converge_split`: every function here marked `wasm_split` then
+//! lives in a separate `.wasm` chunk, which `wasm-split-cli` cuts from the
+//! module after `cargo build` and before wasm-bindgen, and which the page
+//! fetches on the function's first call. In every other build (`trunk
+//! serve`, the tests) the same functions are plain calls.
+//!
+//! [`later`] renders such a view: in the same frame when it is a plain
+//! call, and once its chunk has arrived in a split build; a chunk that
+//! cannot be fetched (offline, a host that left the file out) shows a
+//! message with a button that tries again, and the rest of the page goes
+//! on working.
+
+use leptos::prelude::*;
+use leptos::wasm_split::SplitLoaderError;
+
+/// What a split view function returns: its view, or why its chunk did not
+/// arrive.
+pub type Loaded = Result<AnyView, SplitLoaderError>;
+
+/// Renders the view `load` produces once its chunk has arrived, or a
+/// message if it failed to; `load` runs again when the learner asks to
+/// try again.
+#[cfg(converge_split)]
+pub fn later<F, Fut>(load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Loaded> + 'static,
+{
+    let attempt = RwSignal::new(0u32);
+    move || {
+        attempt.track();
+        let fut = send_wrapper::SendWrapper::new(load());
+        Suspend::new(async move { shown(fut.await, attempt) })
+    }
+}
+
+/// Renders the view `load` produces (an unsplit build has it at once).
+#[cfg(not(converge_split))]
+pub fn later<F>(load: F) -> impl IntoView
+where
+    F: Fn() -> Loaded + Send + Sync + 'static,
+{
+    let attempt = RwSignal::new(0u32);
+    move || {
+        attempt.track();
+        shown(load(), attempt)
+    }
+}
+
+fn shown(loaded: Loaded, attempt: RwSignal<u32>) -> AnyView {
+    match loaded {
+        Ok(v) => v,
+        Err(_) => view! {
+            <div class="split-failed" role="alert">
+                <p>"This view could not be loaded: its part of the app did not arrive (are you offline?). Nothing else is affected."</p>
+                <button type="button" class="ctl-btn" on:click=move |_| attempt.update(|n| *n += 1)>
+                    "Try again"
+                </button>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// The dock's study view for a tab (0 state, 1 chart, 2 space-time, 3 log).
+#[cfg_attr(
+    converge_split,
+    leptos::wasm_split::wasm_split(study, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub fn study_view(tab: u8) -> Loaded {
+    use super::chart::DivergenceChart;
+    use super::log::EventLog;
+    use super::spacetime::SpaceTime;
+    use super::tables::StateTables;
+    Ok(match tab {
+        0 => view! { <StateTables/> }.into_any(),
+        1 => view! { <DivergenceChart/> }.into_any(),
+        2 => view! { <SpaceTime/> }.into_any(),
+        _ => view! { <EventLog/> }.into_any(),
+    })
+}
