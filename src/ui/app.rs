@@ -6,7 +6,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::canvas::Canvas;
-use super::compare::{CompareButton, CompareSettings, CompareStage};
+use super::compare::{compare_settings, compare_stage, CompareButton};
 use super::controls::Controls;
 use super::keys::{Shortcuts, ShortcutsOpen};
 use super::lesson::LessonPane;
@@ -15,6 +15,7 @@ use super::panel::ScenarioPanel;
 use super::replay::ReplayBar;
 use super::run::{start_clock, use_run, Notice, NoticeKind, ReplayKind, Run};
 use super::share_menu::{EmbedBar, ShareMenu};
+use super::split::later;
 use super::timeline::Timeline;
 use super::workspace::{use_workspace, Dock, Intro, Workspace};
 use super::Pattern;
@@ -272,7 +273,7 @@ fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
                 // canvas and the meter are all in view together.
                 {move || (lesson_open() && !comparing()).then(|| view! { <div class="meter-strip"><Meter/></div> })}
                 {move || match twin.get() {
-                    Some(b) => view! { <CompareStage b=b/> }.into_any(),
+                    Some(b) => later(move || compare_stage(b)).into_any(),
                     None => view! {
                         <div class="stage-canvas">
                             <Canvas/>
@@ -289,7 +290,7 @@ fn Stage(embed: bool, no_controls: bool) -> impl IntoView {
                 {move || match twin.get() {
                     // Each run's meter is over its canvas; the panel
                     // shows one run's checks and settings at a time.
-                    Some(b) if !embed => view! { <CompareSettings b=b/> }.into_any(),
+                    Some(b) if !embed => later(move || compare_settings(b)).into_any(),
                     Some(_) => ().into_any(),
                     None => view! {
                         <MeterChecks/>

@@ -15,6 +15,7 @@ use super::meter::{Meter, MeterChecks};
 use super::panel::ScenarioPanel;
 use super::replay::ReplayBar;
 use super::run::{use_run, Notice, Rate, Run};
+use super::split::Loaded;
 use crate::sim::compare::{Agreed, Comparison, Divergence};
 use crate::sim::types::fmt_secs_exact;
 use crate::sim::{EventId, Time};
@@ -28,6 +29,7 @@ pub fn CompareButton() -> impl IntoView {
         <button type="button" class="ctl-btn header-btn header-compare"
             aria-pressed=move || run.twin.with(|t| t.is_some()).to_string()
             title="Compare: a second run (B) of this pattern and seed beside this one, on the same clock (C)"
+            on:pointerenter=|_| crate::prefetch!(preload_compare) on:focus=|_| crate::prefetch!(preload_compare)
             on:click=move |_| {
                 if run.twin.get_untracked().is_some() {
                     run.close_compare();
@@ -211,6 +213,31 @@ pub fn CompareSettings(b: Run) -> impl IntoView {
             }
         }}
     }
+}
+
+/// Compare mode's stage for run `b` ([`CompareStage`]): a chunk of its
+/// own in the release build, with [`compare_settings`] (see
+/// [`super::split`]).
+#[cfg_attr(
+    converge_split,
+    leptos::wasm_split::wasm_split(
+        compare,
+        wasm_split_path = ::leptos::wasm_split,
+        preload(preload_compare),
+        fallible
+    )
+)]
+pub fn compare_stage(b: Run) -> Loaded {
+    Ok(view! { <CompareStage b=b/> }.into_any())
+}
+
+/// Compare mode's side panel for run `b` ([`CompareSettings`]).
+#[cfg_attr(
+    converge_split,
+    leptos::wasm_split::wasm_split(compare, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub fn compare_settings(b: Run) -> Loaded {
+    Ok(view! { <CompareSettings b=b/> }.into_any())
 }
 
 #[cfg(test)]

@@ -231,18 +231,46 @@ fn import_files(run: Run, files: Option<web_sys::FileList>) {
         if !run.alive() {
             return;
         }
-        match text {
-            Some(text) if crate::lessons::file::is_lesson(&text) => {
-                let _ = super::lesson::open_lesson(run, &name, &text, None, None, false);
-            }
-            Some(text) => {
-                let _ = import_scene(run, &name, &text);
-            }
-            None => run.notice.set(Some(Notice::error(format!(
+        let Some(text) = text else {
+            run.notice.set(Some(Notice::error(format!(
                 "Could not read {name}. Your current run is unchanged."
-            )))),
+            ))));
+            return;
+        };
+        let opened = crate::split_call!(open_file(run, name.clone(), text));
+        if opened.is_err() && run.alive() {
+            run.notice.set(Some(Notice::error(format!(
+                "Could not open {name}: the part of the app that reads files did not arrive \
+                 (are you offline?). Your current run is unchanged."
+            ))));
         }
     });
+}
+
+/// Opens a file's text: a lesson file as the lesson of its pattern,
+/// anything else as a scene file (each says what it did, or why not, in
+/// the notice). A chunk of its own in the release build (see
+/// [`super::split`]).
+#[cfg_attr(
+    converge_split,
+    leptos::wasm_split::wasm_split(
+        import,
+        wasm_split_path = ::leptos::wasm_split,
+        preload(preload_import),
+        fallible
+    )
+)]
+pub fn open_file(
+    run: Run,
+    name: String,
+    text: String,
+) -> Result<(), leptos::wasm_split::SplitLoaderError> {
+    if crate::lessons::file::is_lesson(&text) {
+        let _ = super::lesson::open_lesson(run, &name, &text, None, None, false);
+    } else {
+        let _ = import_scene(run, &name, &text);
+    }
+    Ok(())
 }
 
 /// Keeps the address bar showing the current scene (`?s=…`), with
@@ -583,6 +611,7 @@ pub fn ShareMenu() -> impl IntoView {
             }
             if !dragging.get_untracked() {
                 dragging.set(true);
+                crate::prefetch!(preload_import);
             }
         }
     });
@@ -622,7 +651,10 @@ pub fn ShareMenu() -> impl IntoView {
                 aria-haspopup="menu"
                 aria-expanded=move || if open.get() { "true" } else { "false" }
                 aria-controls="share-menu"
-                on:click=move |_| open.update(|o| *o = !*o)
+                on:click=move |_| {
+                    open.update(|o| *o = !*o);
+                    crate::prefetch!(preload_import);
+                }
             >
                 "Export \u{b7} Embed"
                 <span class="share-caret" aria-hidden="true">"\u{25be}"</span>

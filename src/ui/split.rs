@@ -7,6 +7,10 @@
 //! fetches on the function's first call. In every other build (`trunk
 //! serve`, the tests) the same functions are plain calls.
 //!
+//! The split functions live with the views they show (the study dock's in
+//! `workspace`, compare mode's in `compare`, opening a file in
+//! `share_menu`); this module holds what they share.
+//!
 //! [`later`] renders such a view: in the same frame when it is a plain
 //! call, and once its chunk has arrived in a split build; a chunk that
 //! cannot be fetched (offline, a host that left the file out) shows a
@@ -50,6 +54,36 @@ where
     }
 }
 
+/// Calls a split function from async code: awaits it in a split build,
+/// where it loads its chunk first, and calls it plainly in others.
+#[macro_export]
+macro_rules! split_call {
+    ($call:expr) => {{
+        #[cfg(converge_split)]
+        let r = $call.await;
+        #[cfg(not(converge_split))]
+        let r = $call;
+        r
+    }};
+}
+
+/// Starts fetching a split function's chunk ahead of its first call: give
+/// it the preload function its `wasm_split(..., preload(name))` attribute
+/// names. Used when the pointer or focus reaches the control that shows a
+/// view, so that its code is usually here by the click. Does nothing in an
+/// unsplit build (the name is not even looked up), or when the chunk is
+/// already here or on its way.
+#[macro_export]
+macro_rules! prefetch {
+    ($preload:path) => {{
+        #[cfg(converge_split)]
+        leptos::task::spawn_local(async {
+            // A failure is reported by the loader and tried again on first use.
+            let _ = $preload().await;
+        });
+    }};
+}
+
 fn shown(loaded: Loaded, attempt: RwSignal<u32>) -> AnyView {
     match loaded {
         Ok(v) => v,
@@ -63,22 +97,4 @@ fn shown(loaded: Loaded, attempt: RwSignal<u32>) -> AnyView {
         }
         .into_any(),
     }
-}
-
-/// The dock's study view for a tab (0 state, 1 chart, 2 space-time, 3 log).
-#[cfg_attr(
-    converge_split,
-    leptos::wasm_split::wasm_split(study, wasm_split_path = ::leptos::wasm_split, fallible)
-)]
-pub fn study_view(tab: u8) -> Loaded {
-    use super::chart::DivergenceChart;
-    use super::log::EventLog;
-    use super::spacetime::SpaceTime;
-    use super::tables::StateTables;
-    Ok(match tab {
-        0 => view! { <StateTables/> }.into_any(),
-        1 => view! { <DivergenceChart/> }.into_any(),
-        2 => view! { <SpaceTime/> }.into_any(),
-        _ => view! { <EventLog/> }.into_any(),
-    })
 }

@@ -12,7 +12,12 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::chart::DivergenceChart;
+use super::log::EventLog;
 use super::run::use_run;
+use super::spacetime::SpaceTime;
+use super::split::{later, Loaded};
+use super::tables::StateTables;
 
 /// The study views of the dock, in tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -292,7 +297,7 @@ pub fn Dock() -> impl IntoView {
                 DockTab::SpaceTime => 2,
                 DockTab::Log => 3,
             };
-            super::split::later(move || super::split::study_view(tab))
+            later(move || study_view(tab))
         })
     };
 
@@ -306,7 +311,7 @@ pub fn Dock() -> impl IntoView {
                 aria-valuetext=move || if ws.dock_open.get() { format!("{} pixels high", ws.dock_height.get()) } else { "collapsed".to_string() }
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
                 on:keydown=on_sep_key></div>
-            <div class="dock-bar">
+            <div class="dock-bar" on:pointerenter=|_| crate::prefetch!(preload_study) on:focusin=|_| crate::prefetch!(preload_study)>
                 <div class="dock-tabs" role="tablist" aria-label="Study views" on:keydown=on_tab_key>
                     {tabs}
                 </div>
@@ -325,4 +330,24 @@ pub fn Dock() -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The dock's study view for a tab (0 state, 1 chart, 2 space-time, 3
+/// log): a chunk of its own in the release build (see [`super::split`]).
+#[cfg_attr(
+    converge_split,
+    leptos::wasm_split::wasm_split(
+        study,
+        wasm_split_path = ::leptos::wasm_split,
+        preload(preload_study),
+        fallible
+    )
+)]
+pub fn study_view(tab: u8) -> Loaded {
+    Ok(match tab {
+        0 => view! { <StateTables/> }.into_any(),
+        1 => view! { <DivergenceChart/> }.into_any(),
+        2 => view! { <SpaceTime/> }.into_any(),
+        _ => view! { <EventLog/> }.into_any(),
+    })
 }

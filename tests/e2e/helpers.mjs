@@ -65,6 +65,9 @@ export async function openDock(page, name) {
   }
   await page.locator('#dock-panel').waitFor({ state: 'visible' });
   assert.equal(await tab.getAttribute('aria-selected'), 'true');
+  // The release build fetches the views' code when the dock first shows
+  // one: wait for the view (or the message saying it could not arrive).
+  await page.locator('#dock-panel > section, #dock-panel > .split-failed').first().waitFor();
 }
 
 /**

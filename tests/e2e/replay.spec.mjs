@@ -85,6 +85,9 @@ export async function cancellingALongLinkLeavesTheRunShownAsItWas({ newPage, bas
 /** The state tables' text: every service's data now. */
 async function state(page) {
   await openDock(page, 'State');
+  // The release build fetches the study views when the dock first shows
+  // one: wait for the tables rather than the panel.
+  await page.locator('#dock-panel .tb-table').first().waitFor();
   return page.locator('#dock-panel').innerText();
 }
 

@@ -268,3 +268,31 @@ export async function anEmbedFitsAn800x500Frame({ newPage, baseURL, shotDir }) {
     }
   }
 }
+
+// Reading a file is code the first load leaves out (the release build
+// fetches it when the menu opens or a file is dragged over). If it cannot
+// arrive, importing says so and the run stays as it was; once it can, the
+// same file opens.
+export async function aFileReaderThatCannotArriveLeavesTheRunUntouched({ newPage, baseURL }) {
+  const expected = [/split_import/, /Failed to fetch/, /Failed to load resource/];
+  const page = await newPage({ viewport: { width: 1280, height: 800 } }, { expected });
+  let blocked = true;
+  const asked = [];
+  await page.route(/split_import-[0-9a-f]+\.wasm$/, (r) => {
+    asked.push(r.request().url());
+    return blocked ? r.abort('internetdisconnected') : r.continue();
+  });
+  await page.goto(baseURL);
+  await page.waitForSelector('[data-ready="true"]');
+  assert.deepEqual(asked, [], 'reading files is not part of the first load');
+  const before = await stageText(page);
+  await importFile(page, 'good.json', JSON.stringify(SCENE));
+  await page.locator('.notice-error').filter({ hasText: 'the part of the app that reads files did not arrive' }).waitFor();
+  assert.match(await notice(page), /Could not open good\.json: .*Your current run is unchanged\./);
+  assert.ok(asked.length >= 1, 'opening the menu asked for the file reader');
+  assert.equal(await page.getByRole('tab', { name: 'Event-based' }).getAttribute('aria-selected'), 'true');
+  assert.equal(await stageText(page), before, 'the run is unchanged');
+  blocked = false;
+  await importFile(page, 'good.json', JSON.stringify(SCENE));
+  await page.locator('.notice-info').filter({ hasText: /Opened good\.json: Saga, seed 5/ }).waitFor();
+}

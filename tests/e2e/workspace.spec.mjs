@@ -528,7 +528,7 @@ export async function aStudyViewArrivesWhenFirstShownAndSaysSoIfItCannot({ newPa
   const alert = page.locator('#dock-panel').getByRole('alert');
   await alert.waitFor();
   assert.match(await alert.textContent(), /could not be loaded/);
-  assert.equal(chunks.length, 1, 'opening the dock asked for the study views');
+  assert.ok(chunks.length >= 1, 'opening the dock asked for the study views');
   // Everything else still works: the run plays on.
   await play(page);
   await until(page, 'the clock to move', async () => /t = [1-9]/.test(await page.locator('.stage').textContent()));
@@ -538,7 +538,15 @@ export async function aStudyViewArrivesWhenFirstShownAndSaysSoIfItCannot({ newPa
   await page.getByRole('region', { name: 'Event log' }).waitFor();
   assert.equal(await alert.count(), 0, 'the message is gone once the view arrived');
   // Other tabs come from the same chunk, already here.
+  const asked = chunks.length;
   await openDock(page, 'State');
   await page.locator('#dock-panel .tb-wrap, #dock-panel table').first().waitFor();
-  assert.equal(chunks.length, 2, 'one more request, the successful one');
+  assert.equal(chunks.length, asked, 'no further request for another tab');
+  // Compare mode's views are a chunk too, fetched as the pointer reaches
+  // its button, before the click.
+  assert.ok(!chunks.some((u) => /split_compare/.test(u)), 'compare mode is not fetched before it is wanted');
+  await page.getByRole('button', { name: 'Compare', exact: true }).hover();
+  await until(page, 'compare mode to be fetched on hover', async () => chunks.some((u) => /split_compare/.test(u)));
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await page.getByRole('button', { name: 'Close compare' }).waitFor();
 }
