@@ -518,3 +518,32 @@ export async function withKeysOffAnEmbedLeavesEveryKeyToTheDeck({ newPage }) {
     await server.close();
   }
 }
+
+// Views a learner opens later arrive as separate chunks: they load under
+// a subpath, with the strict policy, in opaque-origin sandboxed frames
+// too. A compare pair opened in a sandboxed embed needs compare mode's
+// chunk at once.
+export async function chunksFetchedLaterLoadInSandboxedEmbedsUnderTheStrictPolicy({ newPage }) {
+  const server = await serve();
+  try {
+    const { page: app, assertClean: appClean } = await watch(newPage, { viewport: { width: 1366, height: 768 } });
+    await app.goto(`${server.url}?s=${CODE}`);
+    await app.waitForSelector('[data-ready="true"]');
+    await app.getByRole('button', { name: 'Compare', exact: true }).click();
+    await app.locator('.compare-side[data-side="b"]').waitFor();
+    await app.getByRole('tab', { name: 'State', exact: true }).click();
+    await app.locator('#dock-panel > section.tb').waitFor();
+    await app.waitForFunction(() => location.search.startsWith('?s=Ag'));
+    const pair = new URL(app.url()).searchParams.get('s');
+    await appClean();
+    for (const sandbox of SANDBOXES) {
+      const { page, assertClean } = await watch(newPage);
+      const { frame } = await course(page, server, { sandbox, src: `./?s=${pair}&embed` });
+      await frame.locator('.compare-side[data-side="b"] .stage-canvas').waitFor();
+      assert.equal(await frame.locator('.compare-side').count(), 2, 'both runs of the pair');
+      await assertClean();
+    }
+  } finally {
+    await server.close();
+  }
+}
