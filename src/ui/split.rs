@@ -37,7 +37,19 @@ where
     move || {
         attempt.track();
         let fut = send_wrapper::SendWrapper::new(load());
-        Suspend::new(async move { shown(fut.await, attempt) })
+        // While the chunk is on its way: a line that says so, shown only
+        // if the wait is long enough to notice (style: .split-loading).
+        let arrived = RwSignal::new(false);
+        view! {
+            {move || (!arrived.get()).then(|| view! {
+                <p class="split-loading" role="status">"Loading this view\u{2026}"</p>
+            })}
+            {Suspend::new(async move {
+                let loaded = fut.await;
+                arrived.set(true);
+                shown(loaded, attempt)
+            })}
+        }
     }
 }
 

@@ -550,3 +550,21 @@ export async function aStudyViewArrivesWhenFirstShownAndSaysSoIfItCannot({ newPa
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
   await page.getByRole('button', { name: 'Close compare' }).waitFor();
 }
+
+// On a slow network the dock says it is loading the view rather than
+// staying blank, and the view replaces the line when it arrives.
+export async function aSlowStudyViewSaysItIsLoading({ newPage, baseURL }) {
+  const page = await newPage({ viewport: DESKTOP[1] });
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(/split_study-[0-9a-f]+\.wasm$/, async (r) => { await held; await r.continue(); });
+  await page.goto(baseURL);
+  await page.waitForSelector('[data-ready="true"]');
+  await page.getByRole('tablist', { name: 'Study views' }).getByRole('tab', { name: 'Event log', exact: true }).click();
+  const loading = page.locator('#dock-panel').getByRole('status').filter({ hasText: 'Loading this view' });
+  await loading.waitFor();
+  await until(page, 'the loading line to show', async () => (await loading.evaluate((e) => getComputedStyle(e).opacity)) === '1');
+  release();
+  await page.getByRole('region', { name: 'Event log' }).waitFor();
+  assert.equal(await loading.count(), 0, 'the line is gone once the view is here');
+}
