@@ -1,13 +1,13 @@
 //! Views kept out of the first load and fetched the first time they show.
 //!
 //! The release site (`.ci/build-site`) compiles with
-//! `--cfg converge_split`: every function here marked `wasm_split` then
-//! lives in a separate `.wasm` chunk, which `wasm-split-cli` cuts from the
-//! module after `cargo build` and before wasm-bindgen, and which the page
-//! fetches on the function's first call. In every other build (`trunk
-//! serve`, the tests) the same functions are plain calls.
+//! `--cfg converge_split`: every function marked `wasm_split` then lives
+//! in a separate `.wasm` chunk, which `wasm-split-cli` cuts from the module
+//! after `cargo build` and before wasm-bindgen, and which the page fetches
+//! on the function's first call. In every other build (`trunk serve`, the
+//! tests) the same functions are plain calls.
 //!
-//! The split functions live with the views they show (the study dock's in
+//! Those functions live with the views they show (the study dock's in
 //! `workspace`, compare mode's in `compare`, opening a file in
 //! `share_menu`); this module holds what they share.
 //!
